@@ -1,0 +1,137 @@
+package wstest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Errors of Attempt's methods.
+var (
+	// ErrAnswered: Accept or Refuse was called on an attempt already
+	// answered.
+	ErrAnswered = errors.New("wstest: attempt already answered")
+	// ErrAttemptGone: the client went away (or the server closed) before
+	// the attempt was answered.
+	ErrAttemptGone = errors.New("wstest: attempt gone before it was answered")
+)
+
+// Attempt is one connection attempt, held before its opening handshake is
+// answered. Answer it once with Accept or Refuse, or leave it hanging: the
+// client then stays Connecting until it gives up (a handshake timeout) or
+// the acceptor is closed.
+type Attempt interface {
+	// N is the attempt's number, counting from 1 in the acceptor's log.
+	N() int
+	// Time is when the attempt arrived.
+	Time() time.Time
+	// Request returns the opening handshake request. Do not modify it.
+	Request() *http.Request
+	// Protocols returns the subprotocols the client offered.
+	Protocols() []string
+	// Accept completes the handshake and returns the server's end of the
+	// connection. The client's open event follows.
+	Accept(opts AcceptOptions) (Peer, error)
+	// Refuse answers the handshake with an HTTP status other than 101,
+	// headers and a body. The client's error event and close event (code
+	// 1006) follow.
+	Refuse(status int, header http.Header, body string) error
+	// Done is closed when the attempt has been answered or is gone.
+	Done() <-chan struct{}
+}
+
+// AcceptOptions says how to accept an attempt. The zero value accepts with
+// the acceptor's defaults.
+type AcceptOptions struct {
+	// Subprotocol is the subprotocol to choose. Empty means the acceptor's
+	// default: the first of its configured subprotocols that the client
+	// offered, or none. A value the client did not offer is sent anyway,
+	// which makes a browser-conformant client fail the connection.
+	Subprotocol string
+	// Header is added to the 101 response.
+	Header http.Header
+	// Extensions is the Sec-WebSocket-Extensions value to report. Only a
+	// Fake honours it; a Server negotiates extensions itself and rejects a
+	// non-empty value.
+	Extensions string
+}
+
+// Acceptor hands out connection attempts in the order they arrive, and logs
+// every attempt. A Server and a FakeDialer are Acceptors.
+type Acceptor interface {
+	// NextAttempt returns the next attempt no one has taken yet, waiting
+	// for one to arrive until ctx is done.
+	NextAttempt(ctx context.Context) (Attempt, error)
+	// Attempts returns a snapshot of the log of every attempt so far, in
+	// order of arrival.
+	Attempts() []AttemptRecord
+}
+
+// Outcome is how the server answered an attempt's opening handshake.
+type Outcome int
+
+// The outcomes of an attempt.
+const (
+	// Pending: not answered yet; the client is waiting.
+	Pending Outcome = iota
+	// Accepted: the handshake completed (status 101).
+	Accepted
+	// Refused: answered with another status.
+	Refused
+	// Abandoned: the client went away before an answer came (it closed, or
+	// its handshake timeout passed).
+	Abandoned
+	// Hung: never answered; the server was closed with the attempt still
+	// pending.
+	Hung
+)
+
+// String returns "pending", "accepted", "refused", "abandoned" or "hung".
+func (o Outcome) String() string {
+	switch o {
+	case Pending:
+		return "pending"
+	case Accepted:
+		return "accepted"
+	case Refused:
+		return "refused"
+	case Abandoned:
+		return "abandoned"
+	case Hung:
+		return "hung"
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
+// AttemptRecord is one entry of an acceptor's attempt log.
+type AttemptRecord struct {
+	// N is the attempt's number, from 1.
+	N int
+	// Time is when the attempt arrived.
+	Time time.Time
+	// URL is the URL the client asked for.
+	URL string
+	// Header is the handshake request's header.
+	Header http.Header
+	// Protocols are the subprotocols the client offered.
+	Protocols []string
+	// Outcome is how the handshake was answered.
+	Outcome Outcome
+	// AnswerTime is when it was answered, or when the client went away.
+	AnswerTime time.Time
+	// Status is the HTTP status of the answer: 101 when accepted, the
+	// refusal's status when refused, 0 otherwise.
+	Status int
+	// Protocol is the subprotocol chosen, when accepted.
+	Protocol string
+	// End says how an accepted connection ended; its Kind is NotEnded
+	// while it is open.
+	End End
+	// ToClient and FromClient count the messages sent each way.
+	ToClient, FromClient int
+	// Err says why the answer failed, if it did (for example, the upgrade
+	// could not complete).
+	Err error
+}

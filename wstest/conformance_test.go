@@ -1,0 +1,53 @@
+package wstest_test
+
+import (
+	"testing"
+	"testing/synctest"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// memorySubject is the real client over a Server's in-memory transport.
+func memorySubject(t *testing.T) func() (wstest.Subject, error) {
+	return func() (wstest.Subject, error) {
+		srv := wstest.NewServer(t)
+		return wstest.Subject{New: srv.Constructor(), URL: wstest.MemoryURL, Acceptor: srv, Close: srv.Close}, nil
+	}
+}
+
+// loopbackSubject is the real client over a Server's loopback URL.
+func loopbackSubject(t *testing.T) func() (wstest.Subject, error) {
+	return func() (wstest.Subject, error) {
+		srv := wstest.NewServer(t)
+		return wstest.Subject{New: wsdouble.New, URL: srv.URL(), Acceptor: srv, Close: srv.Close}, nil
+	}
+}
+
+func TestConformance(t *testing.T) {
+	checks := wstest.ConformanceChecks()
+	if len(checks) < 25 {
+		t.Fatalf("ConformanceChecks: got %d checks, want at least 25", len(checks))
+	}
+	t.Run("memory", func(t *testing.T) {
+		for _, cc := range checks {
+			t.Run(cc.Name, func(t *testing.T) {
+				// Inside a bubble: the in-memory transport runs on virtual time.
+				synctest.Test(t, func(t *testing.T) {
+					if err := cc.Run(t.Context(), memorySubject(t)); err != nil {
+						t.Error(err)
+					}
+				})
+			})
+		}
+	})
+	t.Run("loopback", func(t *testing.T) {
+		for _, cc := range checks {
+			t.Run(cc.Name, func(t *testing.T) {
+				if err := cc.Run(t.Context(), loopbackSubject(t)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package wstest
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Defaults of the test doubles' options.
+const (
+	// DefaultCloseTimeout is how long the server end of a connection waits
+	// for the client to answer its close frame before it drops the
+	// connection.
+	DefaultCloseTimeout = 5 * time.Second
+	// DefaultReadLimit is the largest message the server end accepts from
+	// a client.
+	DefaultReadLimit = 32 << 20
+)
+
+// Option configures a Server (NewServer) or a FakeDialer (NewFakeDialer).
+// Each says which of the two it applies to; the other ignores it.
+type Option interface {
+	apply(*config)
+}
+
+type config struct {
+	auto         bool
+	handler      func(Peer)
+	subprotocols []string
+	checkOrigin  func(*http.Request) bool
+	closeTimeout time.Duration
+	readLimit    int64
+	compression  bool
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+func buildConfig(opts []Option) config {
+	c := config{closeTimeout: DefaultCloseTimeout, readLimit: DefaultReadLimit}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// AutoAccept makes the acceptor answer every attempt itself: it accepts it
+// with default AcceptOptions and runs handler on the new Peer in a goroutine
+// of its own (a nil handler leaves the connection open and ignores what the
+// client sends). NextAttempt is then unavailable. Use it in tests that need
+// a working server but do not script its answers; Echo is a ready handler.
+//
+// Without AutoAccept, attempts wait for NextAttempt, and an attempt nobody
+// takes stays pending: its client stays Connecting. Applies to Server and
+// FakeDialer.
+func AutoAccept(handler func(Peer)) Option {
+	return optionFunc(func(c *config) { c.auto, c.handler = true, handler })
+}
+
+// Echo is a handler for AutoAccept that sends every message back to the
+// client until the connection ends.
+func Echo(p Peer) {
+	ctx := context.Background()
+	for {
+		m, err := p.Receive(ctx)
+		if err != nil {
+			return
+		}
+		if p.Send(m) != nil {
+			return
+		}
+	}
+}
+
+// Subprotocols sets the subprotocols the acceptor supports, in order of
+// preference: Accept with an empty AcceptOptions.Subprotocol chooses the
+// first of them the client offered. Applies to Server and FakeDialer.
+func Subprotocols(protocols ...string) Option {
+	protocols = append([]string(nil), protocols...)
+	return optionFunc(func(c *config) { c.subprotocols = protocols })
+}
+
+// CheckOrigin sets a function that decides whether a handshake's Origin is
+// allowed; a refused origin is answered 403 Forbidden and logged as
+// refused. By default every origin is allowed, so that pages served from
+// anywhere (a browser test, file://) can connect. Applies to Server.
+func CheckOrigin(allow func(r *http.Request) bool) Option {
+	return optionFunc(func(c *config) { c.checkOrigin = allow })
+}
+
+// CloseTimeout sets how long a Peer waits for the client's answer to its
+// close frame before dropping the connection (see DefaultCloseTimeout).
+// Applies to Server and FakeDialer.
+func CloseTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.closeTimeout = d })
+}
+
+// ReadLimit sets the largest message, in bytes, the server end accepts; a
+// larger one fails the connection with close code 1009 (see
+// DefaultReadLimit). n <= 0 means no limit. Applies to Server.
+func ReadLimit(n int64) Option {
+	return optionFunc(func(c *config) { c.readLimit = n })
+}
+
+// Compression makes the Server accept permessage-deflate (RFC 7692) when a
+// client offers it; the client's Extensions then reports it. Applies to
+// Server.
+func Compression() Option {
+	return optionFunc(func(c *config) { c.compression = true })
+}

@@ -1,0 +1,134 @@
+package wstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// ErrPeerClosed is returned by a Peer's methods once its connection has
+// ended (or, for Send and Close, once the server end has started closing).
+// The error wraps it with a description of how the connection ended.
+var ErrPeerClosed = errors.New("wstest: connection closed")
+
+// Peer is the server's end of one accepted connection: what a test uses to
+// play the server. A connection of a Server and a Fake's server end are both
+// Peers, so a test, the conformance checker and the scenario player drive
+// them alike. Its methods are safe for concurrent use.
+type Peer interface {
+	// Request returns the opening handshake request. Do not modify it.
+	Request() *http.Request
+	// Protocol returns the subprotocol chosen when the attempt was accepted.
+	Protocol() string
+	// Send sends m to the client. It returns once the message is written
+	// to the transport (for a Fake: queued for dispatch), not when the
+	// client has received it.
+	Send(m wsdouble.Message) error
+	// Receive returns the next message the client sent, in order, waiting
+	// until one arrives, the connection ends or ctx is done. Messages that
+	// arrived before the end are still returned; after them Receive returns
+	// an error wrapping ErrPeerClosed.
+	Receive(ctx context.Context) (wsdouble.Message, error)
+	// Close starts the closing handshake from the server: it sends a close
+	// frame with code and reason (code 0 sends one without a code, which
+	// the client reads as 1005). The connection ends when the client
+	// answers, or after the server's close timeout. Close returns once the
+	// frame is sent. Codes that may not be sent (ValidateServerClose) fail
+	// with wsdouble.ErrInvalidCode.
+	Close(code int, reason string) error
+	// Drop ends the connection abruptly: the transport is closed without a
+	// close frame, as when a server process dies. The client sees an error
+	// and a close event with code 1006.
+	Drop() error
+	// Done is closed when the connection has ended.
+	Done() <-chan struct{}
+	// Wait waits until the connection has ended and returns how. It returns
+	// ctx's error if ctx is done first.
+	Wait(ctx context.Context) (End, error)
+}
+
+// EndKind says which side ended a connection, and how.
+type EndKind int
+
+// The ways a connection ends.
+const (
+	// NotEnded: the connection is still open.
+	NotEnded EndKind = iota
+	// ClientClosed: the client sent the first close frame.
+	ClientClosed
+	// ServerClosed: the server end sent the first close frame (Peer.Close).
+	ServerClosed
+	// Dropped: the server end dropped the connection (Peer.Drop).
+	Dropped
+	// ClientGone: the transport ended with no close frame from either side:
+	// the client dropped it, or vanished.
+	ClientGone
+	// Shutdown: the server was closed while the connection was open.
+	Shutdown
+)
+
+// String returns a short name: "not ended", "client closed", "server closed",
+// "dropped", "client gone" or "shutdown".
+func (k EndKind) String() string {
+	switch k {
+	case NotEnded:
+		return "not ended"
+	case ClientClosed:
+		return "client closed"
+	case ServerClosed:
+		return "server closed"
+	case Dropped:
+		return "dropped"
+	case ClientGone:
+		return "client gone"
+	case Shutdown:
+		return "shutdown"
+	}
+	return "EndKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// End describes how a connection ended.
+type End struct {
+	Kind EndKind
+	// Code and Reason are those of the close frame that started the
+	// closing handshake (1005 when it had no code), for ClientClosed and
+	// ServerClosed; zero otherwise.
+	Code   int
+	Reason string
+	// Clean reports whether the closing handshake completed: a close frame
+	// went each way before the transport closed.
+	Clean bool
+	// Err is the transport error that ended the connection, if any.
+	Err error
+	// Time is when the connection ended.
+	Time time.Time
+}
+
+// String describes the end, for example `client closed 1000 "bye" clean`.
+func (e End) String() string {
+	switch e.Kind {
+	case ClientClosed, ServerClosed:
+		s := e.Kind.String() + " " + strconv.Itoa(e.Code)
+		if e.Reason != "" {
+			s += " " + strconv.Quote(e.Reason)
+		}
+		if e.Clean {
+			return s + " clean"
+		}
+		return s + " unclean"
+	case ClientGone:
+		if e.Err != nil {
+			return "client gone: " + e.Err.Error()
+		}
+	}
+	return e.Kind.String()
+}
+
+func closedError(end End) error {
+	return fmt.Errorf("%w (%v)", ErrPeerClosed, end)
+}

@@ -1,0 +1,175 @@
+package wstest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// serverAttempt is an Attempt of a Server. Its handler goroutine (serve)
+// holds the HTTP request until the test answers it.
+type serverAttempt struct {
+	s   *Server
+	rec *AttemptRecord
+	req *http.Request
+
+	// Made by the handler goroutine, so inside a synctest bubble they
+	// belong to the bubble of the dial.
+	decide chan decision // the answer, sent once
+	done   chan struct{} // closed when answered or gone
+	abort  chan struct{} // closed by Server.Close
+
+	// Guarded by s.mu.
+	answered bool
+	gone     bool
+}
+
+type decision struct {
+	accept bool
+	opts   AcceptOptions
+	status int
+	header http.Header
+	body   string
+	reply  chan acceptResult
+}
+
+type acceptResult struct {
+	peer *serverPeer
+	err  error
+}
+
+func (a *serverAttempt) N() int                 { return a.rec.N }
+func (a *serverAttempt) Time() time.Time        { return a.rec.Time }
+func (a *serverAttempt) Request() *http.Request { return a.req }
+func (a *serverAttempt) Protocols() []string    { return append([]string(nil), a.rec.Protocols...) }
+func (a *serverAttempt) Done() <-chan struct{}  { return a.done }
+
+func (a *serverAttempt) Accept(opts AcceptOptions) (Peer, error) {
+	if opts.Extensions != "" {
+		return nil, fmt.Errorf("wstest: Accept: a Server negotiates extensions itself (see Compression); AcceptOptions.Extensions must be empty, not %q", opts.Extensions)
+	}
+	res, err := a.answer(decision{accept: true, opts: opts})
+	if err != nil {
+		return nil, err
+	}
+	return res.peer, nil
+}
+
+func (a *serverAttempt) Refuse(status int, header http.Header, body string) error {
+	if status < 200 || status > 599 {
+		return fmt.Errorf("wstest: Refuse: status %d is not a final HTTP status other than 101", status)
+	}
+	_, err := a.answer(decision{status: status, header: header.Clone(), body: body})
+	return err
+}
+
+// answer hands d to the handler goroutine and waits for the result.
+func (a *serverAttempt) answer(d decision) (acceptResult, error) {
+	a.s.mu.Lock()
+	switch {
+	case a.answered:
+		a.s.mu.Unlock()
+		return acceptResult{}, fmt.Errorf("%w (attempt #%d is %v)", ErrAnswered, a.rec.N, a.rec.Outcome)
+	case a.gone:
+		a.s.mu.Unlock()
+		return acceptResult{}, fmt.Errorf("%w (attempt #%d is %v)", ErrAttemptGone, a.rec.N, a.rec.Outcome)
+	}
+	a.answered = true
+	a.s.mu.Unlock()
+	d.reply = make(chan acceptResult, 1)
+	a.decide <- d // buffered; sent at most once
+	res := <-d.reply
+	return res, res.err
+}
+
+// abandon is called by Server.Close for an attempt still pending.
+func (a *serverAttempt) abandon() { close(a.abort) }
+
+// serve runs on the request's handler goroutine: it waits for the answer
+// (or takes d, for AutoAccept), gives it, and for an accepted attempt runs
+// the connection until it ends.
+func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decision) {
+	if d == nil {
+		select {
+		case dd := <-a.decide:
+			d = &dd
+		case <-r.Context().Done():
+			a.finishUnanswered(w, Abandoned, fmt.Errorf("client went away: %w", context.Cause(r.Context())))
+			return
+		case <-a.abort:
+			a.finishUnanswered(w, Hung, ErrServerClosed)
+			return
+		}
+	}
+	if !d.accept {
+		for k, v := range d.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(d.status)
+		io.WriteString(w, d.body)
+		a.setOutcome(Refused, d.status, "", nil)
+		d.reply <- acceptResult{}
+		return
+	}
+	up := a.s.upgrader
+	header := d.opts.Header.Clone()
+	if d.opts.Subprotocol != "" {
+		up.Subprotocols = nil // gorilla then takes the choice from the header
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Sec-WebSocket-Protocol", d.opts.Subprotocol)
+	}
+	conn, err := up.Upgrade(w, r, header)
+	if err != nil {
+		err = fmt.Errorf("wstest: Accept: upgrade failed: %w", err)
+		a.setOutcome(Abandoned, 0, "", err)
+		d.reply <- acceptResult{err: err}
+		return
+	}
+	p := newServerPeer(a, conn)
+	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
+	d.reply <- acceptResult{peer: p}
+	if a.s.cfg.auto && a.s.cfg.handler != nil {
+		untrack := a.s.track(fmt.Sprintf("AutoAccept handler of attempt #%d", a.rec.N))
+		go func() {
+			defer untrack()
+			a.s.cfg.handler(p)
+		}()
+	}
+	p.readLoop()
+}
+
+// finishUnanswered ends an attempt that got no answer, and any answer that
+// raced with its end. The transport is closed without a response, as a
+// server that vanished would.
+func (a *serverAttempt) finishUnanswered(w http.ResponseWriter, o Outcome, err error) {
+	a.s.mu.Lock()
+	a.gone = true
+	answered := a.answered
+	a.s.mu.Unlock()
+	a.setOutcome(o, 0, "", err)
+	if answered {
+		// An answer is on its way (answer sends it after marking the
+		// attempt answered); tell its caller the attempt is gone.
+		d := <-a.decide
+		d.reply <- acceptResult{err: fmt.Errorf("%w (attempt #%d is %v)", ErrAttemptGone, a.rec.N, o)}
+	}
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			c.Close()
+		}
+	}
+}
+
+func (a *serverAttempt) setOutcome(o Outcome, status int, protocol string, err error) {
+	now := time.Now()
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.rec.Outcome, a.rec.Status, a.rec.Protocol, a.rec.Err = o, status, protocol, err
+	a.rec.AnswerTime = now
+	delete(a.s.pending, a)
+	close(a.done)
+}
