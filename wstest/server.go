@@ -74,7 +74,14 @@ type Server struct {
 var _ Acceptor = (*Server)(nil)
 
 // NewServer starts a Server and registers its Close with tb.Cleanup.
+//
+// Outside a test (an Example, a program such as the wsdouble command), tb
+// may be nil: then the caller must call Close, and problems Close finds are
+// logged to standard error.
 func NewServer(tb TB, opts ...Option) *Server {
+	if tb == nil {
+		tb = standaloneTB{}
+	}
 	tb.Helper()
 	cfg := buildConfig(opts)
 	s := &Server{

@@ -1,5 +1,7 @@
 package wstest
 
+import "log"
+
 // TB is the part of testing.TB that wstest's helpers use. *testing.T,
 // *testing.B and *testing.F satisfy it; so can a fake, to test a helper's own
 // failure path.
@@ -12,3 +14,15 @@ type TB interface {
 	Fatalf(format string, args ...any)
 	Cleanup(func())
 }
+
+// standaloneTB stands in for a nil TB outside tests: it logs failures to
+// standard error and registers no cleanup (the caller closes).
+type standaloneTB struct{}
+
+func (standaloneTB) Helper() {}
+
+func (standaloneTB) Errorf(format string, args ...any) { log.Printf(format, args...) }
+
+func (standaloneTB) Fatalf(format string, args ...any) { log.Panicf(format, args...) }
+
+func (standaloneTB) Cleanup(func()) {}

@@ -51,9 +51,9 @@ type half struct {
 	mu       sync.Mutex
 	buf      []byte
 	window   int
-	eof      bool  // the writer closed: reads drain buf, then io.EOF
-	rdErr    error // the reader gets this at once (reset, or its own close)
-	wrErr    error // the writer gets this (the reader went away)
+	eof      bool          // the writer closed: reads drain buf, then io.EOF
+	rdErr    error         // the reader gets this at once (reset, or its own close)
+	wrErr    error         // the writer gets this (the reader went away)
 	readable chan struct{} // a token: bytes were written
 	writable chan struct{} // a token: bytes were read
 	// shut is closed when either end closes or resets: every waiter on

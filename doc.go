@@ -1,0 +1,85 @@
+// Package wsdouble is the browser-style WebSocket contract that reconnecting
+// clients are written against, and a real client that implements it on
+// gorilla/websocket. Its sibling packages test code written against the
+// contract: wstest (a scriptable fake, a test server on two transports, a
+// conformance checker) and scenario (one script of connection attempts for
+// every layer).
+//
+// # The contract
+//
+// IWebSocket is medplum's IWebSocket and WebSocketLike is kernl's
+// WebSocketLike, both TypeScript interfaces over the browser's WebSocket,
+// mapped member by member:
+//
+//	TypeScript                            Go
+//	readyState                            ReadyState() ReadyState
+//	CONNECTING, OPEN, CLOSING, CLOSED     the constants Connecting, Open, Closing, Closed (0..3)
+//	send(data)                            Send(Message) error; Text(s), Binary(b)
+//	close(code?, reason?)                 Close(code int, reason string) error; code 0 means none
+//	addEventListener(type, l, options)    AddEventListener(EventType, Listener, ...ListenerOption); Once()
+//	removeEventListener(type, l)          RemoveEventListener(EventType, Listener), by identity
+//	url, protocol, extensions             URL(), Protocol(), Extensions() string
+//	binaryType                            BinaryType() string, SetBinaryType(string)
+//	bufferedAmount                        BufferedAmount() int
+//	new WebSocket(url, protocols)         Constructor: func(url string, protocols ...string) (IWebSocket, error)
+//
+// Events are OpenEvent, MessageEvent, ErrorEvent and CloseEvent, passed to a
+// Listener by value. ListenerFunc wraps a func in a new Listener that can be
+// removed again; EventTarget implements the DOM's listener rules for any
+// implementation. Methods that the browser makes throw return an error
+// instead: ErrInvalidState, ErrInvalidCode, ErrReasonTooLong, ErrInvalidURL,
+// ErrInvalidProtocol, ErrInvalidMessage.
+//
+// A client that takes a Constructor rather than calling New can be given
+// New in production and a test double in tests:
+//
+//	type Client struct{ dial wsdouble.Constructor }
+//	c := Client{dial: wsdouble.New}                 // production
+//	c := Client{dial: srv.Constructor()}            // a wstest.Server, in memory
+//	c := Client{dial: fakeDialer.Constructor()}     // the scriptable fake
+//
+// # Semantics
+//
+// The browser is the reference. Every implementation in this module behaves
+// as the WHATWG WebSockets standard says, and wstest's conformance checker
+// proves it:
+//   - events of one socket are delivered one at a time, in order, on the
+//     socket's own dispatch goroutine; a listener may call Send or Close on
+//     its socket, and what that causes is delivered after it returns;
+//   - the ready state changes in the same task that dispatches the event
+//     that announces it: Open just before the open event, Closed just before
+//     the error and close events; a message that arrives once the state is
+//     no longer Open is not dispatched;
+//   - Send while Connecting fails with ErrInvalidState; while Closing or
+//     Closed the data is discarded and BufferedAmount grows;
+//   - Close accepts code 0 (none), 1000 or 3000–4999 and a reason of at most
+//     123 UTF-8 bytes; a second Close does nothing; Close while Connecting
+//     abandons the connection (error, then close 1006);
+//   - a refused or failed handshake fires error, then close with code 1006
+//     and WasClean false, and never open;
+//   - a connection lost without a close frame fires error, then close 1006,
+//     WasClean false (but when the client had asked to close, only close);
+//   - a close frame from the server fires close with its code and reason,
+//     WasClean true; a close frame without a code reads as 1005;
+//   - Close sends a close frame after the messages already queued and fires
+//     close when the server answers, or after the close timeout with code
+//     1006 and WasClean false.
+//
+// ErrorEvent.Err carries the cause, which the browser hides: a
+// *HandshakeError with the HTTP status for a refusal, the I/O error for a
+// drop.
+//
+// # The real client
+//
+// New (a Constructor), NewConstructor and Dial make a *WebSocket backed by
+// gorilla/websocket. Options set request headers, the gorilla Dialer (the
+// way to reach a wstest.Server in memory, or to set TLS, a proxy or a
+// handshake timeout), the read limit and the close timeout. Each socket runs
+// a reader, a writer and a dispatcher goroutine, all of which end once the
+// close event has been dispatched (Done).
+//
+// Inside a testing/synctest bubble, a socket dialed through an in-memory
+// transport (wstest.Server.Dialer) runs on the bubble's virtual clock: a
+// handshake timeout, a close timeout or a server that waits 30 seconds
+// costs no wall time.
+package wsdouble
