@@ -245,7 +245,7 @@ func (w *WebSocket) Send(m Message) error {
 	case Open:
 		// WHATWG WebSockets, send(): queue the data and increase
 		// bufferedAmount; the writer decreases it once the data is written.
-		w.outq = append(w.outq, outgoing{typ: m.Type, data: append([]byte{}, m.Data...)})
+		w.outq = append(w.outq, outgoing{typ: m.Type, data: copyData(m.Data)})
 		w.buffered += len(m.Data)
 		w.signalWriter()
 		return nil
@@ -585,4 +585,11 @@ func (w *WebSocket) runTask(t task) (stop bool) {
 		return true
 	}
 	return false
+}
+
+// copyData copies message data, so the caller may reuse its buffer.
+func copyData(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
 }

@@ -18,10 +18,12 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("state:", ws.ReadyState())
+	state := ws.ReadyState()
+	// Add listeners at once: the socket dispatches events as soon as they
+	// happen, and a listener added later misses those before it.
 	done := make(chan struct{})
 	ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(e wsdouble.Event) {
-		fmt.Println(e)
+		fmt.Println(state, "→", e)
 		ws.Send(wsdouble.Text("hello"))
 	}))
 	ws.AddEventListener(wsdouble.EventMessage, wsdouble.ListenerFunc(func(e wsdouble.Event) {
@@ -34,8 +36,7 @@ func ExampleNew() {
 	}))
 	<-done
 	// Output:
-	// state: CONNECTING
-	// open
+	// CONNECTING → open
 	// message text "hello"
 	// close 1000 clean
 }

@@ -83,9 +83,16 @@ func ApplyListenerOptions(opts ...ListenerOption) ListenerOptions {
 // concurrently.
 type EventTarget struct {
 	mu sync.Mutex
-	// list is replaced, never modified in place, so a dispatch can iterate
-	// the slice it loaded without holding mu.
+	// list is only ever appended to in place (beyond the length a dispatch
+	// may have loaded) or replaced by a copy, so a dispatch iterates the
+	// slice it loaded without holding mu.
 	list []*listenerEntry
+}
+
+func (t *EventTarget) entries() []*listenerEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.list
 }
 
 type listenerEntry struct {
@@ -117,9 +124,10 @@ func (t *EventTarget) AddEventListener(typ EventType, l Listener, opts ...Listen
 			return
 		}
 	}
-	list := make([]*listenerEntry, len(t.list), len(t.list)+1)
-	copy(list, t.list)
-	t.list = append(list, &listenerEntry{typ: typ, l: l, comparable: cmp, once: o.Once})
+	if t.list == nil {
+		t.list = make([]*listenerEntry, 0, 4) // a socket usually has one per event type
+	}
+	t.list = append(t.list, &listenerEntry{typ: typ, l: l, comparable: cmp, once: o.Once})
 }
 
 // RemoveEventListener removes l from the listeners of typ, if present.
@@ -138,6 +146,8 @@ func (t *EventTarget) RemoveEventListener(typ EventType, l Listener) {
 	}
 }
 
+// removeLocked removes entry i into a new array: a dispatch in progress
+// keeps iterating the old one.
 func (t *EventTarget) removeLocked(i int) {
 	t.list[i].removed.Store(true)
 	list := make([]*listenerEntry, 0, len(t.list)-1)
@@ -164,10 +174,7 @@ func (t *EventTarget) remove(e *listenerEntry) bool {
 // e.Type() present when it starts. A listener that panics is not recovered.
 func (t *EventTarget) DispatchEvent(e Event) {
 	typ := e.Type()
-	t.mu.Lock()
-	list := t.list
-	t.mu.Unlock()
-	for _, entry := range list {
+	for _, entry := range t.entries() {
 		if entry.typ != typ || entry.removed.Load() {
 			continue
 		}
@@ -180,10 +187,8 @@ func (t *EventTarget) DispatchEvent(e Event) {
 
 // Len returns the number of listeners registered for typ.
 func (t *EventTarget) Len(typ EventType) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	n := 0
-	for _, e := range t.list {
+	for _, e := range t.entries() {
 		if e.typ == typ {
 			n++
 		}

@@ -24,11 +24,30 @@ func loopbackSubject(t *testing.T) func() (wstest.Subject, error) {
 	}
 }
 
+// fakeSubject is the Fake, with its FakeDialer as the server end.
+func fakeSubject(t *testing.T) func() (wstest.Subject, error) {
+	return func() (wstest.Subject, error) {
+		d := wstest.NewFakeDialer(t)
+		return wstest.Subject{New: d.Constructor(), URL: "ws://fake.test/", Acceptor: d, Close: d.Close}, nil
+	}
+}
+
 func TestConformance(t *testing.T) {
 	checks := wstest.ConformanceChecks()
 	if len(checks) < 25 {
 		t.Fatalf("ConformanceChecks: got %d checks, want at least 25", len(checks))
 	}
+	t.Run("fake", func(t *testing.T) {
+		for _, cc := range checks {
+			t.Run(cc.Name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					if err := cc.Run(t.Context(), fakeSubject(t)); err != nil {
+						t.Error(err)
+					}
+				})
+			})
+		}
+	})
 	t.Run("memory", func(t *testing.T) {
 		for _, cc := range checks {
 			t.Run(cc.Name, func(t *testing.T) {

@@ -36,7 +36,9 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		// The in-memory counterpart of a refused TCP connection.
+		// The in-memory counterpart of a refused TCP connection. It is not
+		// instant (see settle): the client hears of it once it listens.
+		time.Sleep(time.Nanosecond)
 		return nil, &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(addr), Err: syscall.ECONNREFUSED}
 	}
 	s.dials++
@@ -52,9 +54,9 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 	s.transports[server] = struct{}{}
 	s.mu.Unlock()
 	hs := &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
-	untrack := s.track("in-memory HTTP server")
+	s.track(memoryHTTPServer)
 	go func() {
-		defer untrack()
+		defer s.untrack(memoryHTTPServer)
 		hs.Serve(l)
 	}()
 	return client, nil

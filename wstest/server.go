@@ -1,16 +1,13 @@
 package wstest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -19,13 +16,10 @@ import (
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
-// ErrServerClosed is returned by NextAttempt once the Server is closed, and
-// by in-memory dials to a closed Server.
-var ErrServerClosed = errors.New("wstest: server closed")
-
-// errAutoAccept is returned by NextAttempt on a Server that answers attempts
-// itself.
-var errAutoAccept = errors.New("wstest: NextAttempt: this acceptor accepts every attempt itself (AutoAccept)")
+// ErrClosed is returned by NextAttempt once the acceptor (a Server or a
+// FakeDialer) is closed, and is the reason an attempt left pending then
+// ends.
+var ErrClosed = errors.New("wstest: acceptor closed")
 
 // closeWaitReport is how long Close waits before it reports what it is
 // still waiting for.
@@ -51,21 +45,15 @@ const closeWaitReport = 5 * time.Second
 // would stop. The loopback listener opens on the first call to URL, never
 // before.
 type Server struct {
+	acceptor // its mu guards the fields below too
 	tb       TB
 	cfg      config
 	upgrader websocket.Upgrader
 
-	mu      sync.Mutex
-	closed  bool
-	log     []*AttemptRecord
-	queue   []*serverAttempt
-	waiters []chan struct{}
 	pending map[*serverAttempt]struct{}
 	peers   map[*serverPeer]struct{}
 	// transports are the server ends of in-memory connections.
 	transports map[*memconn.Conn]struct{}
-	running    map[string]int // what Close waits for, by description
-	idle       []chan struct{}
 	loopback   *httptest.Server
 	url        string
 	dials      int
@@ -85,12 +73,12 @@ func NewServer(tb TB, opts ...Option) *Server {
 	tb.Helper()
 	cfg := buildConfig(opts)
 	s := &Server{
+		acceptor:   newAcceptor("Server", cfg.auto),
 		tb:         tb,
 		cfg:        cfg,
 		pending:    make(map[*serverAttempt]struct{}),
 		peers:      make(map[*serverPeer]struct{}),
 		transports: make(map[*memconn.Conn]struct{}),
-		running:    make(map[string]int),
 	}
 	s.upgrader = websocket.Upgrader{
 		Subprotocols:      cfg.subprotocols,
@@ -139,61 +127,6 @@ func (s *Server) Constructor(opts ...wsdouble.Option) wsdouble.Constructor {
 // mistake.
 const MemoryURL = "ws://wstest.invalid/"
 
-// NextAttempt returns the next attempt no one has taken, waiting until one
-// arrives or ctx is done. It fails with ErrServerClosed once the server is
-// closed, and at once on a server made with AutoAccept.
-func (s *Server) NextAttempt(ctx context.Context) (Attempt, error) {
-	for {
-		s.mu.Lock()
-		if len(s.queue) > 0 {
-			a := s.queue[0]
-			s.queue = s.queue[1:]
-			s.mu.Unlock()
-			return a, nil
-		}
-		if s.closed {
-			s.mu.Unlock()
-			return nil, ErrServerClosed
-		}
-		if s.cfg.auto {
-			s.mu.Unlock()
-			return nil, errAutoAccept
-		}
-		ch := make(chan struct{})
-		s.waiters = append(s.waiters, ch)
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			s.mu.Lock()
-			s.waiters = slices.DeleteFunc(s.waiters, func(c chan struct{}) bool { return c == ch })
-			summary := summarize(s.log)
-			s.mu.Unlock()
-			return nil, fmt.Errorf("wstest: NextAttempt: no new attempt before %w (%s)", context.Cause(ctx), summary)
-		}
-	}
-}
-
-// summarize describes a log for a timeout message.
-func summarize(log []*AttemptRecord) string {
-	if len(log) == 0 {
-		return "no attempt has arrived at all"
-	}
-	last := log[len(log)-1]
-	return fmt.Sprintf("%d attempts so far, all taken; the last, #%d, is %v", len(log), last.N, last.Outcome)
-}
-
-// Attempts returns a snapshot of the attempt log.
-func (s *Server) Attempts() []AttemptRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]AttemptRecord, len(s.log))
-	for i, r := range s.log {
-		out[i] = *r
-	}
-	return out
-}
-
 // Close ends every connection (dropping it, with no close frame), closes
 // the loopback listener and waits for every handler to return. Attempts
 // still pending are logged as Hung. If something has not returned after 5
@@ -205,12 +138,7 @@ func (s *Server) Close() {
 		s.mu.Unlock()
 		return
 	}
-	s.closed = true
-	for _, ch := range s.waiters {
-		close(ch)
-	}
-	s.waiters = nil
-	s.queue = nil
+	s.closeLocked()
 	pending := make([]*serverAttempt, 0, len(s.pending))
 	for a := range s.pending {
 		pending = append(pending, a)
@@ -238,57 +166,7 @@ func (s *Server) Close() {
 	for _, c := range transports {
 		c.Close()
 	}
-	s.waitIdle()
-}
-
-func (s *Server) waitIdle() {
-	s.mu.Lock()
-	if len(s.running) == 0 {
-		s.mu.Unlock()
-		return
-	}
-	ch := make(chan struct{})
-	s.idle = append(s.idle, ch)
-	s.mu.Unlock()
-	t := time.NewTimer(closeWaitReport)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return
-	case <-t.C:
-	}
-	s.mu.Lock()
-	var what []string
-	for k, n := range s.running {
-		if n > 1 {
-			k = fmt.Sprintf("%s (×%d)", k, n)
-		}
-		what = append(what, k)
-	}
-	s.mu.Unlock()
-	slices.Sort(what)
-	s.tb.Errorf("wstest: Server.Close: still waiting after %v for: %s", closeWaitReport, strings.Join(what, "; "))
-	<-ch
-}
-
-// track counts a goroutine Close must wait for; the returned func ends it.
-func (s *Server) track(what string) (untrack func()) {
-	s.mu.Lock()
-	s.running[what]++
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.running[what]--; s.running[what] == 0 {
-			delete(s.running, what)
-		}
-		if len(s.running) == 0 {
-			for _, ch := range s.idle {
-				close(ch)
-			}
-			s.idle = nil
-		}
-	}
+	s.waitIdle(s.tb)
 }
 
 // ServeHTTP answers one HTTP request: a WebSocket opening handshake becomes
@@ -313,18 +191,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.track(fmt.Sprintf("handler of attempt #%d (%s)", a.rec.N, r.URL.RequestURI()))()
+	what := fmt.Sprintf("the handler of attempt #%d (%s)", a.rec.N, r.URL.RequestURI())
+	s.track(what)
+	defer s.untrack(what)
 	if s.cfg.auto {
+		s.mu.Lock()
 		a.answered = true
+		s.mu.Unlock()
+		settle(a.rec.Time)
 		a.serve(w, r, &decision{accept: true, reply: make(chan acceptResult, 1)})
 		return
 	}
 	s.mu.Lock()
-	s.queue = append(s.queue, a)
-	if len(s.waiters) > 0 {
-		close(s.waiters[0])
-		s.waiters = s.waiters[1:]
-	}
+	s.enqueueLocked(a)
 	s.mu.Unlock()
 	a.serve(w, r, nil)
 }
@@ -376,8 +255,8 @@ func (s *Server) logInvalid(r *http.Request, status int, reason string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = append(s.log, &AttemptRecord{
-		N: len(s.log) + 1, Time: now, URL: requestURL(r), Header: r.Header.Clone(),
+	s.addLocked(&AttemptRecord{
+		Time: now, URL: requestURL(r), Header: r.Header.Clone(),
 		Protocols: websocket.Subprotocols(r), Outcome: Refused, AnswerTime: now,
 		Status: status, Err: errors.New(reason),
 	})
@@ -391,10 +270,10 @@ func (s *Server) newAttempt(r *http.Request) *serverAttempt {
 		return nil
 	}
 	rec := &AttemptRecord{
-		N: len(s.log) + 1, Time: now, URL: requestURL(r), Header: r.Header.Clone(),
+		Time: now, URL: requestURL(r), Header: r.Header.Clone(),
 		Protocols: websocket.Subprotocols(r),
 	}
-	s.log = append(s.log, rec)
+	s.addLocked(rec)
 	a := &serverAttempt{
 		s:      s,
 		rec:    rec,

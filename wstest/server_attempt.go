@@ -67,6 +67,7 @@ func (a *serverAttempt) Refuse(status int, header http.Header, body string) erro
 
 // answer hands d to the handler goroutine and waits for the result.
 func (a *serverAttempt) answer(d decision) (acceptResult, error) {
+	settle(a.rec.Time)
 	a.s.mu.Lock()
 	switch {
 	case a.answered:
@@ -99,7 +100,7 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 			a.finishUnanswered(w, Abandoned, fmt.Errorf("client went away: %w", context.Cause(r.Context())))
 			return
 		case <-a.abort:
-			a.finishUnanswered(w, Hung, ErrServerClosed)
+			a.finishUnanswered(w, Hung, ErrClosed)
 			return
 		}
 	}
@@ -133,9 +134,10 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
 	d.reply <- acceptResult{peer: p}
 	if a.s.cfg.auto && a.s.cfg.handler != nil {
-		untrack := a.s.track(fmt.Sprintf("AutoAccept handler of attempt #%d", a.rec.N))
+		what := fmt.Sprintf("AutoAccept handler of attempt #%d", a.rec.N)
+		a.s.track(what)
 		go func() {
-			defer untrack()
+			defer a.s.untrack(what)
 			a.s.cfg.handler(p)
 		}()
 	}

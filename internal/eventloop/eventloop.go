@@ -7,7 +7,11 @@
 // testing/synctest bubble its goroutine is durably blocked while idle.
 package eventloop
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/wsdouble/wsdouble/internal/latch"
+)
 
 // Loop is a queue of tasks of type T and the goroutine that runs them.
 type Loop[T any] struct {
@@ -18,7 +22,7 @@ type Loop[T any] struct {
 	spare   []T // the previous batch's backing array, reused
 	stopped bool
 	wake    chan struct{}
-	done    chan struct{}
+	done    latch.Latch
 }
 
 // Start starts a loop that calls run for each posted task, in order. When
@@ -28,7 +32,6 @@ func Start[T any](run func(T) (stop bool)) *Loop[T] {
 	l := &Loop[T]{
 		run:  run,
 		wake: make(chan struct{}, 1),
-		done: make(chan struct{}),
 	}
 	go l.loop()
 	return l
@@ -54,10 +57,10 @@ func (l *Loop[T]) Post(v T) bool {
 }
 
 // Done is closed when the loop has stopped.
-func (l *Loop[T]) Done() <-chan struct{} { return l.done }
+func (l *Loop[T]) Done() <-chan struct{} { return l.done.Done() }
 
 func (l *Loop[T]) loop() {
-	defer close(l.done)
+	defer l.done.Close()
 	for {
 		<-l.wake
 		for {

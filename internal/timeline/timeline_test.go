@@ -1,0 +1,36 @@
+package timeline_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wsdouble/wsdouble/internal/timeline"
+)
+
+func TestFormat(t *testing.T) {
+	got := timeline.Format([]timeline.Row{
+		{N: 1, Answer: "refused 503"},
+		{N: 2, At: time.Second, Gap: time.Second, HasGap: true, Answer: "accepted", ToClient: 1,
+			End: "dropped", EndAt: 1500 * time.Millisecond, Note: "✗ want gap 2s"},
+		{N: 3, At: 8*time.Minute + 32*time.Second, Gap: 8*time.Minute + 30500*time.Millisecond, HasGap: true, Answer: "pending"},
+	}, "  ")
+	want := "" +
+		"  #  at      gap      answer       messages  end\n" +
+		"  1  +0s     -        refused 503  -         -\n" +
+		"  2  +1s     1s       accepted     ↓1 ↑0     dropped at +1.5s  ✗ want gap 2s\n" +
+		"  3  +8m32s  8m30.5s  pending      -         -\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 250 * time.Millisecond: "250ms", 1500 * time.Millisecond: "1.5s",
+		512 * time.Second: "8m32s", 1234567 * time.Nanosecond: "1.235ms",
+	} {
+		if got := timeline.Duration(d); got != want {
+			t.Errorf("Duration(%v): got %q, want %q", int64(d), got, want)
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package wstest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// acceptor is what Server and FakeDialer share: the attempt log, the queue
+// of attempts not yet taken, and the count of goroutines Close waits for.
+// Its mutex guards the embedding type's state too.
+type acceptor struct {
+	name string // for messages: "Server", "FakeDialer"
+
+	mu      sync.Mutex
+	closed  bool
+	auto    bool
+	log     []*AttemptRecord
+	queue   []Attempt
+	waiters []chan struct{}
+	running map[string]int // what Close waits for, by description
+	idle    []chan struct{}
+}
+
+func newAcceptor(name string, auto bool) acceptor {
+	return acceptor{name: name, auto: auto, running: make(map[string]int)}
+}
+
+// NextAttempt returns the next attempt no one has taken, waiting until one
+// arrives or ctx is done. It fails with ErrClosed once the acceptor is
+// closed, and at once on an acceptor made with AutoAccept.
+func (a *acceptor) NextAttempt(ctx context.Context) (Attempt, error) {
+	for {
+		a.mu.Lock()
+		if len(a.queue) > 0 {
+			at := a.queue[0]
+			n := copy(a.queue, a.queue[1:]) // queues are short: keep the array
+			a.queue[n] = nil
+			a.queue = a.queue[:n]
+			a.mu.Unlock()
+			return at, nil
+		}
+		if a.closed {
+			a.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if a.auto {
+			a.mu.Unlock()
+			return nil, fmt.Errorf("wstest: %s.NextAttempt: this acceptor accepts every attempt itself (AutoAccept)", a.name)
+		}
+		ch := make(chan struct{})
+		a.waiters = append(a.waiters, ch)
+		a.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			a.mu.Lock()
+			a.waiters = slices.DeleteFunc(a.waiters, func(c chan struct{}) bool { return c == ch })
+			summary := summarize(a.log)
+			a.mu.Unlock()
+			return nil, fmt.Errorf("wstest: %s.NextAttempt: no new attempt before %w (%s)", a.name, context.Cause(ctx), summary)
+		}
+	}
+}
+
+// summarize describes a log for a timeout message.
+func summarize(log []*AttemptRecord) string {
+	if len(log) == 0 {
+		return "no attempt has arrived at all"
+	}
+	last := log[len(log)-1]
+	return fmt.Sprintf("%d attempts so far, all taken; the last, #%d, is %v", len(log), last.N, last.Outcome)
+}
+
+// Attempts returns a snapshot of the attempt log.
+func (a *acceptor) Attempts() []AttemptRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]AttemptRecord, len(a.log))
+	for i, r := range a.log {
+		out[i] = *r
+	}
+	return out
+}
+
+// addLocked appends a new record to the log.
+func (a *acceptor) addLocked(rec *AttemptRecord) {
+	rec.N = len(a.log) + 1
+	a.log = append(a.log, rec)
+}
+
+// enqueueLocked offers at to NextAttempt.
+func (a *acceptor) enqueueLocked(at Attempt) {
+	a.queue = append(a.queue, at)
+	if len(a.waiters) > 0 {
+		close(a.waiters[0])
+		a.waiters = a.waiters[1:]
+	}
+}
+
+// closeLocked marks the acceptor closed and wakes every NextAttempt.
+func (a *acceptor) closeLocked() {
+	a.closed = true
+	for _, ch := range a.waiters {
+		close(ch)
+	}
+	a.waiters = nil
+	a.queue = nil
+}
+
+// What Close waits for, as the hang report names it.
+const (
+	fakeDispatch      = "the dispatch goroutine of a Fake (a listener has not returned)"
+	autoAcceptHandler = "an AutoAccept handler"
+	memoryHTTPServer  = "the HTTP server of an in-memory connection"
+)
+
+// track counts a goroutine Close must wait for, described by what;
+// untrack(what) ends it.
+func (a *acceptor) track(what string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.trackLocked(what)
+}
+
+func (a *acceptor) trackLocked(what string) { a.running[what]++ }
+
+func (a *acceptor) untrack(what string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.running[what]--; a.running[what] <= 0 {
+		delete(a.running, what)
+	}
+	if len(a.running) == 0 {
+		for _, ch := range a.idle {
+			close(ch)
+		}
+		a.idle = nil
+	}
+}
+
+// waitIdle waits until nothing tracked is running. If that takes longer
+// than closeWaitReport, it reports what it is waiting for with tb.Errorf
+// and keeps waiting.
+func (a *acceptor) waitIdle(tb TB) {
+	a.mu.Lock()
+	if len(a.running) == 0 {
+		a.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	a.idle = append(a.idle, ch)
+	a.mu.Unlock()
+	t := time.NewTimer(closeWaitReport)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return
+	case <-t.C:
+	}
+	a.mu.Lock()
+	var what []string
+	for k, n := range a.running {
+		if n > 1 {
+			k = fmt.Sprintf("%s (×%d)", k, n)
+		}
+		what = append(what, k)
+	}
+	a.mu.Unlock()
+	slices.Sort(what)
+	tb.Errorf("wstest: %s.Close: still waiting after %v for: %s", a.name, closeWaitReport, strings.Join(what, "; "))
+	<-ch
+}
+
+// settle delays an answer that would come at the very instant its attempt
+// arrived by one nanosecond.
+//
+// In the browser, `new WebSocket()` never fires an event before the script
+// that called it has finished: the script registers its listeners first.
+// A Go client registers them after the Constructor returns, on its own
+// goroutine, so an answer given at once (by AutoAccept, a scenario, or a
+// test that accepts immediately) could open the socket before the client
+// listens. Inside a testing/synctest bubble, virtual time only advances once
+// every goroutine of the bubble is blocked, so once time has moved past the
+// attempt's arrival the client has finished with its constructor; settle
+// makes sure it has. Outside a bubble two readings of the clock are never
+// equal, and settle does nothing.
+func settle(arrived time.Time) {
+	if time.Now().Equal(arrived) {
+		time.Sleep(time.Nanosecond)
+	}
+}

@@ -1,0 +1,247 @@
+package wstest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/wsdouble/wsdouble/internal/timeline"
+)
+
+// AttemptLog is anything with an attempt log: a Server, a FakeDialer, any
+// Acceptor.
+type AttemptLog interface {
+	Attempts() []AttemptRecord
+}
+
+// Timeline formats an attempt log, one line per attempt: its number, when
+// it arrived (from the first attempt), the gap since the previous attempt
+// ended, how it was answered, the messages each way and how it ended.
+//
+//	#  at      gap   answer       messages  end
+//	1  +0s     -     refused 503  -         -
+//	2  +1s     1s    accepted     ↓1 ↑0     dropped at +1s
+func Timeline(log []AttemptRecord) string {
+	return timeline.Format(timelineRows(log, nil), "")
+}
+
+func timelineRows(log []AttemptRecord, notes map[int]string) []timeline.Row {
+	rows := make([]timeline.Row, len(log))
+	for i, r := range log {
+		row := timeline.Row{N: r.N, At: r.Time.Sub(log[0].Time), Answer: answer(r),
+			ToClient: r.ToClient, FromClient: r.FromClient, Note: notes[i]}
+		if i > 0 {
+			row.Gap, row.HasGap = r.Time.Sub(endOf(log[i-1])), true
+		}
+		if r.End.Kind != NotEnded {
+			row.End, row.EndAt = r.End.String(), r.End.Time.Sub(log[0].Time)
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+func answer(r AttemptRecord) string {
+	switch r.Outcome {
+	case Refused:
+		return fmt.Sprintf("refused %d", r.Status)
+	case Accepted:
+		if r.Protocol != "" {
+			return "accepted " + r.Protocol
+		}
+	case Abandoned:
+		return "abandoned after " + timeline.Duration(r.AnswerTime.Sub(r.Time))
+	}
+	return r.Outcome.String()
+}
+
+// endOf is when, as the client saw it, an attempt was over: when its
+// connection ended, or when it was answered (or given up) if it never
+// opened. A reconnection delay runs from there.
+func endOf(r AttemptRecord) time.Time {
+	switch {
+	case r.End.Kind != NotEnded:
+		return r.End.Time
+	case !r.AnswerTime.IsZero():
+		return r.AnswerTime
+	}
+	return r.Time
+}
+
+// Gaps returns, for each attempt after the first, the time between the end
+// of the previous attempt (see Backoff) and its arrival.
+func Gaps(log []AttemptRecord) []time.Duration {
+	var gaps []time.Duration
+	for i := 1; i < len(log); i++ {
+		gaps = append(gaps, log[i].Time.Sub(endOf(log[i-1])))
+	}
+	return gaps
+}
+
+// Backoff is a reconnection policy: the delays a client should wait between
+// the end of one attempt and the start of the next. It is the policy of
+// reconnecting-websocket and medplum's ReconnectingWebSocket:
+//
+//   - the first attempt has no delay;
+//   - the k-th retry in a row waits Min × Factor^(k-1), capped at Max;
+//   - a connection that stayed open at least ResetAfter starts the count
+//     over: the next attempt waits Min again.
+//
+// A delay runs from when the previous attempt was over for the client:
+// when its connection ended, or when the handshake was refused, or when the
+// client gave up on it.
+type Backoff struct {
+	// Min is the first retry's delay.
+	Min time.Duration
+	// Max caps every delay; zero means no cap.
+	Max time.Duration
+	// Factor is the growth from one retry to the next; zero means 1.
+	Factor float64
+	// Jitter is how far a delay may stray, as a fraction of it, either way:
+	// 0.2 allows 80%–120% of the nominal delay.
+	Jitter float64
+	// Tolerance is extra slack on every delay, for real time. Under
+	// testing/synctest delays are exact, and zero is right.
+	Tolerance time.Duration
+	// ResetAfter is how long a connection must stay open to reset the
+	// delay to Min. Zero means any accepted connection resets it.
+	ResetAfter time.Duration
+}
+
+// String describes the policy, for messages.
+func (b Backoff) String() string {
+	s := fmt.Sprintf("min %v", b.Min)
+	if f := b.factor(); f != 1 {
+		s += fmt.Sprintf(", ×%g", f)
+	}
+	if b.Max > 0 {
+		s += fmt.Sprintf(", max %v", b.Max)
+	}
+	if b.Jitter > 0 {
+		s += fmt.Sprintf(", jitter ±%g%%", b.Jitter*100)
+	}
+	if b.Tolerance > 0 {
+		s += fmt.Sprintf(", tolerance %v", b.Tolerance)
+	}
+	return s + fmt.Sprintf(", reset after %v up", b.ResetAfter)
+}
+
+func (b Backoff) factor() float64 {
+	if b.Factor == 0 {
+		return 1
+	}
+	return b.Factor
+}
+
+// Delay returns the nominal delay before the k-th retry in a row (k ≥ 1).
+func (b Backoff) Delay(k int) time.Duration {
+	d := float64(b.Min) * math.Pow(b.factor(), float64(k-1))
+	if b.Max > 0 && d > float64(b.Max) {
+		return b.Max
+	}
+	if d > math.MaxInt64 {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(d)
+}
+
+func (b Backoff) validate() error {
+	switch {
+	case b.Min < 0 || b.Max < 0 || b.Tolerance < 0 || b.ResetAfter < 0:
+		return errors.New("wstest: Backoff: negative duration")
+	case b.Factor < 0 || math.IsNaN(b.Factor) || math.IsInf(b.Factor, 0):
+		return fmt.Errorf("wstest: Backoff: invalid Factor %v", b.Factor)
+	case b.Jitter < 0 || b.Jitter > 1 || math.IsNaN(b.Jitter):
+		return fmt.Errorf("wstest: Backoff: Jitter %v is not in [0, 1]", b.Jitter)
+	case b.Max > 0 && b.Max < b.Min:
+		return fmt.Errorf("wstest: Backoff: Max %v is below Min %v", b.Max, b.Min)
+	}
+	return nil
+}
+
+// CheckBackoff checks every delay of the log against the policy and returns
+// nil, or one error that lists each delay off the policy and then the
+// timeline, the offending attempts marked.
+func CheckBackoff(log []AttemptRecord, b Backoff) error {
+	if err := b.validate(); err != nil {
+		return err
+	}
+	notes := map[int]string{}
+	var problems []string
+	k := 0 // retries in a row before attempt i
+	for i := 1; i < len(log); i++ {
+		prev := log[i-1]
+		if prev.Outcome == Accepted && prev.End.Kind != NotEnded && prev.End.Time.Sub(prev.AnswerTime) >= b.ResetAfter {
+			k = 1
+		} else {
+			k++
+		}
+		want := b.Delay(k)
+		lo := time.Duration(float64(want)*(1-b.Jitter)) - b.Tolerance
+		hi := time.Duration(float64(want)*(1+b.Jitter)) + b.Tolerance
+		got := log[i].Time.Sub(endOf(prev))
+		if got < lo || got > hi {
+			wantText := timeline.Duration(want)
+			if lo != hi {
+				wantText = timeline.Duration(max(lo, 0)) + "–" + timeline.Duration(hi)
+			}
+			notes[i] = "✗ want gap " + wantText
+			problems = append(problems, fmt.Sprintf("attempt #%d came %v after #%d was over, want %s (retry %d in a row)",
+				log[i].N, timeline.Duration(got), prev.N, wantText, k))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("wstest: backoff: %d of %d delays off the policy (%v):\n  %s\ntimeline:\n%s",
+		len(problems), len(log)-1, b, strings.Join(problems, "\n  "), timeline.Format(timelineRows(log, notes), "  "))
+}
+
+// AssertBackoff checks the log of acc with CheckBackoff and reports a
+// failure with t.Errorf. It returns whether the check passed.
+func AssertBackoff(t TB, acc AttemptLog, b Backoff) bool {
+	t.Helper()
+	if err := CheckBackoff(acc.Attempts(), b); err != nil {
+		t.Errorf("%v", err)
+		return false
+	}
+	return true
+}
+
+// RequireBackoff is AssertBackoff, but stops the test with t.Fatalf.
+func RequireBackoff(t TB, acc AttemptLog, b Backoff) {
+	t.Helper()
+	if err := CheckBackoff(acc.Attempts(), b); err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+// CheckAttempts returns an error, with the timeline, unless the log holds
+// exactly n attempts.
+func CheckAttempts(log []AttemptRecord, n int) error {
+	if len(log) == n {
+		return nil
+	}
+	return fmt.Errorf("wstest: attempts: got %d, want %d\ntimeline:\n%s", len(log), n, timeline.Format(timelineRows(log, nil), "  "))
+}
+
+// AssertAttempts checks that acc has logged exactly n attempts, reporting a
+// failure with t.Errorf. It returns whether the check passed.
+func AssertAttempts(t TB, acc AttemptLog, n int) bool {
+	t.Helper()
+	if err := CheckAttempts(acc.Attempts(), n); err != nil {
+		t.Errorf("%v", err)
+		return false
+	}
+	return true
+}
+
+// RequireAttempts is AssertAttempts, but stops the test with t.Fatalf.
+func RequireAttempts(t TB, acc AttemptLog, n int) {
+	t.Helper()
+	if err := CheckAttempts(acc.Attempts(), n); err != nil {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,0 +1,88 @@
+package wstest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// ErrWrongBubble is returned when a FakeDialer, or a Fake or Peer it made,
+// is used from a goroutine outside the testing/synctest bubble it was made
+// in (or, for one made outside any bubble, from inside one). The runtime
+// would otherwise end the test binary with a fatal error, or the test would
+// hang with its clock stopped.
+var ErrWrongBubble = errors.New("wstest: fake used outside the synctest bubble it was made in")
+
+// currentBubble returns the id of the synctest bubble of the calling
+// goroutine, or 0 outside any bubble. The runtime prints the id in the
+// goroutine's traceback header ("goroutine 7 [running, synctest bubble 1]:"),
+// the only place it is exposed; reading it costs a microsecond or two, so
+// hot paths call bubbleChanged first.
+func currentBubble() int {
+	var buf [128]byte
+	n := runtime.Stack(buf[:], false)
+	header := buf[:n]
+	if i := bytes.IndexByte(header, '\n'); i >= 0 {
+		header = header[:i]
+	}
+	const marker = "synctest bubble "
+	i := bytes.Index(header, []byte(marker))
+	if i < 0 {
+		return 0
+	}
+	rest := header[i+len(marker):]
+	j := 0
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		j++
+	}
+	id, _ := strconv.Atoi(string(rest[:j]))
+	return id
+}
+
+// virtualEpoch bounds a bubble's clock: every bubble starts at midnight UTC
+// 2000-01-01, and no test runs ten years of virtual time.
+var virtualEpoch = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// onVirtualClock reports, cheaply, whether the caller seems to be in a
+// bubble. It cannot tell two bubbles apart.
+func onVirtualClock() bool { return time.Now().Before(virtualEpoch) }
+
+// bubbleGuard remembers the bubble an object was made in.
+type bubbleGuard struct {
+	id      int
+	virtual bool
+}
+
+func newBubbleGuard() bubbleGuard {
+	id := currentBubble()
+	return bubbleGuard{id: id, virtual: id != 0}
+}
+
+// check returns ErrWrongBubble, explained, if the caller is not in the
+// guard's bubble.
+func (g bubbleGuard) check(what string) error {
+	id := currentBubble()
+	if id == g.id {
+		return nil
+	}
+	switch {
+	case g.id == 0:
+		return fmt.Errorf("%w: %s called inside synctest bubble %d, but the FakeDialer was made outside any bubble; make it inside the function given to synctest.Test", ErrWrongBubble, what, id)
+	case id == 0:
+		return fmt.Errorf("%w: %s called outside any bubble, but the FakeDialer was made in synctest bubble %d; use it only from goroutines of that bubble, before synctest.Test returns", ErrWrongBubble, what, g.id)
+	default:
+		return fmt.Errorf("%w: %s called in synctest bubble %d, but the FakeDialer was made in bubble %d", ErrWrongBubble, what, id, g.id)
+	}
+}
+
+// quick is check for hot paths: exact only when the clock says the caller
+// may be in the wrong kind of place (virtual vs real time).
+func (g bubbleGuard) quick(what string) error {
+	if onVirtualClock() == g.virtual {
+		return nil
+	}
+	return g.check(what)
+}

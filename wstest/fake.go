@@ -1,0 +1,575 @@
+package wstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/eventloop"
+	"github.com/wsdouble/wsdouble/internal/latch"
+)
+
+// errFakeAborted is the ErrorEvent's Err when a Fake is closed while
+// connecting, as for the real client.
+var errFakeAborted = errors.New("wstest: closed before the connection was established")
+
+// errFakeDropped is the ErrorEvent's Err when the server end drops the
+// connection; like the real client's, it wraps io.ErrUnexpectedEOF.
+var errFakeDropped = fmt.Errorf("wstest: connection lost: %w", io.ErrUnexpectedEOF)
+
+// Fake is an in-memory wsdouble.IWebSocket with exactly the semantics of the
+// real client (the same conformance checks pass), made by a FakeDialer's
+// Constructor. Its server end is a Peer, returned by Accept on its attempt
+// and by Peer. Nothing goes through a socket or an HTTP handshake: what the
+// server end sends is dispatched to the client's listeners, and what the
+// client sends is handed to the server end, with no latency.
+//
+// Beyond the contract, a Fake records what it did (Sent, Received, Events)
+// and can dispatch events the browser never would (Inject).
+type Fake struct {
+	d         *FakeDialer
+	rec       *AttemptRecord // guarded by d.mu
+	url       string
+	protocols []string
+	req       *http.Request // made on first use: request()
+	reqOnce   sync.Once
+	target    wsdouble.EventTarget
+	state     atomic.Int32 // wsdouble.ReadyState, written with mu held
+	// Messages each way, copied into the attempt log by Attempts.
+	toClient, fromClient atomic.Int64
+	loop                 *eventloop.Loop[fakeTask]
+	peer                 *fakePeer
+	tracked              bool // the dialer counts the dispatch goroutine until it ends
+
+	done     latch.Latch // the connection has ended
+	answered latch.Latch // the attempt is answered or gone
+
+	mu         sync.Mutex
+	wire       wireState
+	replied    bool      // Accept or Refuse was called
+	protocol   string    // chosen by Accept; Protocol reports it after open
+	extensions string    // chosen by Accept; Extensions reports it after open
+	shown      [2]string // what Protocol and Extensions report
+	binaryType string
+	buffered   int
+	sent       history[wsdouble.Message]
+	events     history[wsdouble.Event]
+	inbox      []wsdouble.Message
+	waiters    []chan struct{}
+	end        End
+}
+
+var _ wsdouble.IWebSocket = (*Fake)(nil)
+
+// wireState is the connection as the network sees it, ahead of the ready
+// state scripts see (which changes only when the matching task runs).
+type wireState uint8
+
+const (
+	wireConnecting wireState = iota // waiting for Accept or Refuse
+	wireOpen                        // accepted; messages flow
+	wireEnded                       // closed, dropped, refused or abandoned
+)
+
+type fakeTaskKind uint8
+
+const (
+	fakeOpen fakeTaskKind = iota
+	fakeMessage
+	fakeClosing
+	fakeClosed
+	fakeRaw
+)
+
+// fakeTask is kept small: one is copied per message.
+type fakeTask struct {
+	kind fakeTaskKind
+	fail bool           // fakeClosed: an ErrorEvent with err comes first
+	ev   wsdouble.Event // the MessageEvent, CloseEvent or injected event
+	err  error
+}
+
+// postClosed queues the close event of a closing handshake.
+func (f *Fake) postClosed(code int, reason string) {
+	f.loop.Post(fakeTask{kind: fakeClosed, ev: wsdouble.CloseEvent{Code: code, Reason: reason, WasClean: true}})
+}
+
+// postFailed queues an error event with err, then close 1006.
+func (f *Fake) postFailed(err error) {
+	f.loop.Post(fakeTask{kind: fakeClosed, fail: true, err: err, ev: wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}})
+}
+
+func newFake(d *FakeDialer, url string, protocols []string) *Fake {
+	f := &Fake{
+		d:          d,
+		url:        url,
+		protocols:  protocols,
+		binaryType: wsdouble.BinaryTypeBlob,
+	}
+	f.peer = &fakePeer{f: f}
+	f.loop = eventloop.Start(f.runTask)
+	return f
+}
+
+// request returns the handshake request a browser would have sent.
+func (f *Fake) request() *http.Request {
+	f.reqOnce.Do(func() { f.req = fakeRequest(f.url, f.protocols) })
+	return f.req
+}
+
+// fakeRequest is the handshake request a browser would send for url.
+func fakeRequest(url string, protocols []string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, "http"+url[2:], nil) // ws→http, wss→https
+	req.Header = http.Header{
+		"Upgrade":               {"websocket"},
+		"Connection":            {"Upgrade"},
+		"Sec-Websocket-Version": {"13"},
+		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+	}
+	if len(protocols) > 0 {
+		req.Header.Set("Sec-Websocket-Protocol", joinProtocols(protocols))
+	}
+	req.RequestURI = req.URL.RequestURI()
+	return req
+}
+
+func joinProtocols(p []string) string {
+	s := ""
+	for i, x := range p {
+		if i > 0 {
+			s += ", "
+		}
+		s += x
+	}
+	return s
+}
+
+// Peer returns the server's end of the fake's connection. It is the Peer
+// that Accept returns; before Accept, its Send fails.
+func (f *Fake) Peer() Peer { return f.peer }
+
+// N returns the number of the fake's attempt in its dialer's log.
+func (f *Fake) N() int { return f.rec.N }
+
+// Done is closed once the close event has been dispatched.
+func (f *Fake) Done() <-chan struct{} { return f.loop.Done() }
+
+// Sent returns a snapshot of the messages the client sent that reached the
+// server end, in order.
+func (f *Fake) Sent() []wsdouble.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sent.all()
+}
+
+// Received returns a snapshot of the messages dispatched to the client's
+// listeners, in order.
+func (f *Fake) Received() []wsdouble.Message {
+	var out []wsdouble.Message
+	for _, e := range f.Events() {
+		if m, ok := e.(wsdouble.MessageEvent); ok {
+			out = append(out, m.Message)
+		}
+	}
+	return out
+}
+
+// Events returns a snapshot of every event dispatched, in order.
+func (f *Fake) Events() []wsdouble.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.events.all()
+}
+
+// Inject dispatches events exactly as given, in order, after any events
+// already queued: no ready state changes, no connection changes, nothing
+// checked.
+//
+// This is off the spec on purpose. A browser never produces, say, an error
+// event without a close event, a close event with WasClean true and code
+// 1006, an ErrorEvent whose Err is a custom value, or a message after the
+// close event; clients that normalize what sockets report (medplum's does)
+// must still cope, and Inject lets a test produce it. An event injected
+// after the close event has been dispatched is not delivered, and Inject
+// returns an error.
+func (f *Fake) Inject(events ...wsdouble.Event) error {
+	if err := f.d.guard.quick("Fake.Inject"); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if !f.loop.Post(fakeTask{kind: fakeRaw, ev: e}) {
+			return errors.New("wstest: Fake.Inject: the close event was already dispatched")
+		}
+	}
+	return nil
+}
+
+// ReadyState implements wsdouble.WebSocketLike.
+func (f *Fake) ReadyState() wsdouble.ReadyState { return wsdouble.ReadyState(f.state.Load()) }
+
+// URL implements wsdouble.IWebSocket.
+func (f *Fake) URL() string { return f.url }
+
+// Protocol implements wsdouble.IWebSocket.
+func (f *Fake) Protocol() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.shown[0]
+}
+
+// Extensions implements wsdouble.IWebSocket.
+func (f *Fake) Extensions() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.shown[1]
+}
+
+// BinaryType implements wsdouble.IWebSocket.
+func (f *Fake) BinaryType() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.binaryType
+}
+
+// SetBinaryType implements wsdouble.IWebSocket.
+func (f *Fake) SetBinaryType(t string) {
+	if t != wsdouble.BinaryTypeBlob && t != wsdouble.BinaryTypeArrayBuffer {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.binaryType = t
+}
+
+// BufferedAmount implements wsdouble.IWebSocket. Data sent while open
+// reaches the server end at once, so only data discarded while closing or
+// closed counts.
+func (f *Fake) BufferedAmount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.buffered
+}
+
+// AddEventListener implements wsdouble.WebSocketLike.
+func (f *Fake) AddEventListener(typ wsdouble.EventType, l wsdouble.Listener, opts ...wsdouble.ListenerOption) {
+	f.target.AddEventListener(typ, l, opts...)
+}
+
+// RemoveEventListener implements wsdouble.WebSocketLike.
+func (f *Fake) RemoveEventListener(typ wsdouble.EventType, l wsdouble.Listener) {
+	f.target.RemoveEventListener(typ, l)
+}
+
+// Send implements wsdouble.WebSocketLike.
+func (f *Fake) Send(m wsdouble.Message) error {
+	if err := wsdouble.ValidateMessage(m); err != nil {
+		return err
+	}
+	if err := f.d.guard.quick("Fake.Send"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	switch wsdouble.ReadyState(f.state.Load()) {
+	case wsdouble.Connecting:
+		f.mu.Unlock()
+		return wsdouble.ErrInvalidState
+	case wsdouble.Open:
+		if f.wire == wireOpen {
+			m.Data = copyData(m.Data)
+			f.sent.add(m)
+			f.inbox = append(f.inbox, m)
+			f.wakeLocked()
+			f.mu.Unlock()
+			f.fromClient.Add(1)
+			return nil
+		}
+	}
+	// Closing or Closed, or the connection already ended: discarded, but
+	// counted (WHATWG WebSockets, send()).
+	f.buffered += len(m.Data)
+	f.mu.Unlock()
+	return nil
+}
+
+// Close implements wsdouble.WebSocketLike. The server end answers a close
+// frame at once, as a Server does.
+func (f *Fake) Close(code int, reason string) error {
+	if err := wsdouble.ValidateClose(code, reason); err != nil {
+		return err
+	}
+	if err := f.d.guard.quick("Fake.Close"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	switch wsdouble.ReadyState(f.state.Load()) {
+	case wsdouble.Connecting:
+		f.state.Store(int32(wsdouble.Closing))
+		wire := f.wire
+		f.wire = wireEnded
+		f.mu.Unlock()
+		switch wire {
+		case wireConnecting:
+			f.d.answer(f, Abandoned, 0, "", errors.New("client went away: closed while connecting"))
+			f.closeDone()
+		case wireOpen:
+			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
+		}
+		f.postFailed(errFakeAborted)
+		return nil
+	case wsdouble.Open:
+		f.state.Store(int32(wsdouble.Closing))
+		wire := f.wire
+		f.wire = wireEnded
+		f.mu.Unlock()
+		if wire == wireOpen {
+			// WHATWG "close the WebSocket": no code sends a frame without
+			// one (read as 1005); a reason alone is sent with 1000.
+			wireCode := code
+			if code == 0 {
+				wireCode = wsdouble.CloseNoStatusReceived
+				if reason != "" {
+					wireCode = wsdouble.CloseNormalClosure
+				}
+			}
+			f.endPeer(End{Kind: ClientClosed, Code: wireCode, Reason: reason, Clean: true})
+			// The server echoes the code (RFC 6455 §5.5.1), without reason.
+			f.postClosed(wireCode, "")
+		}
+		return nil
+	}
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *Fake) wakeLocked() {
+	for _, ch := range f.waiters {
+		close(ch)
+	}
+	f.waiters = nil
+}
+
+// endPeer records how the connection ended for the server end.
+func (f *Fake) endPeer(end End) {
+	end.Time = time.Now()
+	f.mu.Lock()
+	f.end = end
+	f.wakeLocked()
+	f.mu.Unlock()
+	f.d.ended(f, end)
+	f.closeDone()
+}
+
+// closeDone marks the connection ended for the server end's waiters.
+func (f *Fake) closeDone() {
+	f.mu.Lock()
+	f.wakeLocked()
+	f.mu.Unlock()
+	f.done.Close()
+}
+
+func (f *Fake) runTask(t fakeTask) (stop bool) {
+	f.mu.Lock()
+	switch t.kind {
+	case fakeOpen:
+		if wsdouble.ReadyState(f.state.Load()) != wsdouble.Connecting {
+			f.mu.Unlock()
+			return false
+		}
+		f.shown = [2]string{f.protocol, f.extensions}
+		f.state.Store(int32(wsdouble.Open))
+		t.ev = wsdouble.OpenEvent{}
+	case fakeMessage:
+		// WHATWG WebSockets: a message that arrives when the ready state is
+		// not OPEN is not dispatched.
+		if wsdouble.ReadyState(f.state.Load()) != wsdouble.Open {
+			f.mu.Unlock()
+			return false
+		}
+	case fakeClosing:
+		if wsdouble.ReadyState(f.state.Load()) == wsdouble.Open {
+			f.state.Store(int32(wsdouble.Closing))
+		}
+		f.mu.Unlock()
+		return false
+	case fakeClosed:
+		f.state.Store(int32(wsdouble.Closed))
+		var errEv wsdouble.Event
+		if t.fail {
+			errEv = wsdouble.ErrorEvent{Err: t.err}
+			f.events.add(errEv)
+		}
+		f.events.add(t.ev)
+		f.mu.Unlock()
+		if t.fail {
+			f.target.DispatchEvent(errEv)
+		}
+		f.target.DispatchEvent(t.ev)
+		if f.tracked {
+			f.d.untrack(fakeDispatch)
+		}
+		return true
+	}
+	f.events.add(t.ev)
+	f.mu.Unlock()
+	f.target.DispatchEvent(t.ev)
+	return false
+}
+
+// fakePeer is the server end of a Fake.
+type fakePeer struct{ f *Fake }
+
+func (p *fakePeer) Request() *http.Request { return p.f.request() }
+func (p *fakePeer) Done() <-chan struct{}  { return p.f.done.Done() }
+
+func (p *fakePeer) Protocol() string {
+	p.f.mu.Lock()
+	defer p.f.mu.Unlock()
+	return p.f.protocol
+}
+
+// closedErrLocked describes why the server end cannot act.
+func (p *fakePeer) closedErrLocked() error {
+	f := p.f
+	if f.wire == wireConnecting {
+		return fmt.Errorf("%w (attempt #%d has not been accepted)", ErrPeerClosed, f.rec.N)
+	}
+	return closedError(f.end)
+}
+
+func (p *fakePeer) Send(m wsdouble.Message) error {
+	f := p.f
+	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
+		return fmt.Errorf("%w: type %v", wsdouble.ErrInvalidMessage, m.Type)
+	}
+	if err := f.d.guard.quick("Peer.Send"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.wire != wireOpen {
+		err := p.closedErrLocked()
+		f.mu.Unlock()
+		return err
+	}
+	m.Data = copyData(m.Data)
+	f.loop.Post(fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}})
+	f.mu.Unlock()
+	f.toClient.Add(1)
+	return nil
+}
+
+func (p *fakePeer) Receive(ctx context.Context) (wsdouble.Message, error) {
+	f := p.f
+	for {
+		f.mu.Lock()
+		if len(f.inbox) > 0 {
+			m := f.inbox[0]
+			f.inbox[0] = wsdouble.Message{}
+			f.inbox = f.inbox[1:]
+			f.mu.Unlock()
+			return m, nil
+		}
+		if f.wire == wireEnded {
+			err := closedError(f.end)
+			f.mu.Unlock()
+			return wsdouble.Message{}, err
+		}
+		f.mu.Unlock()
+		if err := f.d.guard.check("Peer.Receive"); err != nil {
+			return wsdouble.Message{}, err
+		}
+		ch := make(chan struct{})
+		f.mu.Lock()
+		if len(f.inbox) > 0 || f.wire == wireEnded {
+			f.mu.Unlock()
+			continue
+		}
+		f.waiters = append(f.waiters, ch)
+		f.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			f.mu.Lock()
+			f.waiters = slices.DeleteFunc(f.waiters, func(c chan struct{}) bool { return c == ch })
+			f.mu.Unlock()
+			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+		}
+	}
+}
+
+func (p *fakePeer) Close(code int, reason string) error {
+	f := p.f
+	if err := wsdouble.ValidateServerClose(code, reason); err != nil {
+		return err
+	}
+	if err := f.d.guard.quick("Peer.Close"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.wire != wireOpen {
+		err := p.closedErrLocked()
+		f.mu.Unlock()
+		return err
+	}
+	f.wire = wireEnded
+	f.mu.Unlock()
+	if code == 0 {
+		code = wsdouble.CloseNoStatusReceived
+	}
+	// The client echoes the close frame at once; the handshake is clean.
+	f.endPeer(End{Kind: ServerClosed, Code: code, Reason: reason, Clean: true})
+	f.loop.Post(fakeTask{kind: fakeClosing})
+	f.postClosed(code, reason)
+	return nil
+}
+
+func (p *fakePeer) Drop() error {
+	f := p.f
+	if err := f.d.guard.quick("Peer.Drop"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.wire != wireOpen {
+		err := p.closedErrLocked()
+		f.mu.Unlock()
+		return err
+	}
+	f.wire = wireEnded
+	f.mu.Unlock()
+	f.endPeer(End{Kind: Dropped})
+	f.postFailed(errFakeDropped)
+	return nil
+}
+
+func (p *fakePeer) Wait(ctx context.Context) (End, error) {
+	f := p.f
+	if f.done.Closed() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.end, nil
+	}
+	if err := f.d.guard.check("Peer.Wait"); err != nil {
+		return End{}, err
+	}
+	select {
+	case <-f.done.Done():
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.end, nil
+	case <-ctx.Done():
+		return End{}, fmt.Errorf("wstest: Peer.Wait: connection still open at %w", context.Cause(ctx))
+	}
+}
+
+// copyData copies message data, so the caller may reuse its buffer.
+func copyData(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
+}

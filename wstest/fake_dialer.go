@@ -1,0 +1,308 @@
+package wstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/memconn"
+)
+
+// FakeDialer makes Fakes: its Constructor is a wsdouble.Constructor whose
+// every call returns a new Fake in Connecting and queues an Attempt for it.
+// It is an Acceptor, like Server: the test takes attempts in order with
+// NextAttempt and accepts, refuses or leaves each hanging, and Attempts
+// returns the same kind of log.
+//
+// Inside a testing/synctest bubble, make the FakeDialer in the bubble: it and
+// its Fakes are built only from channels, mutexes and timers, so the
+// bubble's clock advances whenever the client under test waits. Using it
+// from outside the bubble it was made in returns ErrWrongBubble rather than
+// hanging the test or crashing it.
+type FakeDialer struct {
+	acceptor // its mu guards fakes, and the log's records
+	tb       TB
+	cfg      config
+	guard    bubbleGuard
+	fakes    []*Fake
+}
+
+var _ Acceptor = (*FakeDialer)(nil)
+
+// NewFakeDialer returns a FakeDialer and registers its Close with
+// tb.Cleanup. Options that apply: AutoAccept, Subprotocols. A nil tb is
+// allowed outside tests; the caller must then call Close.
+func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
+	if tb == nil {
+		tb = standaloneTB{}
+	}
+	tb.Helper()
+	cfg := buildConfig(opts)
+	d := &FakeDialer{
+		acceptor: newAcceptor("FakeDialer", cfg.auto),
+		tb:       tb,
+		cfg:      cfg,
+		guard:    newBubbleGuard(),
+	}
+	tb.Cleanup(d.Close)
+	return d
+}
+
+// Constructor returns the wsdouble.Constructor that makes Fakes.
+func (d *FakeDialer) Constructor() wsdouble.Constructor { return d.dial }
+
+func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket, error) {
+	if err := d.guard.quick("FakeDialer.Constructor"); err != nil {
+		if !d.guard.virtual {
+			// Made outside any bubble: its test is still running, and
+			// should hear of it even if the client swallows the error.
+			d.tb.Errorf("%v", err)
+		}
+		return nil, err
+	}
+	u, err := wsdouble.ValidateURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := wsdouble.ValidateProtocols(protocols); err != nil {
+		return nil, err
+	}
+	f := newFake(d, u, slices.Clone(protocols))
+	rec := &AttemptRecord{Time: time.Now(), URL: u, Protocols: f.protocols}
+	f.rec = rec
+	a := &FakeAttempt{f: f}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		// Like a dial to a server that is gone: no attempt reaches it. The
+		// failure is reported a nanosecond later, once the client listens
+		// (see settle).
+		f.wire = wireEnded
+		f.closeDone()
+		refused := &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(u), Err: syscall.ECONNREFUSED}
+		time.AfterFunc(time.Nanosecond, func() { f.postFailed(refused) })
+		return f, nil
+	}
+	d.addLocked(rec)
+	d.fakes = append(d.fakes, f)
+	d.trackLocked(fakeDispatch)
+	f.tracked = true
+	if !d.auto {
+		d.enqueueLocked(a)
+	}
+	if d.auto {
+		d.trackLocked(autoAcceptHandler)
+	}
+	d.mu.Unlock()
+	if d.auto {
+		// Accept on another goroutine: the answer waits for the client to
+		// return from this constructor and listen (see settle).
+		go func() {
+			defer d.untrack(autoAcceptHandler)
+			if p, err := a.Accept(AcceptOptions{}); err == nil && d.cfg.handler != nil {
+				d.cfg.handler(p)
+			}
+		}()
+	}
+	return f, nil
+}
+
+// NextAttempt implements Acceptor. The attempts it returns are
+// *FakeAttempt values.
+func (d *FakeDialer) NextAttempt(ctx context.Context) (Attempt, error) {
+	if err := d.guard.quick("FakeDialer.NextAttempt"); err != nil {
+		return nil, err
+	}
+	return d.acceptor.NextAttempt(ctx)
+}
+
+// Fakes returns every Fake the Constructor has made, in order.
+func (d *FakeDialer) Fakes() []*Fake {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.fakes)
+}
+
+// Close ends every connection and pending attempt (clients see an error
+// and a close event with code 1006; pending attempts are logged as Hung),
+// then waits until every Fake has dispatched its close event and every
+// AutoAccept handler has returned, reporting with tb.Errorf if that takes
+// more than 5 seconds. Later Constructor calls make Fakes that fail at
+// once, as a dial to a server that is gone. Close is called by tb.Cleanup;
+// calling it again does nothing.
+func (d *FakeDialer) Close() {
+	if err := d.guard.check("FakeDialer.Close"); err != nil {
+		d.tb.Errorf("%v", err)
+		return
+	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closeLocked()
+	fakes := slices.Clone(d.fakes)
+	d.mu.Unlock()
+	for _, f := range fakes {
+		f.shutdown()
+	}
+	d.waitIdle(d.tb)
+}
+
+// answer records the outcome of f's attempt.
+func (d *FakeDialer) answer(f *Fake, o Outcome, status int, protocol string, err error) {
+	now := time.Now()
+	d.mu.Lock()
+	f.rec.Outcome, f.rec.Status, f.rec.Protocol, f.rec.Err, f.rec.AnswerTime = o, status, protocol, err, now
+	d.mu.Unlock()
+	f.answered.Close()
+}
+
+// ended records how f's accepted connection ended.
+func (d *FakeDialer) ended(f *Fake, end End) {
+	d.mu.Lock()
+	f.rec.End = end
+	d.mu.Unlock()
+}
+
+// Attempts implements Acceptor.
+func (d *FakeDialer) Attempts() []AttemptRecord {
+	log := d.acceptor.Attempts()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range log {
+		// d.fakes and the log grow together: fake i made attempt i+1.
+		f := d.fakes[i]
+		log[i].ToClient = int(f.toClient.Load())
+		log[i].FromClient = int(f.fromClient.Load())
+		log[i].Header = f.request().Header.Clone()
+	}
+	return log
+}
+
+// FakeAttempt is an Attempt of a FakeDialer.
+type FakeAttempt struct{ f *Fake }
+
+var _ Attempt = (*FakeAttempt)(nil)
+
+// Fake returns the client socket that made the attempt.
+func (a *FakeAttempt) Fake() *Fake { return a.f }
+
+// N implements Attempt.
+func (a *FakeAttempt) N() int { return a.f.rec.N }
+
+// Time implements Attempt.
+func (a *FakeAttempt) Time() time.Time { return a.f.rec.Time }
+
+// Request implements Attempt: the request a browser would have sent.
+func (a *FakeAttempt) Request() *http.Request { return a.f.request() }
+
+// Protocols implements Attempt.
+func (a *FakeAttempt) Protocols() []string { return slices.Clone(a.f.protocols) }
+
+// Done implements Attempt.
+func (a *FakeAttempt) Done() <-chan struct{} { return a.f.answered.Done() }
+
+// Accept implements Attempt. AcceptOptions.Extensions is what the Fake's
+// Extensions reports.
+func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
+	f, d := a.f, a.f.d
+	if err := d.guard.quick("Attempt.Accept"); err != nil {
+		return nil, err
+	}
+	settle(f.rec.Time)
+	f.mu.Lock()
+	if err := a.unansweredLocked(); err != nil {
+		f.mu.Unlock()
+		return nil, err
+	}
+	f.replied = true
+	protocol := opts.Subprotocol
+	if protocol == "" {
+		for _, p := range d.cfg.subprotocols {
+			if slices.Contains(f.protocols, p) {
+				protocol = p
+				break
+			}
+		}
+	}
+	f.protocol = protocol
+	if protocol != "" && !slices.Contains(f.protocols, protocol) {
+		// RFC 6455 §4.1: the client fails the connection.
+		f.wire = wireEnded
+		f.mu.Unlock()
+		d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
+		f.endPeer(End{Kind: ClientGone, Err: fmt.Errorf("the client failed the connection: subprotocol %q was not offered", protocol)})
+		f.postFailed(&wsdouble.HandshakeError{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{},
+			Err: fmt.Errorf("server chose subprotocol %q, which was not offered", protocol)})
+		return f.peer, nil
+	}
+	f.wire = wireOpen
+	f.extensions = opts.Extensions
+	f.loop.Post(fakeTask{kind: fakeOpen})
+	f.mu.Unlock()
+	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
+	return f.peer, nil
+}
+
+// Refuse implements Attempt. The client's ErrorEvent carries a
+// *wsdouble.HandshakeError with the status, header and body.
+func (a *FakeAttempt) Refuse(status int, header http.Header, body string) error {
+	f, d := a.f, a.f.d
+	if status < 200 || status > 599 {
+		return fmt.Errorf("wstest: Refuse: status %d is not a final HTTP status other than 101", status)
+	}
+	if err := d.guard.quick("Attempt.Refuse"); err != nil {
+		return err
+	}
+	settle(f.rec.Time)
+	f.mu.Lock()
+	if err := a.unansweredLocked(); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	f.replied = true
+	f.wire = wireEnded
+	f.mu.Unlock()
+	d.answer(f, Refused, status, "", nil)
+	f.closeDone()
+	if header == nil {
+		header = http.Header{}
+	}
+	f.postFailed(&wsdouble.HandshakeError{StatusCode: status, Header: header.Clone(), Body: []byte(body)})
+	return nil
+}
+
+func (a *FakeAttempt) unansweredLocked() error {
+	f := a.f
+	switch {
+	case f.replied:
+		return fmt.Errorf("%w (attempt #%d)", ErrAnswered, f.rec.N)
+	case f.wire != wireConnecting:
+		return fmt.Errorf("%w (attempt #%d: the client went away, or the dialer was closed)", ErrAttemptGone, f.rec.N)
+	}
+	return nil
+}
+
+// shutdown ends f for FakeDialer.Close.
+func (f *Fake) shutdown() {
+	f.mu.Lock()
+	wire := f.wire
+	f.wire = wireEnded
+	f.mu.Unlock()
+	switch wire {
+	case wireConnecting:
+		f.d.answer(f, Hung, 0, "", ErrClosed)
+		f.closeDone()
+		f.postFailed(errors.New("wstest: the FakeDialer was closed while connecting"))
+	case wireOpen:
+		f.endPeer(End{Kind: Shutdown})
+		f.postFailed(errFakeDropped)
+	}
+}
