@@ -69,6 +69,18 @@
 // *HandshakeError with the HTTP status for a refusal, the I/O error for a
 // drop.
 //
+// # Adding listeners
+//
+// In the browser no event fires before the script that made the socket has
+// finished, so listeners added right after `new WebSocket()` never miss the
+// open event. Go has no such moment: a socket dispatches each event when it
+// happens, on its own goroutine. Add listeners as soon as the Constructor
+// returns, before anything that waits. Over a real network the handshake is
+// a round trip away; inside a testing/synctest bubble, wstest's acceptors
+// make it a guarantee, by never answering an attempt before every goroutine
+// of the bubble has blocked. Dial, with WithListener, registers listeners
+// before connecting at all.
+//
 // # The real client
 //
 // New (a Constructor), NewConstructor and Dial make a *WebSocket backed by

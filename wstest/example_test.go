@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/wstest"
@@ -98,4 +99,64 @@ func ExampleCheckConformance() {
 	})
 	fmt.Println(len(wstest.ConformanceChecks()) >= 25, err)
 	// Output: true <nil>
+}
+
+// A FakeDialer's Constructor makes Fakes; the test plays the server: here
+// it accepts, sends one message and drops the connection.
+func ExampleFakeDialer() {
+	d := wstest.NewFakeDialer(nil)
+	defer d.Close()
+
+	ws, _ := d.Constructor()("ws://example.test/feed") // what the client under test does
+	done := make(chan struct{})
+	show := wsdouble.ListenerFunc(func(e wsdouble.Event) {
+		fmt.Println(e)
+		if e.Type() == wsdouble.EventClose {
+			close(done)
+		}
+	})
+	for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
+		ws.AddEventListener(typ, show)
+	}
+
+	a, _ := d.NextAttempt(context.Background())
+	peer, _ := a.Accept(wstest.AcceptOptions{})
+	peer.Send(wsdouble.Text(`{"price":42}`))
+	peer.Drop()
+	<-done
+	fmt.Println(d.Attempts()[0].End)
+	// Output:
+	// open
+	// message text "{\"price\":42}"
+	// error: wstest: connection lost: unexpected EOF
+	// close 1006 unclean
+	// dropped
+}
+
+// CheckBackoff compares the delays between attempts with a policy and, when
+// they differ, shows the timeline. The log here is written by hand; in a
+// test it comes from a Server's or a FakeDialer's Attempts, on virtual time
+// (testing/synctest), so delays are exact.
+func ExampleCheckBackoff() {
+	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	attempt := func(n int, at time.Duration, status int) wstest.AttemptRecord {
+		return wstest.AttemptRecord{N: n, Time: t0.Add(at), AnswerTime: t0.Add(at), Outcome: wstest.Refused, Status: status}
+	}
+	log := []wstest.AttemptRecord{
+		attempt(1, 0, 503),
+		attempt(2, 1*time.Second, 503),
+		attempt(3, 3*time.Second, 503),
+		attempt(4, 5*time.Second, 503), // the client waited 2 s again instead of 4 s
+	}
+	err := wstest.CheckBackoff(log, wstest.Backoff{Min: time.Second, Factor: 2, Max: time.Minute})
+	fmt.Println(err)
+	// Output:
+	// wstest: backoff: 1 of 3 delays off the policy (min 1s, ×2, max 1m0s, reset after 0s up):
+	//   attempt #4 came 2s after #3 was over, want 4s (retry 3 in a row)
+	// timeline:
+	//   #  at   gap  answer       messages  end
+	//   1  +0s  -    refused 503  -         -
+	//   2  +1s  1s   refused 503  -         -
+	//   3  +3s  2s   refused 503  -         -
+	//   4  +5s  2s   refused 503  -         -    ✗ want gap 4s
 }

@@ -35,9 +35,9 @@ func TestVirtualTimePeerWaits(t *testing.T) {
 		ws.Close(1000, "")
 		<-ev.done
 	})
-	if d := time.Since(wall); d > time.Second {
-		t.Errorf("wall time: %v, want well under 1s", d)
-	}
+	// Timing is not asserted (a loaded machine must not fail the test); -v
+	// shows it.
+	t.Logf("wall time: %v for 30s of virtual time", time.Since(wall))
 }
 
 // TestVirtualTimeHandshakeTimeout: a handshake left hanging hits the
@@ -67,7 +67,5 @@ func TestVirtualTimeHandshakeTimeout(t *testing.T) {
 			t.Errorf("outcome: got %v, want abandoned", got)
 		}
 	})
-	if d := time.Since(wall); d > time.Second {
-		t.Errorf("wall time: %v, want well under 1s", d)
-	}
+	t.Logf("wall time: %v for a 7s handshake timeout", time.Since(wall))
 }
