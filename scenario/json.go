@@ -1,0 +1,822 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// Version is the version of the file format this package reads and
+// writes.
+const Version = 1
+
+// maxScriptSize bounds what Parse reads.
+const maxScriptSize = 64 << 20
+
+// ParseError is one problem in a script file, with where it is.
+type ParseError struct {
+	// File is the file's name when known (Load sets it).
+	File string
+	// Line and Column locate the problem, from 1; Column counts bytes.
+	Line, Column int
+	// Attempt and Step are the 1-based indexes of the attempt and step the
+	// problem is in, or 0.
+	Attempt, Step int
+	// Field is the path of the offending field within the attempt or step,
+	// for example "close.code"; empty when it is the whole value.
+	Field string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error formats the problem as "file:line:col: attempt A, step S: field: what".
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File + ":")
+	}
+	fmt.Fprintf(&b, "%d:%d: ", e.Line, e.Column)
+	if e.Attempt > 0 {
+		fmt.Fprintf(&b, "attempt %d", e.Attempt)
+		if e.Step > 0 {
+			fmt.Fprintf(&b, ", step %d", e.Step)
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Parse reads a script in the JSON file format (see the package
+// documentation). It is strict: unknown fields, wrong types, invalid codes,
+// negative durations and bad regular expressions are errors. It returns
+// every problem it finds, each a *ParseError naming the line, column,
+// attempt and step (use errors.As, or read the joined message).
+func Parse(r io.Reader) (*Script, error) {
+	src, err := io.ReadAll(io.LimitReader(r, maxScriptSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: reading the script: %w", err)
+	}
+	if len(src) > maxScriptSize {
+		return nil, fmt.Errorf("scenario: the script is larger than %d MiB", maxScriptSize>>20)
+	}
+	return parse(src, "")
+}
+
+// Load reads a script file.
+func Load(path string) (*Script, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return parse(src, path)
+}
+
+func parse(src []byte, file string) (*Script, error) {
+	d := &decoder{src: src, file: file}
+	root, err := parseTree(src)
+	if err != nil {
+		var pe *posError
+		if errors.As(err, &pe) {
+			d.fail(pe.off, "", errors.New(pe.msg))
+		} else {
+			d.fail(0, "", err)
+		}
+		return nil, errors.Join(d.errs...)
+	}
+	s := d.script(root)
+	if len(d.errs) > 0 {
+		return nil, errors.Join(d.errs...)
+	}
+	// Everything Validate checks was checked above, with positions; this
+	// is a safety net for the two to agree.
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decoder turns a parsed tree into a Script, collecting errors.
+type decoder struct {
+	src           []byte
+	file          string
+	errs          []error
+	attempt, step int
+}
+
+const maxErrors = 20
+
+func (d *decoder) fail(off int64, field string, err error) {
+	if len(d.errs) == maxErrors {
+		d.errs = append(d.errs, errors.New("too many errors"))
+	}
+	if len(d.errs) > maxErrors {
+		return
+	}
+	line, col := lineCol(d.src, off)
+	d.errs = append(d.errs, &ParseError{File: d.file, Line: line, Column: col,
+		Attempt: d.attempt, Step: d.step, Field: field, Err: err})
+}
+
+func (d *decoder) failf(n *node, field, format string, args ...any) {
+	d.fail(n.off, field, fmt.Errorf(format, args...))
+}
+
+// fields checks that n is an object whose keys are all among allowed.
+func (d *decoder) fields(n *node, field string, allowed ...string) bool {
+	if n.kind != '{' {
+		d.failf(n, field, "got %s, want an object", n.kindName())
+		return false
+	}
+	ok := true
+	for _, m := range n.keys {
+		if !slices.Contains(allowed, m.name) {
+			d.fail(m.off, join(field, m.name), fmt.Errorf("unknown field (allowed: %s)", strings.Join(allowed, ", ")))
+			ok = false
+		}
+	}
+	return ok
+}
+
+func join(field, name string) string {
+	if field == "" {
+		return name
+	}
+	return field + "." + name
+}
+
+func (d *decoder) str(n *node, field string) (string, bool) {
+	if n.kind != '"' {
+		d.failf(n, field, "got %s, want a string", n.kindName())
+		return "", false
+	}
+	return n.str, true
+}
+
+func (d *decoder) boolean(n *node, field string) (bool, bool) {
+	if n.kind != 't' {
+		d.failf(n, field, "got %s, want true or false", n.kindName())
+		return false, false
+	}
+	return n.b, true
+}
+
+func (d *decoder) integer(n *node, field string) (int, bool) {
+	if n.kind != '0' {
+		d.failf(n, field, "got %s, want an integer", n.kindName())
+		return 0, false
+	}
+	i, err := n.num.Int64()
+	if err != nil || i < math.MinInt32 || i > math.MaxInt32 {
+		d.failf(n, field, "%s is not an integer in range", n.num)
+		return 0, false
+	}
+	return int(i), true
+}
+
+func (d *decoder) duration(n *node, field string) (time.Duration, bool) {
+	if n.kind != '"' {
+		d.failf(n, field, `got %s, want a duration string such as "2s" or "1m30s"`, n.kindName())
+		return 0, false
+	}
+	v, err := time.ParseDuration(n.str)
+	if err != nil {
+		d.failf(n, field, "bad duration %q (want a string such as \"2s\" or \"1m30s\")", n.str)
+		return 0, false
+	}
+	if v < 0 {
+		d.failf(n, field, "negative duration %q", n.str)
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) header(n *node, field string) (http.Header, bool) {
+	if n.kind != '{' {
+		d.failf(n, field, "got %s, want an object of header names to strings", n.kindName())
+		return nil, false
+	}
+	h := http.Header{}
+	for _, m := range n.keys {
+		key := http.CanonicalHeaderKey(m.name)
+		if m.name == "" || strings.ContainsAny(m.name, " \t\r\n:") {
+			d.fail(m.off, field, fmt.Errorf("bad header name %q", m.name))
+			continue
+		}
+		switch m.val.kind {
+		case '"':
+			h.Add(key, m.val.str)
+		case '[':
+			for _, e := range m.val.elem {
+				if s, ok := d.str(e, join(field, m.name)); ok {
+					h.Add(key, s)
+				}
+			}
+		default:
+			d.failf(m.val, join(field, m.name), "got %s, want a string or an array of strings", m.val.kindName())
+		}
+	}
+	return h, true
+}
+
+func (d *decoder) script(root *node) *Script {
+	s := &Script{}
+	if !d.fields(root, "", "version", "name", "description", "attempts") {
+		return s
+	}
+	if v := root.get("version"); v == nil {
+		d.fail(root.off, "version", fmt.Errorf("missing: the file must say \"version\": %d", Version))
+	} else if n, ok := d.integer(v, "version"); ok && n != Version {
+		d.failf(v, "version", "version %d is not supported (this wsdouble reads version %d)", n, Version)
+	}
+	if v := root.get("name"); v != nil {
+		s.Name, _ = d.str(v, "name")
+	}
+	if v := root.get("description"); v != nil {
+		s.Description, _ = d.str(v, "description")
+	}
+	attempts := root.get("attempts")
+	switch {
+	case attempts == nil:
+		d.fail(root.off, "attempts", errors.New("missing"))
+	case attempts.kind != '[':
+		d.failf(attempts, "attempts", "got %s, want an array", attempts.kindName())
+	case len(attempts.elem) == 0:
+		d.failf(attempts, "attempts", "empty: a script answers at least one attempt")
+	default:
+		for i, a := range attempts.elem {
+			d.attempt, d.step = i+1, 0
+			at := d.attemptScript(a)
+			if at.Repeat && i != len(attempts.elem)-1 {
+				d.failf(a.get("repeat"), "repeat", "only the last attempt may repeat")
+			}
+			s.Attempts = append(s.Attempts, at)
+		}
+		d.attempt, d.step = 0, 0
+	}
+	return s
+}
+
+func (d *decoder) attemptScript(n *node) Attempt {
+	var a Attempt
+	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "steps", "repeat") {
+		return a
+	}
+	if v := n.get("label"); v != nil {
+		a.Label, _ = d.str(v, "label")
+	}
+	if v := n.get("after"); v != nil {
+		a.After, _ = d.duration(v, "after")
+	}
+	if v := n.get("repeat"); v != nil {
+		a.Repeat, _ = d.boolean(v, "repeat")
+	}
+	var answers []string
+	for _, m := range n.keys {
+		switch m.name {
+		case "accept":
+			answers = append(answers, m.name)
+			if d.fields(m.val, "accept", "subprotocol", "headers") {
+				var acc Accept
+				if v := m.val.get("subprotocol"); v != nil {
+					acc.Subprotocol, _ = d.str(v, "accept.subprotocol")
+				}
+				if v := m.val.get("headers"); v != nil {
+					acc.Header, _ = d.header(v, "accept.headers")
+				}
+				a.Answer = acc
+			}
+		case "refuse":
+			answers = append(answers, m.name)
+			if d.fields(m.val, "refuse", "status", "headers", "body") {
+				var ref Refuse
+				if v := m.val.get("status"); v == nil {
+					d.failf(m.val, "refuse.status", "missing")
+				} else if st, ok := d.integer(v, "refuse.status"); ok {
+					if st < 200 || st > 599 {
+						d.failf(v, "refuse.status", "%d is not a final HTTP status other than 101 (200-599)", st)
+					}
+					ref.Status = st
+				}
+				if v := m.val.get("headers"); v != nil {
+					ref.Header, _ = d.header(v, "refuse.headers")
+				}
+				if v := m.val.get("body"); v != nil {
+					ref.Body, _ = d.str(v, "refuse.body")
+				}
+				a.Answer = ref
+			}
+		case "hang":
+			answers = append(answers, m.name)
+			if d.fields(m.val, "hang") {
+				a.Answer = Hang{}
+			}
+		}
+	}
+	switch len(answers) {
+	case 0:
+		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse" or "hang"`)
+	case 1:
+	default:
+		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(answers), strings.Join(answers, ", "))
+	}
+	if v := n.get("steps"); v != nil {
+		if v.kind != '[' {
+			d.failf(v, "steps", "got %s, want an array", v.kindName())
+		} else {
+			if _, ok := a.Answer.(Accept); !ok && len(answers) == 1 {
+				d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answers[0])
+			}
+			for j, st := range v.elem {
+				d.step = j + 1
+				a.Steps = append(a.Steps, d.stepScript(st))
+			}
+			d.step = 0
+		}
+	}
+	return a
+}
+
+// actionDecoders decode the value of each step kind.
+var actionDecoders = map[string]func(d *decoder, n *node, field string) (Action, bool){
+	"send":         (*decoder).send,
+	"expect":       (*decoder).expect,
+	"wait":         (*decoder).wait,
+	"close":        (*decoder).closeStep,
+	"drop":         (*decoder).drop,
+	"expect_close": (*decoder).expectClose,
+}
+
+func actionNames() []string {
+	var names []string
+	for k := range actionDecoders {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (d *decoder) stepScript(n *node) Step {
+	var st Step
+	if n.kind != '{' {
+		d.failf(n, "", "got %s, want an object such as {\"send\": {\"text\": \"hi\"}}", n.kindName())
+		return st
+	}
+	var kinds []member
+	for _, m := range n.keys {
+		switch {
+		case m.name == "label":
+			st.Label, _ = d.str(m.val, "label")
+		case actionDecoders[m.name] != nil:
+			kinds = append(kinds, m)
+		default:
+			d.fail(m.off, m.name, fmt.Errorf("unknown field (a step has one of: %s; and a label)", strings.Join(actionNames(), ", ")))
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		d.failf(n, "", "no action (one of: %s)", strings.Join(actionNames(), ", "))
+		return st
+	case 1:
+	default:
+		d.failf(n, "", "%d actions (%s, %s): a step has exactly one", len(kinds), kinds[0].name, kinds[1].name)
+		return st
+	}
+	m := kinds[0]
+	act, ok := actionDecoders[m.name](d, m.val, m.name)
+	if !ok {
+		return st
+	}
+	if err := act.validate(); err != nil {
+		d.fail(m.val.off, m.name, err)
+	}
+	st.Action = act
+	return st
+}
+
+// exactlyOne returns the one member of n among names, or fails.
+func (d *decoder) exactlyOne(n *node, field string, names ...string) (member, bool) {
+	var found []member
+	for _, m := range n.keys {
+		if slices.Contains(names, m.name) {
+			found = append(found, m)
+		}
+	}
+	if len(found) != 1 {
+		d.failf(n, field, "want exactly one of %s, got %d", strings.Join(names, ", "), len(found))
+		return member{}, false
+	}
+	return found[0], true
+}
+
+func (d *decoder) message(m member, field string) (wsdouble.Message, bool) {
+	switch m.name {
+	case "text":
+		s, ok := d.str(m.val, join(field, "text"))
+		return wsdouble.Text(s), ok
+	case "binary":
+		s, ok := d.str(m.val, join(field, "binary"))
+		if !ok {
+			return wsdouble.Message{}, false
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			d.failf(m.val, join(field, "binary"), "not base64: %v", err)
+			return wsdouble.Message{}, false
+		}
+		return wsdouble.Binary(b), true
+	}
+	return wsdouble.Message{}, false
+}
+
+func (d *decoder) send(n *node, field string) (Action, bool) {
+	if !d.fields(n, field, "text", "binary", "json") {
+		return nil, false
+	}
+	m, ok := d.exactlyOne(n, field, "text", "binary", "json")
+	if !ok {
+		return nil, false
+	}
+	if m.name == "json" {
+		return Send{Message: wsdouble.Text(string(m.val.raw())), JSON: true}, true
+	}
+	msg, ok := d.message(m, field)
+	return Send{Message: msg}, ok
+}
+
+func (d *decoder) expect(n *node, field string) (Action, bool) {
+	if !d.fields(n, field, "text", "binary", "regexp", "json", "any", "timeout") {
+		return nil, false
+	}
+	var e Expect
+	if v := n.get("timeout"); v != nil {
+		e.Timeout, _ = d.duration(v, join(field, "timeout"))
+	}
+	m, ok := d.exactlyOne(n, field, "text", "binary", "regexp", "json", "any")
+	if !ok {
+		return nil, false
+	}
+	switch m.name {
+	case "text", "binary":
+		msg, ok := d.message(m, field)
+		if !ok {
+			return nil, false
+		}
+		e.Match = Exact{Message: msg}
+	case "regexp":
+		s, ok := d.str(m.val, join(field, "regexp"))
+		if !ok {
+			return nil, false
+		}
+		r, err := MatchRegexp(s)
+		if err != nil {
+			d.failf(m.val, join(field, "regexp"), "bad regexp: %v", err)
+			return nil, false
+		}
+		e.Match = r
+	case "json":
+		e.Match = JSON{Value: m.val.raw()}
+	case "any":
+		switch {
+		case m.val.kind == 't' && m.val.b:
+			e.Match = Any{}
+		case m.val.kind == '"' && m.val.str == "text":
+			e.Match = Any{Type: wsdouble.TextMessage}
+		case m.val.kind == '"' && m.val.str == "binary":
+			e.Match = Any{Type: wsdouble.BinaryMessage}
+		default:
+			d.failf(m.val, join(field, "any"), `want true, "text" or "binary"`)
+			return nil, false
+		}
+	}
+	return e, true
+}
+
+func (d *decoder) wait(n *node, field string) (Action, bool) {
+	v, ok := d.duration(n, field)
+	return Wait{Duration: v}, ok
+}
+
+func (d *decoder) closeStep(n *node, field string) (Action, bool) {
+	if !d.fields(n, field, "code", "reason") {
+		return nil, false
+	}
+	var c Close
+	ok := true
+	if v := n.get("code"); v != nil {
+		c.Code, ok = d.integer(v, join(field, "code"))
+	}
+	if v := n.get("reason"); v != nil {
+		var ok2 bool
+		c.Reason, ok2 = d.str(v, join(field, "reason"))
+		ok = ok && ok2
+	}
+	return c, ok
+}
+
+func (d *decoder) drop(n *node, field string) (Action, bool) {
+	return Drop{}, d.fields(n, field)
+}
+
+func (d *decoder) expectClose(n *node, field string) (Action, bool) {
+	if !d.fields(n, field, "code", "timeout") {
+		return nil, false
+	}
+	var e ExpectClose
+	ok := true
+	if v := n.get("code"); v != nil {
+		e.Code, ok = d.integer(v, join(field, "code"))
+	}
+	if v := n.get("timeout"); v != nil {
+		var ok2 bool
+		e.Timeout, ok2 = d.duration(v, join(field, "timeout"))
+		ok = ok && ok2
+	}
+	return e, ok
+}
+
+// Marshal writes s in the JSON file format, indented, fields in a fixed
+// order, so that Parse(Marshal(s)) gives s back. It fails for a script that
+// does not validate or that uses a matcher or action this package cannot
+// write.
+func Marshal(s *Script) ([]byte, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	w := &jsonWriter{buf: &b}
+	w.open('{')
+	w.key("version")
+	w.value(Version)
+	if s.Name != "" {
+		w.key("name")
+		w.value(s.Name)
+	}
+	if s.Description != "" {
+		w.key("description")
+		w.value(s.Description)
+	}
+	w.key("attempts")
+	w.open('[')
+	for i, a := range s.Attempts {
+		w.elem()
+		if err := writeAttempt(w, a); err != nil {
+			return nil, fmt.Errorf("scenario: Marshal: attempt %d: %w", i+1, err)
+		}
+	}
+	w.close(']')
+	w.close('}')
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+func writeAttempt(w *jsonWriter, a Attempt) error {
+	w.open('{')
+	if a.Label != "" {
+		w.key("label")
+		w.value(a.Label)
+	}
+	if a.After != 0 {
+		w.key("after")
+		w.value(a.After.String())
+	}
+	w.key(a.Answer.answer())
+	switch ans := a.Answer.(type) {
+	case Accept:
+		w.open('{')
+		if ans.Subprotocol != "" {
+			w.key("subprotocol")
+			w.value(ans.Subprotocol)
+		}
+		writeHeader(w, ans.Header)
+		w.close('}')
+	case Refuse:
+		w.open('{')
+		w.key("status")
+		w.value(ans.Status)
+		writeHeader(w, ans.Header)
+		if ans.Body != "" {
+			w.key("body")
+			w.value(ans.Body)
+		}
+		w.close('}')
+	case Hang:
+		w.open('{')
+		w.close('}')
+	}
+	if len(a.Steps) > 0 {
+		w.key("steps")
+		w.open('[')
+		for j, st := range a.Steps {
+			w.elem()
+			v, err := encodeAction(st.Action)
+			if err != nil {
+				return fmt.Errorf("step %d (%s): %w", j+1, st.Action.Name(), err)
+			}
+			// A step is written on one line.
+			line := &jsonWriter{buf: w.buf, inline: true}
+			line.open('{')
+			line.key(st.Action.Name())
+			line.raw(v)
+			if st.Label != "" {
+				line.key("label")
+				line.value(st.Label)
+			}
+			line.close('}')
+		}
+		w.close(']')
+	}
+	if a.Repeat {
+		w.key("repeat")
+		w.value(true)
+	}
+	w.close('}')
+	return nil
+}
+
+func writeHeader(w *jsonWriter, h http.Header) {
+	if len(h) == 0 {
+		return
+	}
+	w.key("headers")
+	w.open('{')
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		w.key(k)
+		if vs := h[k]; len(vs) == 1 {
+			w.value(vs[0])
+		} else {
+			w.value(vs)
+		}
+	}
+	w.close('}')
+}
+
+// encodeAction returns the JSON value of a step's action, compact.
+func encodeAction(a Action) (json.RawMessage, error) {
+	obj := func(kv ...any) json.RawMessage {
+		var b bytes.Buffer
+		w := &jsonWriter{buf: &b, inline: true}
+		w.open('{')
+		for i := 0; i < len(kv); i += 2 {
+			w.key(kv[i].(string))
+			if raw, ok := kv[i+1].(json.RawMessage); ok {
+				w.raw(raw)
+			} else {
+				w.value(kv[i+1])
+			}
+		}
+		w.close('}')
+		return b.Bytes()
+	}
+	switch a := a.(type) {
+	case Send:
+		if a.JSON {
+			return obj("json", json.RawMessage(a.Message.Data)), nil
+		}
+		return obj(messageField(a.Message)...), nil
+	case Expect:
+		var kv []any
+		switch m := a.Match.(type) {
+		case Exact:
+			kv = messageField(m.Message)
+		case *Regexp:
+			kv = []any{"regexp", m.Pattern}
+		case JSON:
+			kv = []any{"json", m.Value}
+		case Any:
+			switch m.Type {
+			case wsdouble.TextMessage:
+				kv = []any{"any", "text"}
+			case wsdouble.BinaryMessage:
+				kv = []any{"any", "binary"}
+			default:
+				kv = []any{"any", true}
+			}
+		default:
+			return nil, fmt.Errorf("matcher %T cannot be written to a file", a.Match)
+		}
+		if a.Timeout != 0 {
+			kv = append(kv, "timeout", a.Timeout.String())
+		}
+		return obj(kv...), nil
+	case Wait:
+		return marshalValue(a.Duration.String()), nil
+	case Close:
+		var kv []any
+		if a.Code != 0 {
+			kv = append(kv, "code", a.Code)
+		}
+		if a.Reason != "" {
+			kv = append(kv, "reason", a.Reason)
+		}
+		return obj(kv...), nil
+	case Drop:
+		return obj(), nil
+	case ExpectClose:
+		var kv []any
+		if a.Code != 0 {
+			kv = append(kv, "code", a.Code)
+		}
+		if a.Timeout != 0 {
+			kv = append(kv, "timeout", a.Timeout.String())
+		}
+		return obj(kv...), nil
+	}
+	if e, ok := a.(interface{ encode() (json.RawMessage, error) }); ok {
+		return e.encode()
+	}
+	return nil, fmt.Errorf("action %T cannot be written to a file", a)
+}
+
+func messageField(m wsdouble.Message) []any {
+	if m.Type == wsdouble.BinaryMessage {
+		return []any{"binary", base64.StdEncoding.EncodeToString(m.Data)}
+	}
+	return []any{"text", string(m.Data)}
+}
+
+// marshalValue encodes v without escaping <, > and &.
+func marshalValue(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// jsonWriter writes JSON with keys in the order given, indented by two
+// spaces, or inline: on one line, with a space after each colon and comma.
+type jsonWriter struct {
+	buf    *bytes.Buffer
+	inline bool
+	depth  int
+	first  []bool // per open container: no element written yet
+}
+
+func (w *jsonWriter) newline() {
+	if w.inline {
+		return
+	}
+	w.buf.WriteByte('\n')
+	w.buf.WriteString(strings.Repeat("  ", w.depth))
+}
+
+func (w *jsonWriter) open(c byte) {
+	w.buf.WriteByte(c)
+	w.depth++
+	w.first = append(w.first, true)
+}
+
+func (w *jsonWriter) close(c byte) {
+	w.depth--
+	empty := w.first[len(w.first)-1]
+	w.first = w.first[:len(w.first)-1]
+	if !empty {
+		w.newline()
+	}
+	w.buf.WriteByte(c)
+}
+
+// elem starts an element of the innermost container.
+func (w *jsonWriter) elem() {
+	if !w.first[len(w.first)-1] {
+		w.buf.WriteByte(',')
+		if w.inline {
+			w.buf.WriteByte(' ')
+		}
+	}
+	w.first[len(w.first)-1] = false
+	w.newline()
+}
+
+func (w *jsonWriter) key(k string) {
+	w.elem()
+	w.buf.Write(marshalValue(k))
+	w.buf.WriteString(": ")
+}
+
+func (w *jsonWriter) value(v any) { w.buf.Write(marshalValue(v)) }
+
+func (w *jsonWriter) raw(r json.RawMessage) { w.buf.Write(r) }

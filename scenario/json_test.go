@@ -1,0 +1,84 @@
+package scenario_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wsdouble/wsdouble/scenario"
+)
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // each must appear in the error
+	}{
+		{"not JSON", `not json`, []string{"1:2: invalid character 'o' in literal null"}},
+		{"empty", ``, []string{"1:1: unexpected end of the script"}},
+		{"truncated", "{\"version\": 1,\n \"attempts\": [", []string{"2:15: unexpected end"}},
+		{"no version", `{"attempts": [{"accept": {}}]}`, []string{"1:1: version: missing"}},
+		{"version 2", `{"version": 2, "attempts": [{"accept": {}}]}`, []string{"1:13: version: version 2 is not supported"}},
+		{"unknown field", `{"version": 1, "atempts": []}`, []string{`1:16: atempts: unknown field`}},
+		{"no attempts", `{"version": 1}`, []string{"attempts: missing"}},
+		{"empty attempts", `{"version": 1, "attempts": []}`, []string{"1:28: attempts: empty"}},
+		{"attempts not array", `{"version": 1, "attempts": {}}`, []string{"attempts: got an object, want an array"}},
+		{"two answers", `{"version": 1, "attempts": [{"accept": {}, "hang": {}}]}`, []string{"1:29: attempt 1: 2 answers (accept, hang)"}},
+		{"no answer", `{"version": 1, "attempts": [{"label": "x"}]}`, []string{"attempt 1: no answer"}},
+		{"status 101", `{"version": 1, "attempts": [{"refuse": {"status": 101}}]}`, []string{"1:51: attempt 1: refuse.status: 101 is not a final HTTP status"}},
+		{"status missing", `{"version": 1, "attempts": [{"refuse": {}}]}`, []string{"attempt 1: refuse.status: missing"}},
+		{"status string", `{"version": 1, "attempts": [{"refuse": {"status": "503"}}]}`, []string{"attempt 1: refuse.status: got a string, want an integer"}},
+		{"close 1005", "{\"version\": 1, \"attempts\": [\n {\"accept\": {}, \"steps\": [\n  {\"send\": {\"text\": \"x\"}},\n  {\"close\": {\"code\": 1005}}]}]}",
+			[]string{"4:13: attempt 1, step 2: close: wsdouble: invalid close code: 1005 may not be sent"}},
+		{"close 999", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"close": {"code": 999}}]}]}`, []string{"attempt 1, step 1: close"}},
+		{"close reason too long", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"close": {"code": 1000, "reason": "` + strings.Repeat("r", 124) + `"}}]}]}`, []string{"attempt 1, step 1: close: wsdouble: close reason too long"}},
+		{"negative wait", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"wait": "-1s"}]}]}`, []string{"attempt 1, step 1: wait: negative duration"}},
+		{"bad duration", `{"version": 1, "attempts": [{"after": "5 seconds", "accept": {}}]}`, []string{"attempt 1: after: bad duration \"5 seconds\""}},
+		{"duration as number", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"wait": 5}]}]}`, []string{"attempt 1, step 1: wait: got a number, want a duration string"}},
+		{"bad regexp", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect": {"regexp": "("}}]}]}`, []string{"attempt 1, step 1: expect.regexp: bad regexp"}},
+		{"unknown step", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"sned": {"text": "x"}}]}]}`, []string{"attempt 1, step 1: sned: unknown field"}},
+		{"two actions", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"drop": {}, "wait": "1s"}]}]}`, []string{"attempt 1, step 1: 2 actions"}},
+		{"text and binary", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"text": "a", "binary": "AA=="}}]}]}`, []string{"attempt 1, step 1: send: want exactly one of text, binary, json, got 2"}},
+		{"binary not base64", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"binary": "%%%"}}]}]}`, []string{"attempt 1, step 1: send.binary: not base64"}},
+		{"steps after refuse", `{"version": 1, "attempts": [{"refuse": {"status": 503}, "steps": [{"drop": {}}]}]}`, []string{"attempt 1: steps: steps need an accepted connection, but the answer is refuse"}},
+		{"repeat not last", `{"version": 1, "attempts": [{"accept": {}, "repeat": true}, {"hang": {}}]}`, []string{"attempt 1: repeat: only the last attempt may repeat"}},
+		{"duplicate key", `{"version": 1, "version": 1}`, []string{"1:16: duplicate key \"version\""}},
+		{"trailing data", `{"version": 1, "attempts": [{"hang": {}}]} {}`, []string{"1:45: unexpected data after the end of the script"}},
+		{"any 3", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect": {"any": 3}}]}]}`, []string{`attempt 1, step 1: expect.any: want true, "text" or "binary"`}},
+		{"header number", `{"version": 1, "attempts": [{"refuse": {"status": 503, "headers": {"Retry-After": 5}}}]}`, []string{"attempt 1: refuse.headers.Retry-After: got a number"}},
+		{"expect_close 5000", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect_close": {"code": 5000}}]}]}`, []string{"attempt 1, step 1: expect_close: code 5000"}},
+		{"hang with fields", `{"version": 1, "attempts": [{"hang": {"for": "1s"}}]}`, []string{"attempt 1: hang.for: unknown field"}},
+		{"deep nesting", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"json": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}}]}]}`, []string{"nested more than 200 deep"}},
+		{"several errors at once", `{"version": 1, "attempts": [{"refuse": {"status": 99}}, {"accept": {}, "steps": [{"wait": "x"}]}]}`,
+			[]string{"attempt 1: refuse.status", "attempt 2, step 1: wait: bad duration"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := scenario.Parse(strings.NewReader(tt.src))
+			if err == nil {
+				t.Fatalf("Parse: got %+v, want an error", s)
+			}
+			var pe *scenario.ParseError
+			if !errors.As(err, &pe) || pe.Line == 0 {
+				t.Errorf("error %q is not a *ParseError with a line", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error:\n%v\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	if _, err := scenario.Load("testdata/no-such-file.json"); err == nil || !strings.Contains(err.Error(), "no-such-file.json") {
+		t.Errorf("Load of a missing file: got %v", err)
+	}
+	dir := t.TempDir()
+	path := dir + "/bad.json"
+	writeFile(t, path, "{\"version\": 1,\n\"attempts\": [{\"refuse\": {\"status\": 42}}]}")
+	_, err := scenario.Load(path)
+	if err == nil || !strings.HasPrefix(err.Error(), path+":2:36: attempt 1: refuse.status") {
+		t.Errorf("Load: got %v, want an error starting with %s:2:36", err, path)
+	}
+}

@@ -1,0 +1,228 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// Matcher checks a message the client sent, for an Expect step. The
+// matchers of this package (Exact, Regexp, JSON, Any) can be written to a
+// file; a custom one can only be used from Go.
+type Matcher interface {
+	// Match returns nil if m matches, or what is wrong with it.
+	Match(m wsdouble.Message) error
+	// String describes what is expected, for reports.
+	String() string
+}
+
+// Exact matches a message of the same type and bytes.
+type Exact struct{ Message wsdouble.Message }
+
+// Match implements Matcher.
+func (e Exact) Match(m wsdouble.Message) error {
+	if !m.Equal(e.Message) {
+		return fmt.Errorf("got %v", m)
+	}
+	return nil
+}
+
+// String implements Matcher.
+func (e Exact) String() string { return e.Message.String() }
+
+// Regexp matches a text message that the regular expression matches.
+type Regexp struct {
+	Pattern string
+	re      *regexp.Regexp
+}
+
+// MatchRegexp returns a Regexp matcher, or an error if pattern does not
+// compile.
+func MatchRegexp(pattern string) (*Regexp, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &Regexp{Pattern: pattern, re: re}, nil
+}
+
+func (r *Regexp) validate() error {
+	if r.re != nil {
+		return nil
+	}
+	re, err := regexp.Compile(r.Pattern)
+	if err != nil {
+		return fmt.Errorf("bad regexp: %w", err)
+	}
+	r.re = re
+	return nil
+}
+
+// Match implements Matcher.
+func (r *Regexp) Match(m wsdouble.Message) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	if m.Type != wsdouble.TextMessage {
+		return fmt.Errorf("got %v, want text", m)
+	}
+	if !r.re.Match(m.Data) {
+		return fmt.Errorf("got %v", m)
+	}
+	return nil
+}
+
+// String implements Matcher.
+func (r *Regexp) String() string { return "text matching /" + r.Pattern + "/" }
+
+// JSON matches a text message holding JSON that contains Value: every key
+// of an expected object must be present with a matching value (other keys
+// are ignored), arrays must have the same length and match element by
+// element, and other values must be equal.
+type JSON struct {
+	// Value is the expected JSON, compact.
+	Value json.RawMessage
+}
+
+// MatchJSON returns a JSON matcher for v, which may be a JSON text (string
+// or []byte) or any value encoding/json can marshal.
+func MatchJSON(v any) (JSON, error) {
+	var raw []byte
+	switch v := v.(type) {
+	case string:
+		raw = []byte(v)
+	case []byte:
+		raw = v
+	case json.RawMessage:
+		raw = v
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return JSON{}, err
+		}
+		raw = b
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return JSON{}, fmt.Errorf("bad JSON: %w", err)
+	}
+	return JSON{Value: buf.Bytes()}, nil
+}
+
+func (j JSON) validate() error {
+	if !json.Valid(j.Value) {
+		return errors.New("bad JSON value")
+	}
+	return nil
+}
+
+// Match implements Matcher.
+func (j JSON) Match(m wsdouble.Message) error {
+	if m.Type != wsdouble.TextMessage {
+		return fmt.Errorf("got %v, want JSON text", m)
+	}
+	var want, got any
+	if err := decodeJSON(j.Value, &want); err != nil {
+		return fmt.Errorf("bad expected JSON: %w", err)
+	}
+	if err := decodeJSON(m.Data, &got); err != nil {
+		return fmt.Errorf("got %v, which is not JSON", m)
+	}
+	if path, ok := subset(want, got, "$"); !ok {
+		return fmt.Errorf("got %v: %s differs", m, path)
+	}
+	return nil
+}
+
+// String implements Matcher.
+func (j JSON) String() string { return "JSON containing " + string(j.Value) }
+
+func decodeJSON(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+// subset reports whether got contains want, and if not, the path of the
+// first difference.
+func subset(want, got any, path string) (string, bool) {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path, false
+		}
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				return path + "." + k, false
+			}
+			if p, ok := subset(wv, gv, path+"."+k); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path, false
+		}
+		for i := range w {
+			if p, ok := subset(w[i], g[i], path+"["+strconv.Itoa(i)+"]"); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case json.Number:
+		g, ok := got.(json.Number)
+		if !ok {
+			return path, false
+		}
+		if w == g {
+			return "", true
+		}
+		wf, err1 := w.Float64()
+		gf, err2 := g.Float64()
+		return path, err1 == nil && err2 == nil && wf == gf
+	default:
+		return path, want == got
+	}
+}
+
+// Any matches any message; with Type set, only a message of that type.
+type Any struct{ Type wsdouble.MessageType }
+
+// Match implements Matcher.
+func (a Any) Match(m wsdouble.Message) error {
+	if a.Type != 0 && m.Type != a.Type {
+		return fmt.Errorf("got %v, want %v", m, a.Type)
+	}
+	return nil
+}
+
+// String implements Matcher.
+func (a Any) String() string {
+	if a.Type == 0 {
+		return "any message"
+	}
+	return "any " + a.Type.String() + " message"
+}
+
+func (a Any) validate() error {
+	switch a.Type {
+	case 0, wsdouble.TextMessage, wsdouble.BinaryMessage:
+		return nil
+	}
+	return fmt.Errorf("message type %v is neither text nor binary", a.Type)
+}

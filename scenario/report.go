@@ -1,0 +1,220 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/timeline"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// Report is what happened when a script was played: a timeline of every
+// attempt, its answer, each step with the messages each way, how each
+// connection ended, and every mismatch between what the script expected and
+// what the client did.
+type Report struct {
+	// Script is the script's name.
+	Script string
+	// Start is when the run started; offsets count from it.
+	Start time.Time
+	// Attempts are the attempts played, in order.
+	Attempts []AttemptReport
+	// Mismatches lists every expectation the client did not meet.
+	Mismatches []Mismatch
+	// Complete reports whether every scripted attempt was played (for a
+	// script whose last attempt repeats: until the run was stopped).
+	Complete bool
+	// Err says why the run stopped before the script was complete, if it
+	// did.
+	Err error
+}
+
+// AttemptReport is one attempt of a Report.
+type AttemptReport struct {
+	// Attempt is the index of the script's attempt that answered it, from
+	// 1; N is the attempt's number in the acceptor's log.
+	Attempt, N int
+	Label      string
+	// At is when the attempt arrived.
+	At time.Duration
+	// Answer says how it was answered: "accepted", "accepted v1",
+	// "refused 503", "hung".
+	Answer     string
+	AnsweredAt time.Duration
+	// Entries are the steps as they happened, and the messages each way.
+	Entries []Entry
+	// End is how an accepted connection (or a hung attempt) ended, as far
+	// as known when the run finished; its Kind is NotEnded when it was
+	// still open. EndAt is its offset.
+	End   wstest.End
+	EndAt time.Duration
+	// Outcome is the attempt's outcome in the acceptor's log.
+	Outcome wstest.Outcome
+}
+
+// Entry is one line of an attempt's timeline.
+type Entry struct {
+	At time.Duration
+	// Step is the index of the step, from 1; 0 for a message the client
+	// sent that no step took.
+	Step  int
+	Label string
+	// Action is the step's action ("send", "expect", ...), or "extra" for a
+	// message no step took.
+	Action string
+	// Message is the message sent (send) or received (expect, extra).
+	Message *wsdouble.Message
+	// Detail describes the step, for example `close 1012 "restarting"`.
+	Detail string
+	// Err is set if the step failed.
+	Err error
+}
+
+// ToClient reports whether the entry is a message the server sent.
+func (e Entry) ToClient() bool { return e.Message != nil && e.Action == "send" }
+
+// Mismatch is an expectation the client did not meet.
+type Mismatch struct {
+	// Attempt and Step locate it in the script, from 1; N is the
+	// acceptor's attempt number.
+	Attempt, Step, N int
+	Label            string
+	Want, Got        string
+}
+
+// Error formats the mismatch: attempt 2 (#2), step 3 "greeting": want X, got Y.
+func (m Mismatch) Error() string {
+	s := fmt.Sprintf("attempt %d (#%d)", m.Attempt, m.N)
+	if m.Step > 0 {
+		s += fmt.Sprintf(", step %d", m.Step)
+	}
+	if m.Label != "" {
+		s += fmt.Sprintf(" %q", m.Label)
+	}
+	return s + ": want " + m.Want + ", got " + m.Got
+}
+
+// OK reports whether the script was played to the end with no mismatch.
+func (r *Report) OK() bool { return r.Err == nil && len(r.Mismatches) == 0 && r.Complete }
+
+// Error returns nil if the report is OK, or an error whose message is the
+// whole report: what went wrong, then the timeline.
+func (r *Report) Error() error {
+	if r.OK() {
+		return nil
+	}
+	return &reportError{r}
+}
+
+type reportError struct{ r *Report }
+
+func (e *reportError) Error() string { return e.r.String() }
+
+// Unwrap returns the run's error, if any, and every mismatch.
+func (e *reportError) Unwrap() []error {
+	var errs []error
+	if e.r.Err != nil {
+		errs = append(errs, e.r.Err)
+	}
+	for _, m := range e.r.Mismatches {
+		errs = append(errs, m)
+	}
+	return errs
+}
+
+// String prints the report: a summary, the mismatches, then the timeline,
+// attempt by attempt.
+func (r *Report) String() string { return r.format(true) }
+
+// Outline is String without times: two runs of a script that behaved the
+// same have the same outline, on any layer and any clock.
+func (r *Report) Outline() string { return r.format(false) }
+
+func (r *Report) format(times bool) string {
+	var b strings.Builder
+	at := func(d time.Duration) string {
+		if !times {
+			return ""
+		}
+		return "+" + timeline.Duration(d) + " "
+	}
+	status := "ok"
+	switch {
+	case r.Err != nil:
+		status = "stopped: " + r.Err.Error()
+	case !r.Complete:
+		status = "incomplete"
+	case len(r.Mismatches) > 0:
+		status = fmt.Sprintf("%d mismatches", len(r.Mismatches))
+	}
+	fmt.Fprintf(&b, "scenario %q: %d attempts played, %s\n", r.Script, len(r.Attempts), status)
+	if len(r.Mismatches) > 0 {
+		b.WriteString("mismatches:\n")
+		for _, m := range r.Mismatches {
+			b.WriteString("  " + m.Error() + "\n")
+		}
+	}
+	b.WriteString("timeline:\n")
+	for _, a := range r.Attempts {
+		fmt.Fprintf(&b, "  %sattempt %d (#%d)", at(a.At), a.Attempt, a.N)
+		if a.Label != "" {
+			fmt.Fprintf(&b, " %q", a.Label)
+		}
+		fmt.Fprintf(&b, ": %s\n", a.Answer)
+		for _, e := range a.Entries {
+			b.WriteString("    " + at(e.At))
+			if e.Step > 0 {
+				fmt.Fprintf(&b, "step %d ", e.Step)
+			}
+			b.WriteString(e.describe())
+			if e.Label != "" {
+				fmt.Fprintf(&b, " [%s]", e.Label)
+			}
+			b.WriteByte('\n')
+		}
+		switch {
+		case a.End.Kind != wstest.NotEnded:
+			fmt.Fprintf(&b, "    %send: %s\n", at(a.EndAt), endText(a.End))
+		case a.Outcome == wstest.Abandoned:
+			fmt.Fprintf(&b, "    %send: the client gave up\n", at(a.EndAt))
+		case a.Outcome == wstest.Accepted:
+			b.WriteString("    end: still open when the run finished\n")
+		}
+	}
+	return b.String()
+}
+
+// endText describes an end without the transport error, which differs
+// between layers.
+func endText(e wstest.End) string {
+	e.Err = nil
+	return e.String()
+}
+
+func (e Entry) describe() string {
+	var s string
+	switch {
+	case e.Action == "send" && e.Message != nil:
+		s = "→ " + e.Message.String()
+	case e.Action == "extra":
+		s = "← " + e.Message.String() + " (not expected by any step)"
+	case e.Action == "expect" && e.Message != nil:
+		s = "expect " + e.Detail + ": ← " + e.Message.String()
+	case e.Action == "expect":
+		s = "expect " + e.Detail
+	default:
+		s = e.Detail
+	}
+	if e.Err != nil {
+		return s + " ✗ " + e.Err.Error()
+	}
+	if e.Action == "expect" || e.Action == "expect_close" {
+		return s + " ✓"
+	}
+	return s
+}
+
+var errIncomplete = errors.New("the run ended before the script was complete")

@@ -1,0 +1,444 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/timeline"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// Option changes how Run and Play play a script.
+type Option interface {
+	apply(*runConfig)
+}
+
+type runConfig struct {
+	scale   float64
+	timeout time.Duration
+}
+
+type optionFunc func(*runConfig)
+
+func (f optionFunc) apply(c *runConfig) { f(c) }
+
+// TimeScale multiplies every After and Wait of the script by f: 0 plays a
+// recording without its pauses, 0.1 ten times faster. Timeouts are not
+// scaled. Under testing/synctest pauses cost no wall time anyway.
+func TimeScale(f float64) Option {
+	return optionFunc(func(c *runConfig) { c.scale = max(f, 0) })
+}
+
+// ExpectTimeout sets the timeout of Expect and ExpectClose steps that give
+// none (see DefaultTimeout).
+func ExpectTimeout(d time.Duration) Option {
+	return optionFunc(func(c *runConfig) { c.timeout = d })
+}
+
+// Run plays s against acc: it takes attempts from acc in order, answers each
+// as the script says, and runs its steps on the accepted connection, while
+// later attempts are answered. It returns when every scripted attempt has
+// been answered and its steps are done (for a script whose last attempt
+// repeats: when ctx is done or acc is closed).
+//
+// acc may be a wstest.FakeDialer, or a wstest.Server reached in memory or
+// over loopback: the same script gives the same report on each, but for
+// times. The report is never nil; the error is nil when the report is OK,
+// and otherwise prints the whole report.
+func Run(ctx context.Context, acc wstest.Acceptor, s *Script, opts ...Option) (*Report, error) {
+	cfg := runConfig{scale: 1, timeout: DefaultTimeout}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	rep := &Report{Script: s.Name, Start: time.Now()}
+	if err := s.Validate(); err != nil {
+		rep.Err = fmt.Errorf("invalid script: %w", err)
+		return rep, rep.Error()
+	}
+	r := &runner{acc: acc, cfg: cfg, rep: rep, start: rep.Start}
+	r.play(ctx, s)
+	return rep, rep.Error()
+}
+
+type runner struct {
+	acc   wstest.Acceptor
+	cfg   runConfig
+	start time.Time
+	wg    sync.WaitGroup
+
+	mu  sync.Mutex // guards rep
+	rep *Report
+}
+
+func (r *runner) now() time.Duration { return time.Since(r.start) }
+
+func (r *runner) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * r.cfg.scale)
+}
+
+func (r *runner) play(ctx context.Context, s *Script) {
+	last := len(s.Attempts) - 1
+	for i := 0; ; i++ {
+		idx := min(i, last)
+		as := s.Attempts[idx]
+		if i > last && !s.Attempts[last].Repeat {
+			r.rep.Complete = true
+			break
+		}
+		a, err := r.acc.NextAttempt(ctx)
+		if err != nil {
+			if i >= last && as.Repeat && (ctx.Err() != nil || errors.Is(err, wstest.ErrClosed)) {
+				r.rep.Complete = true // a repeating script ends when stopped
+			} else {
+				r.rep.Err = fmt.Errorf("attempt %d never came: %w", i+1, err)
+			}
+			break
+		}
+		ar := r.addAttempt(AttemptReport{Attempt: idx + 1, N: a.N(), Label: as.Label, At: a.Time().Sub(r.start)})
+		if err := sleep(ctx, r.scaled(as.After)); err != nil {
+			r.rep.Err = fmt.Errorf("attempt %d: stopped before its answer: %w", i+1, err)
+			break
+		}
+		r.answer(ctx, a, as, ar)
+	}
+	r.wg.Wait()
+	r.settle(ctx)
+}
+
+// addAttempt appends an attempt report and returns its index.
+func (r *runner) addAttempt(ar AttemptReport) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Attempts = append(r.rep.Attempts, ar)
+	return len(r.rep.Attempts) - 1
+}
+
+func (r *runner) update(ar int, f func(*AttemptReport)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.rep.Attempts[ar])
+}
+
+func (r *runner) mismatch(ar, step int, label, want, got string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.rep.Attempts[ar]
+	r.rep.Mismatches = append(r.rep.Mismatches, Mismatch{Attempt: a.Attempt, Step: step, N: a.N, Label: label, Want: want, Got: got})
+}
+
+func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar int) {
+	switch ans := as.Answer.(type) {
+	case Refuse:
+		err := a.Refuse(ans.Status, ans.Header, ans.Body)
+		r.update(ar, func(x *AttemptReport) {
+			x.Answer, x.AnsweredAt = fmt.Sprintf("refused %d", ans.Status), r.now()
+		})
+		if err != nil {
+			r.mismatch(ar, 0, as.Label, fmt.Sprintf("to refuse with %d", ans.Status), err.Error())
+		}
+	case Hang:
+		r.update(ar, func(x *AttemptReport) { x.Answer = "hung" })
+	case Accept:
+		p, err := a.Accept(wstest.AcceptOptions{Subprotocol: ans.Subprotocol, Header: ans.Header})
+		r.update(ar, func(x *AttemptReport) {
+			x.Answer, x.AnsweredAt = "accepted", r.now()
+			if p != nil && p.Protocol() != "" {
+				x.Answer += " " + p.Protocol()
+			}
+		})
+		if err != nil {
+			r.mismatch(ar, 0, as.Label, "to accept", err.Error())
+			return
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.steps(ctx, p, as, ar)
+		}()
+	}
+}
+
+func (r *runner) entry(ar int, e Entry) {
+	r.update(ar, func(x *AttemptReport) { x.Entries = append(x.Entries, e) })
+}
+
+// steps runs an accepted attempt's steps, then notes what the client sent
+// that no step took.
+func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
+	for j, st := range as.Steps {
+		e := Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
+		ok := r.step(ctx, p, st, ar, &e)
+		e.At = r.now()
+		r.entry(ar, e)
+		if !ok {
+			break
+		}
+	}
+	for {
+		stopped, cancel := context.WithCancel(ctx)
+		cancel()
+		m, err := p.Receive(stopped)
+		if err != nil {
+			return
+		}
+		r.entry(ar, Entry{At: r.now(), Action: "extra", Message: &m})
+	}
+}
+
+// step runs one step; it returns false when the remaining steps cannot run.
+func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *Entry) bool {
+	fail := func(want, got string) {
+		e.Err = errors.New("got " + got)
+		r.mismatch(ar, e.Step, st.Label, want, got)
+	}
+	stopped := func() bool {
+		if ctx.Err() != nil {
+			e.Detail += " (run stopped)"
+			return true
+		}
+		return false
+	}
+	switch act := st.Action.(type) {
+	case Send:
+		m := act.Message
+		e.Message = &m
+		if err := p.Send(m); err != nil {
+			if !stopped() {
+				fail("to send "+m.String(), connectionState(p, err))
+			}
+			return false
+		}
+	case Expect:
+		timeout := r.timeout(act.Timeout)
+		e.Detail = act.Match.String()
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		m, err := p.Receive(wctx)
+		cancel()
+		if err != nil {
+			if stopped() {
+				return false
+			}
+			if errors.Is(err, wstest.ErrPeerClosed) {
+				fail(act.Match.String(), connectionState(p, err))
+			} else {
+				fail(act.Match.String(), "nothing within "+timeline.Duration(timeout))
+			}
+			return false
+		}
+		e.Message = &m
+		if err := act.Match.Match(m); err != nil {
+			e.Err = err
+			r.mismatch(ar, e.Step, st.Label, act.Match.String(), strings.TrimPrefix(err.Error(), "got "))
+		}
+	case Wait:
+		d := r.scaled(act.Duration)
+		e.Detail = "wait " + timeline.Duration(d)
+		if err := sleep(ctx, d); err != nil {
+			stopped()
+			return false
+		}
+	case Close:
+		e.Detail = closeText(act.Code, act.Reason)
+		if err := p.Close(act.Code, act.Reason); err != nil {
+			if !stopped() {
+				fail("to "+e.Detail, connectionState(p, err))
+			}
+			return false
+		}
+		p.Wait(ctx) // the client answers, or the server's close timeout passes
+	case Drop:
+		e.Detail = "drop"
+		if err := p.Drop(); err != nil {
+			if !stopped() {
+				fail("to drop the connection", connectionState(p, err))
+			}
+			return false
+		}
+		p.Wait(ctx)
+	case ExpectClose:
+		timeout := r.timeout(act.Timeout)
+		want := "the client to close"
+		switch act.Code {
+		case 0:
+		case wsdouble.CloseAbnormalClosure:
+			want = "the client to go away without a close frame"
+		default:
+			want = fmt.Sprintf("the client to close with %d", act.Code)
+		}
+		e.Detail = "expect " + want
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		end, err := p.Wait(wctx)
+		cancel()
+		if err != nil {
+			if !stopped() {
+				fail(want, "nothing within "+timeline.Duration(timeout))
+			}
+			return false
+		}
+		var ok bool
+		switch act.Code {
+		case 0:
+			ok = end.Kind == wstest.ClientClosed
+		case wsdouble.CloseAbnormalClosure:
+			ok = end.Kind == wstest.ClientGone
+		default:
+			ok = end.Kind == wstest.ClientClosed && end.Code == act.Code
+		}
+		if !ok {
+			fail(want, endText(end))
+		}
+		return false // the connection has ended
+	default:
+		if run, ok := act.(interface {
+			run(ctx context.Context, p wstest.Peer) (string, error)
+		}); ok {
+			detail, err := run.run(ctx, p)
+			e.Detail = detail
+			if err != nil {
+				if !stopped() {
+					fail("to "+detail, err.Error())
+				}
+				return false
+			}
+			return true
+		}
+		fail("a step this version can play", fmt.Sprintf("%T", act))
+		return false
+	}
+	return true
+}
+
+func (r *runner) timeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return r.cfg.timeout
+	}
+	return d
+}
+
+// connectionState describes why a Peer refused to act: how its
+// connection ended, when it has.
+func connectionState(p wstest.Peer, err error) string {
+	select {
+	case <-p.Done():
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel()
+		if end, werr := p.Wait(stopped); werr == nil {
+			return "the connection had ended (" + endText(end) + ")"
+		}
+	default:
+	}
+	return err.Error()
+}
+
+func closeText(code int, reason string) string {
+	switch {
+	case code == 0:
+		return "close (no code)"
+	case reason == "":
+		return fmt.Sprintf("close %d", code)
+	}
+	return fmt.Sprintf("close %d %q", code, reason)
+}
+
+// settle copies, from the acceptor's log, how each attempt ended.
+func (r *runner) settle(ctx context.Context) {
+	log := r.acc.Attempts()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.rep.Attempts {
+		a := &r.rep.Attempts[i]
+		if a.N < 1 || a.N > len(log) {
+			continue
+		}
+		rec := log[a.N-1]
+		a.Outcome = rec.Outcome
+		switch {
+		case rec.End.Kind != wstest.NotEnded:
+			a.End, a.EndAt = rec.End, rec.End.Time.Sub(r.start)
+		case rec.Outcome == wstest.Abandoned:
+			a.EndAt = rec.AnswerTime.Sub(r.start)
+			if a.Answer == "hung" {
+				a.Answer = "hung (the client gave up after " + timeline.Duration(rec.AnswerTime.Sub(rec.Time)) + ")"
+			}
+		}
+	}
+	if !r.rep.Complete && r.rep.Err == nil {
+		r.rep.Err = errIncomplete
+	}
+	_ = ctx
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Playback is a script being played in the background by Play.
+type Playback struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	report *Report
+	err    error
+}
+
+// Play plays s against acc in the background, and at cleanup stops it (a
+// repeating script ends there) and reports, with t.Errorf and the whole
+// timeline, any mismatch or any scripted attempt that never came. Start
+// the client under test after Play, or before: attempts wait for the
+// player.
+func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pb := &Playback{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(pb.done)
+		pb.report, pb.err = Run(ctx, acc, s, opts...)
+	}()
+	t.Cleanup(func() {
+		t.Helper()
+		pb.cancel()
+		<-pb.done
+		if pb.err != nil {
+			t.Errorf("scenario: %v", pb.err)
+		}
+	})
+	return pb
+}
+
+// Wait waits for the script to finish (a repeating one finishes only when
+// stopped) and returns its report and error, as Run does. If ctx is done
+// first, it returns ctx's error and a nil report.
+func (pb *Playback) Wait(ctx context.Context) (*Report, error) {
+	select {
+	case <-pb.done:
+		return pb.report, pb.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("scenario: waiting for the script: %w", context.Cause(ctx))
+	}
+}
+
+// Stop stops the script and returns its report and error.
+func (pb *Playback) Stop() (*Report, error) {
+	pb.cancel()
+	<-pb.done
+	return pb.report, pb.err
+}
+
+// Done is closed when the script has finished.
+func (pb *Playback) Done() <-chan struct{} { return pb.done }

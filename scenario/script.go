@@ -1,0 +1,271 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// DefaultTimeout is how long an Expect or ExpectClose step waits when its
+// Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// Script is a disconnect scenario: what the server does on each connection
+// attempt, in order. Attempts[i] answers the (i+1)-th attempt; when the
+// last one has Repeat set, it answers every later attempt too.
+//
+// A Script is plain data: build it with New, read it from a file with
+// Parse or Load, record it with a Recorder or a Proxy, or import it with
+// FromHAR; check it with Validate; play it with Run or Play.
+type Script struct {
+	Name        string
+	Description string
+	Attempts    []Attempt
+}
+
+// Attempt says how to answer one connection attempt and, once accepted,
+// what to do on the connection.
+type Attempt struct {
+	// Label names the attempt in reports.
+	Label string
+	// After delays the answer; the client stays CONNECTING meanwhile.
+	After time.Duration
+	// Answer is Accept, Refuse or Hang.
+	Answer Answer
+	// Steps run in order on the accepted connection (Accept only).
+	Steps []Step
+	// Repeat makes this attempt, which must be the last, answer every
+	// further attempt too, until the run is stopped.
+	Repeat bool
+}
+
+// Answer is how the server answers the opening handshake: Accept, Refuse or
+// Hang.
+type Answer interface {
+	answer() string
+}
+
+// Accept completes the handshake.
+type Accept struct {
+	// Subprotocol is the subprotocol to choose; empty lets the acceptor
+	// choose (see wstest.AcceptOptions).
+	Subprotocol string
+	// Header is added to the 101 response.
+	Header http.Header
+}
+
+// Refuse answers the handshake with an HTTP status other than 101.
+type Refuse struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Hang never answers: the client stays CONNECTING until it gives up.
+type Hang struct{}
+
+func (Accept) answer() string { return "accept" }
+func (Refuse) answer() string { return "refuse" }
+func (Hang) answer() string   { return "hang" }
+
+// Step is one thing the server does on an accepted connection.
+type Step struct {
+	// Label names the step in reports.
+	Label string
+	// Action is what the step does: Send, Expect, Wait, Close, Drop or
+	// ExpectClose.
+	Action Action
+}
+
+// Action is what a step does. Its name is the key of the step in the file
+// format ("send", "expect", ...).
+type Action interface {
+	// Name is the action's key in the file format.
+	Name() string
+	validate() error
+}
+
+// Send sends a message to the client.
+type Send struct {
+	Message wsdouble.Message
+	// JSON records that the message was given as a JSON value: the file
+	// format writes it back as one.
+	JSON bool
+}
+
+// Expect waits for the client's next message and checks it.
+type Expect struct {
+	Match Matcher
+	// Timeout bounds the wait; zero means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Wait pauses the script.
+type Wait struct {
+	Duration time.Duration
+}
+
+// Close starts the closing handshake from the server with a code (0 for a
+// close frame without one) and a reason.
+type Close struct {
+	Code   int
+	Reason string
+}
+
+// Drop ends the connection without a close frame, as a dying server does.
+type Drop struct{}
+
+// ExpectClose waits for the connection to end from the client's side: a
+// close frame from the client (Code 0 matches any code; 1005 a frame without
+// one), or, with Code 1006, the client going away without one.
+type ExpectClose struct {
+	Code    int
+	Timeout time.Duration
+}
+
+// Name returns "send".
+func (Send) Name() string { return "send" }
+
+// Name returns "expect".
+func (Expect) Name() string { return "expect" }
+
+// Name returns "wait".
+func (Wait) Name() string { return "wait" }
+
+// Name returns "close".
+func (Close) Name() string { return "close" }
+
+// Name returns "drop".
+func (Drop) Name() string { return "drop" }
+
+// Name returns "expect_close".
+func (ExpectClose) Name() string { return "expect_close" }
+
+func (s Send) validate() error {
+	switch s.Message.Type {
+	case wsdouble.TextMessage:
+		if !utf8.Valid(s.Message.Data) {
+			return errors.New("text is not valid UTF-8")
+		}
+	case wsdouble.BinaryMessage:
+	default:
+		return fmt.Errorf("message type %v is neither text nor binary", s.Message.Type)
+	}
+	return nil
+}
+
+func (e Expect) validate() error {
+	if e.Match == nil {
+		return errors.New("no matcher")
+	}
+	if e.Timeout < 0 {
+		return fmt.Errorf("negative timeout %v", e.Timeout)
+	}
+	if v, ok := e.Match.(interface{ validate() error }); ok {
+		return v.validate()
+	}
+	return nil
+}
+
+func (w Wait) validate() error {
+	if w.Duration < 0 {
+		return fmt.Errorf("negative duration %v", w.Duration)
+	}
+	return nil
+}
+
+func (c Close) validate() error { return wsdouble.ValidateServerClose(c.Code, c.Reason) }
+
+func (Drop) validate() error { return nil }
+
+func (e ExpectClose) validate() error {
+	if e.Timeout < 0 {
+		return fmt.Errorf("negative timeout %v", e.Timeout)
+	}
+	switch c := e.Code; {
+	case c == 0, c == wsdouble.CloseNoStatusReceived, c == wsdouble.CloseAbnormalClosure:
+	case wsdouble.ValidateServerClose(c, "") == nil:
+	default:
+		return fmt.Errorf("code %d is not one a client can close with (0 for any, 1005 for none, 1006 for no close frame)", c)
+	}
+	return nil
+}
+
+// Clone returns a deep copy of s (message data and headers included).
+func (s *Script) Clone() *Script {
+	c := &Script{Name: s.Name, Description: s.Description, Attempts: make([]Attempt, len(s.Attempts))}
+	for i, a := range s.Attempts {
+		a.Steps = append([]Step(nil), a.Steps...)
+		switch ans := a.Answer.(type) {
+		case Accept:
+			ans.Header = ans.Header.Clone()
+			a.Answer = ans
+		case Refuse:
+			ans.Header = ans.Header.Clone()
+			a.Answer = ans
+		}
+		for j, st := range a.Steps {
+			if send, ok := st.Action.(Send); ok {
+				send.Message.Data = append([]byte(nil), send.Message.Data...)
+				a.Steps[j].Action = send
+			}
+		}
+		c.Attempts[i] = a
+	}
+	return c
+}
+
+// Validate reports every problem with the script as one error, each line
+// naming the attempt and step, for example
+// "attempt 2, step 3 (close): code 1005 may not be sent".
+func (s *Script) Validate() error {
+	var errs []error
+	if len(s.Attempts) == 0 {
+		errs = append(errs, errors.New("no attempts"))
+	}
+	for i, a := range s.Attempts {
+		where := fmt.Sprintf("attempt %d", i+1)
+		if a.After < 0 {
+			errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
+		}
+		if a.Repeat && i != len(s.Attempts)-1 {
+			errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
+		}
+		switch ans := a.Answer.(type) {
+		case nil:
+			errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
+		case Accept:
+		case Refuse:
+			if ans.Status < 200 || ans.Status > 599 {
+				errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
+			}
+		case Hang:
+		default:
+			errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
+		}
+		if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
+			errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+		}
+		for j, st := range a.Steps {
+			if st.Action == nil {
+				errs = append(errs, fmt.Errorf("%s, step %d: no action", where, j+1))
+				continue
+			}
+			if err := st.Action.validate(); err != nil {
+				errs = append(errs, fmt.Errorf("%s, step %d (%s): %w", where, j+1, st.Action.Name(), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func answerName(a Answer) string {
+	if a == nil {
+		return "none"
+	}
+	return a.answer()
+}
