@@ -744,7 +744,9 @@ func encodeAction(a Action) (json.RawMessage, error) {
 		}
 		return obj(kv...), nil
 	}
-	if e, ok := a.(interface{ encode() (json.RawMessage, error) }); ok {
+	if e, ok := a.(interface {
+		encode() (json.RawMessage, error)
+	}); ok {
 		return e.encode()
 	}
 	return nil, fmt.Errorf("action %T cannot be written to a file", a)

@@ -22,7 +22,7 @@ func flakyScript(t *testing.T) *scenario.Script {
 		ExpectText("pong").
 		SendBinary([]byte{1, 2, 3}).
 		Drop().
-		Attempt().After(10 * time.Millisecond).Accept().
+		Attempt().After(10*time.Millisecond).Accept().
 		ExpectJSON(map[string]any{"op": "subscribe", "id": 1}).
 		Close(4000, "bye").
 		Build()
@@ -177,7 +177,7 @@ func TestRepeatServesUntilStopped(t *testing.T) {
 func TestTimeScale(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := wstest.NewFakeDialer(t)
-		s, _ := scenario.New("slow").Attempt().After(10 * time.Second).Accept().Wait(time.Minute).Close(1000, "").Build()
+		s, _ := scenario.New("slow").Attempt().After(10*time.Second).Accept().Wait(time.Minute).Close(1000, "").Build()
 		start := time.Now()
 		c := startClient(d.Constructor(), "ws://x.test/", time.Hour)
 		if _, err := scenario.Run(context.Background(), d, s, scenario.TimeScale(0.5)); err != nil {
