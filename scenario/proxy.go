@@ -1,0 +1,329 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// Proxy is a recording proxy: a wstest.Server that forwards every
+// connection to an upstream WebSocket server and records both directions,
+// the handshake's answer and how each connection ended. Script turns the
+// recording into a script that plays the upstream's part.
+//
+// Point the client at URL (loopback) or Constructor (in memory); the proxy
+// dials the upstream with the client's path, query, subprotocols and
+// headers (but those of the handshake itself).
+type Proxy struct {
+	srv      *wstest.Server
+	upstream *url.URL
+	dialer   *websocket.Dialer
+	cfg      recordConfig
+	start    time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	attempts []*proxied
+}
+
+// ProxyOption configures a Proxy.
+type ProxyOption interface {
+	applyProxy(*Proxy)
+}
+
+type upstreamDialer struct{ d *websocket.Dialer }
+
+func (o upstreamDialer) applyProxy(p *Proxy) { p.dialer = o.d }
+
+// UpstreamDialer sets the dialer the proxy reaches the upstream with
+// (websocket.DefaultDialer by default), for example another
+// wstest.Server's in-memory Dialer.
+func UpstreamDialer(d *websocket.Dialer) ProxyOption { return upstreamDialer{d} }
+
+// WithRecordOptions applies recording options (redaction, BeforeSave) to a
+// Proxy.
+func WithRecordOptions(opts ...RecordOption) ProxyOption {
+	return proxyOptions(opts)
+}
+
+type proxyOptions []RecordOption
+
+func (o proxyOptions) applyProxy(p *Proxy) {
+	for _, r := range o {
+		if r != nil {
+			r.applyRecord(&p.cfg)
+		}
+	}
+}
+
+// NewProxy starts a recording proxy to upstream (a ws:// or wss:// URL) and
+// registers its Close with tb.Cleanup (tb may be nil outside tests; then
+// call Close).
+func NewProxy(tb wstest.TB, upstream string, opts ...ProxyOption) (*Proxy, error) {
+	u, err := url.Parse(upstream)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return nil, fmt.Errorf("scenario: NewProxy: upstream %q is not a ws:// or wss:// URL", upstream)
+	}
+	p := &Proxy{upstream: u, dialer: websocket.DefaultDialer, cfg: buildRecordConfig(nil), start: time.Now()}
+	for _, o := range opts {
+		if o != nil {
+			o.applyProxy(p)
+		}
+	}
+	p.srv = wstest.NewServer(tb)
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.wg.Add(1)
+	go p.serve()
+	if tb != nil {
+		tb.Cleanup(p.Close)
+	}
+	return p, nil
+}
+
+// URL returns the proxy's loopback address.
+func (p *Proxy) URL() string { return p.srv.URL() }
+
+// Constructor returns a real client Constructor reaching the proxy in
+// memory (any URL host; the path and query are forwarded).
+func (p *Proxy) Constructor() wsdouble.Constructor { return p.srv.Constructor() }
+
+// Server returns the proxy's server side, for its attempt log.
+func (p *Proxy) Server() *wstest.Server { return p.srv }
+
+// Close stops the proxy: it ends every connection both ways and waits for
+// its goroutines.
+func (p *Proxy) Close() {
+	p.cancel()
+	p.srv.Close()
+	p.mu.Lock()
+	for _, a := range p.attempts {
+		a.closeUpstream()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+func (p *Proxy) serve() {
+	defer p.wg.Done()
+	for {
+		a, err := p.srv.NextAttempt(p.ctx)
+		if err != nil {
+			return
+		}
+		pa := &proxied{at: a.Time().Sub(p.start)}
+		p.mu.Lock()
+		p.attempts = append(p.attempts, pa)
+		p.mu.Unlock()
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.forward(a, pa)
+		}()
+	}
+}
+
+// proxied is the recording of one forwarded attempt.
+type proxied struct {
+	at time.Duration
+
+	mu       sync.Mutex
+	attempt  Attempt
+	prev     time.Duration // when the last step happened
+	upstream *websocket.Conn
+	closing  bool // one side has started closing; the other's answer is not a step
+}
+
+func (pa *proxied) closeUpstream() {
+	pa.mu.Lock()
+	c := pa.upstream
+	pa.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// step appends a step; wait says whether to put a Wait before it for the
+// time since the previous step (before the server's actions only).
+func (pa *proxied) step(at time.Duration, act Action, wait bool) {
+	pa.mu.Lock()
+	defer pa.mu.Unlock()
+	if d := at - pa.prev; wait && d > 0 {
+		pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: Wait{Duration: d}})
+	}
+	pa.prev = at
+	pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: act})
+}
+
+func (p *Proxy) upstreamURL(a wstest.Attempt) string {
+	u := *p.upstream
+	req := a.Request().URL
+	u.Path = path.Join("/", p.upstream.Path, req.Path)
+	if req.Path != "" && req.Path[len(req.Path)-1] == '/' && u.Path != "/" {
+		u.Path += "/"
+	}
+	u.RawQuery = req.RawQuery
+	return u.String()
+}
+
+func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
+	now := func() time.Duration { return time.Since(p.start) }
+	d := *p.dialer
+	d.Subprotocols = a.Protocols()
+	header := forwardHeader(a.Request().Header)
+	conn, resp, err := d.DialContext(p.ctx, p.upstreamURL(a), header)
+	if err != nil {
+		ans := Refuse{Status: 502, Body: "wsdouble proxy: upstream unreachable: " + err.Error()}
+		if resp != nil {
+			body, _ := io.ReadAll(resp.Body)
+			ans = Refuse{Status: resp.StatusCode, Header: answerHeader(resp.Header), Body: string(body)}
+		}
+		pa.mu.Lock()
+		pa.attempt.After = now() - pa.at
+		pa.attempt.Answer = ans
+		pa.mu.Unlock()
+		a.Refuse(ans.Status, ans.Header, ans.Body)
+		return
+	}
+	acc := Accept{Subprotocol: conn.Subprotocol(), Header: answerHeader(resp.Header)}
+	pa.mu.Lock()
+	pa.attempt.After = now() - pa.at
+	pa.attempt.Answer = acc
+	pa.upstream = conn
+	pa.prev = now()
+	pa.mu.Unlock()
+	peer, err := a.Accept(wstest.AcceptOptions{Subprotocol: acc.Subprotocol, Header: acc.Header})
+	if err != nil {
+		conn.Close()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.upstreamToClient(conn, peer, pa, now)
+	}()
+	p.clientToUpstream(conn, peer, pa, now)
+	<-done
+}
+
+// upstreamToClient forwards what the upstream sends: messages, then its
+// close frame or its disappearance.
+func (p *Proxy) upstreamToClient(conn *websocket.Conn, peer wstest.Peer, pa *proxied, now func() time.Duration) {
+	for {
+		mt, data, err := conn.ReadMessage()
+		if err != nil {
+			pa.mu.Lock()
+			closing := pa.closing
+			pa.closing = true
+			pa.mu.Unlock()
+			if closing {
+				return // the client started closing: this is the upstream's answer
+			}
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+				code := ce.Code
+				if code == websocket.CloseNoStatusReceived {
+					code = 0
+				}
+				pa.step(now(), Close{Code: code, Reason: ce.Text}, true)
+				peer.Close(code, ce.Text)
+			} else {
+				pa.step(now(), Drop{}, true)
+				peer.Drop()
+			}
+			return
+		}
+		m := wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}
+		pa.step(now(), Send{Message: m}, true)
+		peer.Send(m)
+	}
+}
+
+// clientToUpstream forwards what the client sends: messages, then its close
+// frame or its disappearance.
+func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *proxied, now func() time.Duration) {
+	for {
+		m, err := peer.Receive(p.ctx)
+		if err != nil {
+			end, werr := peer.Wait(p.ctx)
+			pa.mu.Lock()
+			closing := pa.closing
+			pa.closing = true
+			pa.mu.Unlock()
+			if werr != nil || closing {
+				conn.Close()
+				return
+			}
+			switch end.Kind {
+			case wstest.ClientClosed:
+				pa.step(now(), ExpectClose{Code: end.Code}, false)
+				payload := []byte{}
+				if end.Code != wsdouble.CloseNoStatusReceived {
+					payload = websocket.FormatCloseMessage(end.Code, end.Reason)
+				}
+				conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(time.Second))
+				// The upstream answers; upstreamToClient sees it and stops.
+				conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			default:
+				pa.step(now(), ExpectClose{Code: wsdouble.CloseAbnormalClosure}, false)
+				conn.Close()
+			}
+			return
+		}
+		pa.step(now(), Expect{Match: Exact{Message: m}}, false)
+		if err := conn.WriteMessage(int(m.Type), m.Data); err != nil {
+			return
+		}
+	}
+}
+
+// Script returns the recording as a script named name, one attempt per
+// connection the proxy has seen, redacted as configured.
+func (p *Proxy) Script(name string) (*Script, error) {
+	p.mu.Lock()
+	attempts := append([]*proxied(nil), p.attempts...)
+	p.mu.Unlock()
+	if len(attempts) == 0 {
+		return nil, errors.New("scenario: Proxy.Script: no connection has been recorded")
+	}
+	s := &Script{Name: name}
+	for _, pa := range attempts {
+		pa.mu.Lock()
+		a := pa.attempt
+		a.Steps = append([]Step(nil), a.Steps...)
+		pa.mu.Unlock()
+		if a.Answer == nil {
+			a.Answer = Hang{} // still waiting for the upstream
+		}
+		s.Attempts = append(s.Attempts, a)
+	}
+	return p.cfg.finish(s)
+}
+
+// forwardHeader keeps the request headers the upstream should see: all but
+// those of the WebSocket handshake and hop-by-hop ones, which the dialer
+// sets itself.
+func forwardHeader(h map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, vs := range h {
+		switch k {
+		case "Upgrade", "Connection", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions",
+			"Sec-Websocket-Protocol", "Host", "Content-Length", "Transfer-Encoding", "Te", "Trailer", "Keep-Alive":
+			continue
+		}
+		out[k] = vs
+	}
+	return out
+}

@@ -1,0 +1,218 @@
+package scenario
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// Recorder records, from the client's side, what servers did to a client's
+// sockets, and turns it into a Script that makes a server do it again. It
+// wraps a Constructor: give the client Recorder.Constructor instead, run it
+// against the real server, then call Script.
+//
+// Each socket becomes an attempt: refused (with the status, headers and body
+// of a *wsdouble.HandshakeError), hung (the client gave up while
+// connecting), or accepted with the subprotocol it got; on an accepted one
+// every message the client sent becomes an Expect, every message it
+// received a Send (after a Wait for the time in between), and the end a
+// Close, a Drop or an ExpectClose, by who ended it and how.
+type Recorder struct {
+	ctor wsdouble.Constructor
+	cfg  recordConfig
+
+	mu      sync.Mutex
+	sockets []*recordedSocket
+}
+
+// NewRecorder returns a Recorder of the sockets ctor makes.
+func NewRecorder(ctor wsdouble.Constructor, opts ...RecordOption) *Recorder {
+	return &Recorder{ctor: ctor, cfg: buildRecordConfig(opts)}
+}
+
+// Constructor returns a Constructor whose sockets are ctor's, recorded.
+func (r *Recorder) Constructor() wsdouble.Constructor {
+	return func(url string, protocols ...string) (wsdouble.IWebSocket, error) {
+		start := time.Now()
+		ws, err := r.ctor(url, protocols...)
+		if err != nil {
+			return nil, err
+		}
+		s := &recordedSocket{IWebSocket: ws, start: start}
+		l := wsdouble.ListenerFunc(s.event)
+		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
+			ws.AddEventListener(typ, l)
+		}
+		r.mu.Lock()
+		r.sockets = append(r.sockets, s)
+		r.mu.Unlock()
+		return s, nil
+	}
+}
+
+// Script returns the recording as a script named name: one attempt per
+// socket made so far. Header values of DefaultRedactedHeaders are replaced
+// by Redacted unless the Recorder was made with Unredacted, and BeforeSave
+// hooks run last.
+func (r *Recorder) Script(name string) (*Script, error) {
+	r.mu.Lock()
+	sockets := append([]*recordedSocket(nil), r.sockets...)
+	r.mu.Unlock()
+	if len(sockets) == 0 {
+		return nil, errors.New("scenario: Recorder.Script: no socket was made")
+	}
+	s := &Script{Name: name}
+	for _, sock := range sockets {
+		s.Attempts = append(s.Attempts, sock.attempt())
+	}
+	return r.cfg.finish(s)
+}
+
+// recordedSocket is a socket that logs what happens to it.
+type recordedSocket struct {
+	wsdouble.IWebSocket
+	start time.Time
+
+	mu  sync.Mutex
+	log []recorded
+}
+
+type recorded struct {
+	at    time.Duration
+	event wsdouble.Event   // what the socket dispatched, or
+	sent  *wsdouble.Message // what the client sent, or
+	close *Close            // the client's Close call
+	state wsdouble.ReadyState
+}
+
+func (s *recordedSocket) add(r recorded) {
+	r.at = time.Since(s.start)
+	s.mu.Lock()
+	s.log = append(s.log, r)
+	s.mu.Unlock()
+}
+
+func (s *recordedSocket) event(e wsdouble.Event) { s.add(recorded{event: e}) }
+
+// Send records a message the client sends while open: it reaches the
+// server.
+func (s *recordedSocket) Send(m wsdouble.Message) error {
+	open := s.IWebSocket.ReadyState() == wsdouble.Open
+	err := s.IWebSocket.Send(m)
+	if err == nil && open {
+		m.Data = append([]byte(nil), m.Data...)
+		s.add(recorded{sent: &m})
+	}
+	return err
+}
+
+// Close records the client's close call.
+func (s *recordedSocket) Close(code int, reason string) error {
+	state := s.IWebSocket.ReadyState()
+	err := s.IWebSocket.Close(code, reason)
+	if err == nil && (state == wsdouble.Connecting || state == wsdouble.Open) {
+		s.add(recorded{close: &Close{Code: code, Reason: reason}, state: state})
+	}
+	return err
+}
+
+// attempt turns the log into the server's side of the connection.
+func (s *recordedSocket) attempt() Attempt {
+	s.mu.Lock()
+	log := append([]recorded(nil), s.log...)
+	s.mu.Unlock()
+
+	var a Attempt
+	var openAt time.Duration
+	opened := false
+	for _, r := range log {
+		switch e := r.event.(type) {
+		case wsdouble.OpenEvent:
+			opened, openAt = true, r.at
+			a.After = r.at
+			a.Answer = Accept{Subprotocol: s.Protocol()}
+		case wsdouble.ErrorEvent:
+			if opened {
+				continue
+			}
+			var herr *wsdouble.HandshakeError
+			if errors.As(e.Err, &herr) && herr.StatusCode != 101 {
+				a.After = r.at
+				a.Answer = Refuse{Status: herr.StatusCode, Header: answerHeader(herr.Header), Body: string(herr.Body)}
+			}
+		}
+		if r.close != nil && r.state == wsdouble.Connecting && a.Answer == nil {
+			a.Answer = Hang{}
+		}
+	}
+	if a.Answer == nil {
+		// Failed before any HTTP answer (refused connection, DNS, TLS):
+		// the nearest a script can say is that nothing answered.
+		a.Answer = Hang{}
+		a.Label = "recorded: no answer from the server"
+		for _, r := range log {
+			if e, ok := r.event.(wsdouble.ErrorEvent); ok && e.Err != nil {
+				a.Label = "recorded: " + e.Err.Error()
+			}
+		}
+	}
+	if !opened {
+		return a
+	}
+
+	prev := openAt
+	wait := func(at time.Duration) {
+		if d := at - prev; d > 0 {
+			a.Steps = append(a.Steps, Step{Action: Wait{Duration: d}})
+		}
+		prev = at
+	}
+	var clientClose *Close
+	for _, r := range log {
+		if r.at < openAt {
+			continue
+		}
+		switch {
+		case r.sent != nil:
+			a.Steps = append(a.Steps, Step{Action: Expect{Match: Exact{Message: *r.sent}}})
+			prev = r.at
+		case r.close != nil:
+			clientClose = r.close
+		}
+		switch e := r.event.(type) {
+		case wsdouble.MessageEvent:
+			wait(r.at)
+			a.Steps = append(a.Steps, Step{Action: Send{Message: e.Message}})
+		case wsdouble.CloseEvent:
+			switch {
+			case clientClose != nil:
+				a.Steps = append(a.Steps, Step{Action: ExpectClose{Code: wireCode(clientClose.Code, clientClose.Reason)}})
+			case e.WasClean:
+				wait(r.at)
+				code := e.Code
+				if code == wsdouble.CloseNoStatusReceived {
+					code = 0
+				}
+				a.Steps = append(a.Steps, Step{Action: Close{Code: code, Reason: e.Reason}})
+			default:
+				wait(r.at)
+				a.Steps = append(a.Steps, Step{Action: Drop{}})
+			}
+		}
+	}
+	return a
+}
+
+// wireCode is the code a client's Close(code, reason) puts in its close
+// frame, as the server reads it (WHATWG WebSockets, "close the WebSocket").
+func wireCode(code int, reason string) int {
+	switch {
+	case code != 0:
+		return code
+	case reason != "":
+		return wsdouble.CloseNormalClosure
+	}
+	return wsdouble.CloseNoStatusReceived
+}
