@@ -81,7 +81,7 @@ type recordedSocket struct {
 
 type recorded struct {
 	at    time.Duration
-	event wsdouble.Event   // what the socket dispatched, or
+	event wsdouble.Event    // what the socket dispatched, or
 	sent  *wsdouble.Message // what the client sent, or
 	close *Close            // the client's Close call
 	state wsdouble.ReadyState
