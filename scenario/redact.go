@@ -3,6 +3,7 @@ package scenario
 import (
 	"net/http"
 	"slices"
+	"time"
 )
 
 // Redacted replaces the values of redacted headers in recorded scripts.
@@ -20,6 +21,7 @@ type RecordOption interface {
 type recordConfig struct {
 	redact     []string
 	unredacted bool
+	minWait    time.Duration
 	beforeSave []func(*Script) error
 }
 
@@ -50,6 +52,13 @@ func Unredacted() RecordOption {
 	return recordOptionFunc(func(c *recordConfig) { c.unredacted = true })
 }
 
+// MinWait leaves out of a recording every pause shorter than d (a Wait
+// step, an attempt's After): on a real network, pauses of microseconds are
+// noise, not part of the scenario.
+func MinWait(d time.Duration) RecordOption {
+	return recordOptionFunc(func(c *recordConfig) { c.minWait = d })
+}
+
 // BeforeSave adds a hook run on every script a recording produces, before
 // it is returned: to redact secrets in messages, drop attempts, rename.
 // Hooks run in the order given; an error from one is returned.
@@ -57,8 +66,18 @@ func BeforeSave(hook func(*Script) error) RecordOption {
 	return recordOptionFunc(func(c *recordConfig) { c.beforeSave = append(c.beforeSave, hook) })
 }
 
-// finish redacts s and runs the hooks.
+// finish drops short pauses, redacts s and runs the hooks.
 func (c recordConfig) finish(s *Script) (*Script, error) {
+	for i := range s.Attempts {
+		a := &s.Attempts[i]
+		if a.After < c.minWait {
+			a.After = 0
+		}
+		a.Steps = slices.DeleteFunc(a.Steps, func(st Step) bool {
+			w, ok := st.Action.(Wait)
+			return ok && w.Duration < c.minWait
+		})
+	}
 	if !c.unredacted {
 		for i := range s.Attempts {
 			switch ans := s.Attempts[i].Answer.(type) {
