@@ -14,7 +14,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdouble/wsdouble/internal/bubble"
 	"github.com/wsdouble/wsdouble/internal/eventloop"
+	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
 // errAborted is the ErrorEvent's Err when Close was called while the socket
@@ -52,6 +54,7 @@ type WebSocket struct {
 	outq        []outgoing
 	failErr     error
 
+	hold   *listenhold.Hold // lets listeners added right after New see the first events
 	cancel context.CancelFunc
 	wake   chan struct{} // wakes the writer
 	ended  chan struct{} // closed when the reader has finished
@@ -161,6 +164,7 @@ func newWebSocket(rawURL string, protocols []string, o options) (*WebSocket, err
 		protocols:  slices.Clone(protocols),
 		opts:       o,
 		binaryType: BinaryTypeBlob,
+		hold:       listenhold.Start(bubble.ID() != 0),
 		cancel:     cancel,
 		wake:       make(chan struct{}, 1),
 		ended:      make(chan struct{}),
@@ -225,6 +229,7 @@ func (w *WebSocket) BufferedAmount() int {
 // AddEventListener implements WebSocketLike.
 func (w *WebSocket) AddEventListener(typ EventType, l Listener, opts ...ListenerOption) {
 	w.target.AddEventListener(typ, l, opts...)
+	w.hold.Added()
 }
 
 // RemoveEventListener implements WebSocketLike.
@@ -548,6 +553,16 @@ func (w *WebSocket) writeClose(conn *websocket.Conn, payload []byte) {
 	w.mu.Unlock()
 }
 
+// dispatch dispatches e, first giving the code that made the socket the
+// moment to add a listener for it (see internal/listenhold).
+func (w *WebSocket) dispatch(e Event) {
+	if w.hold.Holding() {
+		typ := e.Type()
+		w.hold.Wait(func() bool { return w.target.Len(typ) > 0 })
+	}
+	w.target.DispatchEvent(e)
+}
+
 func (w *WebSocket) runTask(t task) (stop bool) {
 	switch t.kind {
 	case taskOpen:
@@ -560,14 +575,14 @@ func (w *WebSocket) runTask(t task) (stop bool) {
 		w.state.Store(int32(Open))
 		w.mu.Unlock()
 		close(w.opened)
-		w.target.DispatchEvent(OpenEvent{})
+		w.dispatch(OpenEvent{})
 	case taskMessage:
 		// WHATWG WebSockets, "feedback from the protocol": a message that
 		// arrives when the ready state is not OPEN is not dispatched.
 		if ReadyState(w.state.Load()) != Open {
 			return false
 		}
-		w.target.DispatchEvent(MessageEvent{t.msg})
+		w.dispatch(MessageEvent{t.msg})
 	case taskClosing:
 		w.mu.Lock()
 		if ReadyState(w.state.Load()) == Open {
@@ -579,9 +594,9 @@ func (w *WebSocket) runTask(t task) (stop bool) {
 		w.state.Store(int32(Closed))
 		w.mu.Unlock()
 		if t.fail {
-			w.target.DispatchEvent(ErrorEvent{Err: t.err})
+			w.dispatch(ErrorEvent{Err: t.err})
 		}
-		w.target.DispatchEvent(CloseEvent{Code: t.code, Reason: t.reason, WasClean: t.clean})
+		w.dispatch(CloseEvent{Code: t.code, Reason: t.reason, WasClean: t.clean})
 		return true
 	}
 	return false

@@ -38,6 +38,10 @@ type Attempt interface {
 	// headers and a body. The client's error event and close event (code
 	// 1006) follow.
 	Refuse(status int, header http.Header, body string) error
+	// Abort closes the connection in the middle of the handshake, with no
+	// answer at all, as a server that crashes does. The client's error
+	// event and close event (code 1006) follow.
+	Abort() error
 	// Done is closed when the attempt has been answered or is gone.
 	Done() <-chan struct{}
 }
@@ -86,9 +90,13 @@ const (
 	// Hung: never answered; the server was closed with the attempt still
 	// pending.
 	Hung
+	// Aborted: the server closed the connection mid-handshake (Abort,
+	// DropAll).
+	Aborted
 )
 
-// String returns "pending", "accepted", "refused", "abandoned" or "hung".
+// String returns "pending", "accepted", "refused", "abandoned", "hung" or
+// "aborted".
 func (o Outcome) String() string {
 	switch o {
 	case Pending:
@@ -101,6 +109,8 @@ func (o Outcome) String() string {
 		return "abandoned"
 	case Hung:
 		return "hung"
+	case Aborted:
+		return "aborted"
 	}
 	return "Outcome(" + strconv.Itoa(int(o)) + ")"
 }

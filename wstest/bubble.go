@@ -1,12 +1,11 @@
 package wstest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
-	"strconv"
 	"time"
+
+	"github.com/wsdouble/wsdouble/internal/bubble"
 )
 
 // ErrWrongBubble is returned when a FakeDialer, or a Fake or Peer it made,
@@ -16,31 +15,9 @@ import (
 // hang with its clock stopped.
 var ErrWrongBubble = errors.New("wstest: fake used outside the synctest bubble it was made in")
 
-// currentBubble returns the id of the synctest bubble of the calling
-// goroutine, or 0 outside any bubble. The runtime prints the id in the
-// goroutine's traceback header ("goroutine 7 [running, synctest bubble 1]:"),
-// the only place it is exposed; reading it costs a microsecond or two, so
-// hot paths call bubbleChanged first.
-func currentBubble() int {
-	var buf [128]byte
-	n := runtime.Stack(buf[:], false)
-	header := buf[:n]
-	if i := bytes.IndexByte(header, '\n'); i >= 0 {
-		header = header[:i]
-	}
-	const marker = "synctest bubble "
-	i := bytes.Index(header, []byte(marker))
-	if i < 0 {
-		return 0
-	}
-	rest := header[i+len(marker):]
-	j := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-		j++
-	}
-	id, _ := strconv.Atoi(string(rest[:j]))
-	return id
-}
+// currentBubble returns the id of the caller's synctest bubble, or 0. It
+// costs a microsecond or two; hot paths call onVirtualClock first.
+func currentBubble() int { return bubble.ID() }
 
 // virtualEpoch bounds a bubble's clock: every bubble starts at midnight UTC
 // 2000-01-01, and no test runs ten years of virtual time.

@@ -1,35 +1,38 @@
 package wstest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/eventloop"
 	"github.com/wsdouble/wsdouble/internal/latch"
+	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
-// errFakeAborted is the ErrorEvent's Err when a Fake is closed while
-// connecting, as for the real client.
-var errFakeAborted = errors.New("wstest: closed before the connection was established")
-
-// errFakeDropped is the ErrorEvent's Err when the server end drops the
-// connection; like the real client's, it wraps io.ErrUnexpectedEOF.
-var errFakeDropped = fmt.Errorf("wstest: connection lost: %w", io.ErrUnexpectedEOF)
+// The ErrorEvent errors of a Fake, as close as possible to the real
+// client's: errors.Is(err, io.ErrUnexpectedEOF) after a drop,
+// errors.Is(err, syscall.ECONNRESET) after a reset.
+var (
+	errFakeAborted = errors.New("wstest: closed before the connection was established")
+	errFakeDropped = fmt.Errorf("wstest: connection lost: %w", io.ErrUnexpectedEOF)
+	errFakeReset   = fmt.Errorf("wstest: connection reset by peer: %w", syscall.ECONNRESET)
+	errFakeAbort   = fmt.Errorf("wstest: the server closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
+)
 
 // Fake is an in-memory wsdouble.IWebSocket with exactly the semantics of the
 // real client (the same conformance checks pass), made by a FakeDialer's
 // Constructor. Its server end is a Peer, returned by Accept on its attempt
 // and by Peer. Nothing goes through a socket or an HTTP handshake: what the
 // server end sends is dispatched to the client's listeners, and what the
-// client sends is handed to the server end, with no latency.
+// client sends is handed to the server end, with no latency unless a fault
+// adds some (see Fault).
 //
 // Beyond the contract, a Fake records what it did (Sent, Received, Events)
 // and can dispatch events the browser never would (Inject).
@@ -47,8 +50,12 @@ type Fake struct {
 	loop                 *eventloop.Loop[fakeTask]
 	peer                 *fakePeer
 	tracked              bool // the dialer counts the dispatch goroutine until it ends
+	in                   inbox
+	hold                 *listenhold.Hold
+	faults               *connFaults
+	pump                 pump
 
-	done     latch.Latch // the connection has ended
+	done     latch.Latch // the connection has ended for the server
 	answered latch.Latch // the attempt is answered or gone
 
 	mu         sync.Mutex
@@ -61,9 +68,14 @@ type Fake struct {
 	buffered   int
 	sent       history[wsdouble.Message]
 	events     history[wsdouble.Event]
-	inbox      []wsdouble.Message
-	waiters    []chan struct{}
 	end        End
+	// The closing handshake, and faults on it.
+	serverClosing bool        // the server end sent a close frame
+	clientClosing bool        // the client sent a close frame
+	zombie        bool        // the server's end is over, but a blackhole hid it from the client
+	closeTimer    *time.Timer // the client's close timeout
+	closeSettled  bool        // the client's closing handshake has an outcome
+	peerEnded     bool        // endPeer has run
 }
 
 var _ wsdouble.IWebSocket = (*Fake)(nil)
@@ -96,9 +108,15 @@ type fakeTask struct {
 	err  error
 }
 
-// postClosed queues the close event of a closing handshake.
+// postClosed queues the close event of a completed closing handshake.
 func (f *Fake) postClosed(code int, reason string) {
 	f.loop.Post(fakeTask{kind: fakeClosed, ev: wsdouble.CloseEvent{Code: code, Reason: reason, WasClean: true}})
+}
+
+// postUnclean queues a close event with code 1006 and no error event: the
+// client gave up on its closing handshake.
+func (f *Fake) postUnclean() {
+	f.loop.Post(fakeTask{kind: fakeClosed, ev: wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}})
 }
 
 // postFailed queues an error event with err, then close 1006.
@@ -114,6 +132,8 @@ func newFake(d *FakeDialer, url string, protocols []string) *Fake {
 		binaryType: wsdouble.BinaryTypeBlob,
 	}
 	f.peer = &fakePeer{f: f}
+	f.hold = listenhold.Start(d.guard.virtual)
+	f.faults = newConnFaults(f.faultDrop)
 	f.loop = eventloop.Start(f.runTask)
 	return f
 }
@@ -260,6 +280,18 @@ func (f *Fake) BufferedAmount() int {
 // AddEventListener implements wsdouble.WebSocketLike.
 func (f *Fake) AddEventListener(typ wsdouble.EventType, l wsdouble.Listener, opts ...wsdouble.ListenerOption) {
 	f.target.AddEventListener(typ, l, opts...)
+	f.hold.Added()
+}
+
+// dispatch dispatches e, giving the code that made the fake, outside a
+// synctest bubble, the moment to add a listener for it (see settle for
+// inside one).
+func (f *Fake) dispatch(e wsdouble.Event) {
+	if f.hold.Holding() {
+		typ := e.Type()
+		f.hold.Wait(func() bool { return f.target.Len(typ) > 0 })
+	}
+	f.target.DispatchEvent(e)
 }
 
 // RemoveEventListener implements wsdouble.WebSocketLike.
@@ -281,13 +313,9 @@ func (f *Fake) Send(m wsdouble.Message) error {
 		f.mu.Unlock()
 		return wsdouble.ErrInvalidState
 	case wsdouble.Open:
-		if f.wire == wireOpen {
-			m.Data = copyData(m.Data)
-			f.sent.add(m)
-			f.inbox = append(f.inbox, m)
-			f.wakeLocked()
+		if f.wire == wireOpen && !f.clientClosing {
 			f.mu.Unlock()
-			f.fromClient.Add(1)
+			f.transmit(m)
 			return nil
 		}
 	}
@@ -299,7 +327,7 @@ func (f *Fake) Send(m wsdouble.Message) error {
 }
 
 // Close implements wsdouble.WebSocketLike. The server end answers a close
-// frame at once, as a Server does.
+// frame at once, as a Server does, unless a fault says otherwise.
 func (f *Fake) Close(code int, reason string) error {
 	if err := wsdouble.ValidateClose(code, reason); err != nil {
 		return err
@@ -322,55 +350,27 @@ func (f *Fake) Close(code int, reason string) error {
 			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
 		}
 		f.postFailed(errFakeAborted)
-		return nil
 	case wsdouble.Open:
 		f.state.Store(int32(wsdouble.Closing))
-		wire := f.wire
-		f.wire = wireEnded
+		zombie := f.zombie
+		open := f.wire == wireOpen
+		f.clientClosing = open
 		f.mu.Unlock()
-		if wire == wireOpen {
-			// WHATWG "close the WebSocket": no code sends a frame without
-			// one (read as 1005); a reason alone is sent with 1000.
-			wireCode := code
-			if code == 0 {
-				wireCode = wsdouble.CloseNoStatusReceived
-				if reason != "" {
-					wireCode = wsdouble.CloseNormalClosure
-				}
-			}
-			f.endPeer(End{Kind: ClientClosed, Code: wireCode, Reason: reason, Clean: true})
-			// The server echoes the code (RFC 6455 §5.5.1), without reason.
-			f.postClosed(wireCode, "")
+		switch {
+		case open:
+			f.clientClose(code, reason)
+		case zombie:
+			f.startCloseTimeout(End{}) // the server is gone, unknown to the client
 		}
-		return nil
+	default:
+		f.mu.Unlock()
 	}
-	f.mu.Unlock()
 	return nil
-}
-
-func (f *Fake) wakeLocked() {
-	for _, ch := range f.waiters {
-		close(ch)
-	}
-	f.waiters = nil
-}
-
-// endPeer records how the connection ended for the server end.
-func (f *Fake) endPeer(end End) {
-	end.Time = time.Now()
-	f.mu.Lock()
-	f.end = end
-	f.wakeLocked()
-	f.mu.Unlock()
-	f.d.ended(f, end)
-	f.closeDone()
 }
 
 // closeDone marks the connection ended for the server end's waiters.
 func (f *Fake) closeDone() {
-	f.mu.Lock()
-	f.wakeLocked()
-	f.mu.Unlock()
+	f.in.close()
 	f.done.Close()
 }
 
@@ -400,6 +400,9 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 		return false
 	case fakeClosed:
 		f.state.Store(int32(wsdouble.Closed))
+		if f.closeTimer != nil {
+			f.closeTimer.Stop()
+		}
 		var errEv wsdouble.Event
 		if t.fail {
 			errEv = wsdouble.ErrorEvent{Err: t.err}
@@ -408,9 +411,10 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 		f.events.add(t.ev)
 		f.mu.Unlock()
 		if t.fail {
-			f.target.DispatchEvent(errEv)
+			f.dispatch(errEv)
 		}
-		f.target.DispatchEvent(t.ev)
+		f.dispatch(t.ev)
+		f.pump.stop()
 		if f.tracked {
 			f.d.untrack(fakeDispatch)
 		}
@@ -418,153 +422,8 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 	}
 	f.events.add(t.ev)
 	f.mu.Unlock()
-	f.target.DispatchEvent(t.ev)
+	f.dispatch(t.ev)
 	return false
-}
-
-// fakePeer is the server end of a Fake.
-type fakePeer struct{ f *Fake }
-
-func (p *fakePeer) Request() *http.Request { return p.f.request() }
-func (p *fakePeer) Done() <-chan struct{}  { return p.f.done.Done() }
-
-func (p *fakePeer) Protocol() string {
-	p.f.mu.Lock()
-	defer p.f.mu.Unlock()
-	return p.f.protocol
-}
-
-// closedErrLocked describes why the server end cannot act.
-func (p *fakePeer) closedErrLocked() error {
-	f := p.f
-	if f.wire == wireConnecting {
-		return fmt.Errorf("%w (attempt #%d has not been accepted)", ErrPeerClosed, f.rec.N)
-	}
-	return closedError(f.end)
-}
-
-func (p *fakePeer) Send(m wsdouble.Message) error {
-	f := p.f
-	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
-		return fmt.Errorf("%w: type %v", wsdouble.ErrInvalidMessage, m.Type)
-	}
-	if err := f.d.guard.quick("Peer.Send"); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	if f.wire != wireOpen {
-		err := p.closedErrLocked()
-		f.mu.Unlock()
-		return err
-	}
-	m.Data = copyData(m.Data)
-	f.loop.Post(fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}})
-	f.mu.Unlock()
-	f.toClient.Add(1)
-	return nil
-}
-
-func (p *fakePeer) Receive(ctx context.Context) (wsdouble.Message, error) {
-	f := p.f
-	for {
-		f.mu.Lock()
-		if len(f.inbox) > 0 {
-			m := f.inbox[0]
-			f.inbox[0] = wsdouble.Message{}
-			f.inbox = f.inbox[1:]
-			f.mu.Unlock()
-			return m, nil
-		}
-		if f.wire == wireEnded {
-			err := closedError(f.end)
-			f.mu.Unlock()
-			return wsdouble.Message{}, err
-		}
-		f.mu.Unlock()
-		if err := f.d.guard.check("Peer.Receive"); err != nil {
-			return wsdouble.Message{}, err
-		}
-		ch := make(chan struct{})
-		f.mu.Lock()
-		if len(f.inbox) > 0 || f.wire == wireEnded {
-			f.mu.Unlock()
-			continue
-		}
-		f.waiters = append(f.waiters, ch)
-		f.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			f.mu.Lock()
-			f.waiters = slices.DeleteFunc(f.waiters, func(c chan struct{}) bool { return c == ch })
-			f.mu.Unlock()
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-	}
-}
-
-func (p *fakePeer) Close(code int, reason string) error {
-	f := p.f
-	if err := wsdouble.ValidateServerClose(code, reason); err != nil {
-		return err
-	}
-	if err := f.d.guard.quick("Peer.Close"); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	if f.wire != wireOpen {
-		err := p.closedErrLocked()
-		f.mu.Unlock()
-		return err
-	}
-	f.wire = wireEnded
-	f.mu.Unlock()
-	if code == 0 {
-		code = wsdouble.CloseNoStatusReceived
-	}
-	// The client echoes the close frame at once; the handshake is clean.
-	f.endPeer(End{Kind: ServerClosed, Code: code, Reason: reason, Clean: true})
-	f.loop.Post(fakeTask{kind: fakeClosing})
-	f.postClosed(code, reason)
-	return nil
-}
-
-func (p *fakePeer) Drop() error {
-	f := p.f
-	if err := f.d.guard.quick("Peer.Drop"); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	if f.wire != wireOpen {
-		err := p.closedErrLocked()
-		f.mu.Unlock()
-		return err
-	}
-	f.wire = wireEnded
-	f.mu.Unlock()
-	f.endPeer(End{Kind: Dropped})
-	f.postFailed(errFakeDropped)
-	return nil
-}
-
-func (p *fakePeer) Wait(ctx context.Context) (End, error) {
-	f := p.f
-	if f.done.Closed() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.end, nil
-	}
-	if err := f.d.guard.check("Peer.Wait"); err != nil {
-		return End{}, err
-	}
-	select {
-	case <-f.done.Done():
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.end, nil
-	case <-ctx.Done():
-		return End{}, fmt.Errorf("wstest: Peer.Wait: connection still open at %w", context.Cause(ctx))
-	}
 }
 
 // copyData copies message data, so the caller may reuse its buffer.

@@ -2,7 +2,6 @@ package wstest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -26,11 +25,12 @@ import (
 // from outside the bubble it was made in returns ErrWrongBubble rather than
 // hanging the test or crashing it.
 type FakeDialer struct {
-	acceptor // its mu guards fakes, and the log's records
+	acceptor // its mu guards fakes, down, and the log's records
 	tb       TB
 	cfg      config
 	guard    bubbleGuard
 	fakes    []*Fake
+	down     bool
 }
 
 var _ Acceptor = (*FakeDialer)(nil)
@@ -44,6 +44,14 @@ func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
 	}
 	tb.Helper()
 	cfg := buildConfig(opts)
+	if cfg.optErr != nil {
+		tb.Fatalf("wstest: NewFakeDialer: %v", cfg.optErr)
+	}
+	for _, f := range cfg.faults {
+		if f.kind == SlicerFault {
+			tb.Fatalf("wstest: NewFakeDialer: fault %v: a Fake delivers whole messages and has no frames to slice", f)
+		}
+	}
 	d := &FakeDialer{
 		acceptor: newAcceptor("FakeDialer", cfg.auto),
 		tb:       tb,
@@ -78,7 +86,7 @@ func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket,
 	f.rec = rec
 	a := &FakeAttempt{f: f}
 	d.mu.Lock()
-	if d.closed {
+	if d.closed || d.down {
 		d.mu.Unlock()
 		// Like a dial to a server that is gone: no attempt reaches it. The
 		// failure is reported a nanosecond later, once the client listens
@@ -150,9 +158,39 @@ func (d *FakeDialer) Close() {
 	fakes := slices.Clone(d.fakes)
 	d.mu.Unlock()
 	for _, f := range fakes {
-		f.shutdown()
+		f.shutdown(Shutdown)
 	}
 	d.waitIdle(d.tb)
+}
+
+// Down stops the dialer accepting connections, as a server that went down:
+// a Fake made meanwhile fails at once (its error wraps
+// syscall.ECONNREFUSED) and no attempt is logged. Connections already open
+// stay open (DropAll drops them). Up brings it back.
+func (d *FakeDialer) Down() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.down = true
+}
+
+// Up undoes Down.
+func (d *FakeDialer) Up() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.down = false
+}
+
+// DropAll drops every open connection (no close frame: the clients see an
+// error and a close event with code 1006) and aborts every attempt not yet
+// answered (logged as Aborted), as a server that crashed.
+func (d *FakeDialer) DropAll() {
+	d.mu.Lock()
+	fakes := slices.Clone(d.fakes)
+	d.queue = nil // every queued attempt is pending: aborted below
+	d.mu.Unlock()
+	for _, f := range fakes {
+		f.shutdown(Dropped)
+	}
 }
 
 // answer records the outcome of f's attempt.
@@ -247,8 +285,33 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	f.extensions = opts.Extensions
 	f.loop.Post(fakeTask{kind: fakeOpen})
 	f.mu.Unlock()
+	if len(d.cfg.faults) > 0 {
+		f.faults.add(true, d.cfg.faults...) // checked by NewFakeDialer
+	}
 	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
 	return f.peer, nil
+}
+
+// Abort implements Attempt: the client's error event (wrapping
+// io.ErrUnexpectedEOF) and close event follow.
+func (a *FakeAttempt) Abort() error {
+	f, d := a.f, a.f.d
+	if err := d.guard.quick("Attempt.Abort"); err != nil {
+		return err
+	}
+	settle(f.rec.Time)
+	f.mu.Lock()
+	if err := a.unansweredLocked(); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	f.replied = true
+	f.wire = wireEnded
+	f.mu.Unlock()
+	d.answer(f, Aborted, 0, "", nil)
+	f.closeDone()
+	f.postFailed(errFakeAbort)
+	return nil
 }
 
 // Refuse implements Attempt. The client's ErrorEvent carries a
@@ -288,21 +351,4 @@ func (a *FakeAttempt) unansweredLocked() error {
 		return fmt.Errorf("%w (attempt #%d: the client went away, or the dialer was closed)", ErrAttemptGone, f.rec.N)
 	}
 	return nil
-}
-
-// shutdown ends f for FakeDialer.Close.
-func (f *Fake) shutdown() {
-	f.mu.Lock()
-	wire := f.wire
-	f.wire = wireEnded
-	f.mu.Unlock()
-	switch wire {
-	case wireConnecting:
-		f.d.answer(f, Hung, 0, "", ErrClosed)
-		f.closeDone()
-		f.postFailed(errors.New("wstest: the FakeDialer was closed while connecting"))
-	case wireOpen:
-		f.endPeer(End{Kind: Shutdown})
-		f.postFailed(errFakeDropped)
-	}
 }

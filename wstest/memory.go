@@ -34,7 +34,7 @@ func (s *Server) Dialer() *websocket.Dialer {
 // net/http code as on loopback.
 func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn, error) {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.down {
 		s.mu.Unlock()
 		// The in-memory counterpart of a refused TCP connection. It is not
 		// instant (see settle): the client hears of it once it listens.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/wsdouble/wsdouble"
 )
 
 // Defaults of the test doubles' options.
@@ -31,6 +33,9 @@ type config struct {
 	closeTimeout time.Duration
 	readLimit    int64
 	compression  bool
+	faults       []Fault
+	optErr       error
+	fakeCloseTO  time.Duration
 }
 
 type optionFunc func(*config)
@@ -38,7 +43,7 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 func buildConfig(opts []Option) config {
-	c := config{closeTimeout: DefaultCloseTimeout, readLimit: DefaultReadLimit}
+	c := config{closeTimeout: DefaultCloseTimeout, readLimit: DefaultReadLimit, fakeCloseTO: wsdouble.DefaultCloseTimeout}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -110,4 +115,29 @@ func ReadLimit(n int64) Option {
 // Server.
 func Compression() Option {
 	return optionFunc(func(c *config) { c.compression = true })
+}
+
+// Faults applies faults to every connection of a Server or FakeDialer, from
+// the moment it is accepted. An invalid fault makes NewServer or
+// NewFakeDialer fail the test.
+func Faults(faults ...Fault) Option {
+	faults = append([]Fault(nil), faults...)
+	return optionFunc(func(c *config) {
+		for _, f := range faults {
+			if err := f.Validate(); err != nil && c.optErr == nil {
+				c.optErr = err
+			}
+		}
+		c.faults = append(c.faults, faults...)
+	})
+}
+
+// ClientCloseTimeout sets how long a Fake waits for the server's answer to
+// its close frame before it gives up (code 1006, WasClean false), as the
+// real client's wsdouble.WithCloseTimeout does; the default is
+// wsdouble.DefaultCloseTimeout. It matters only when a fault (NoCloseReply,
+// SlowClose, Blackhole) delays or swallows the answer. Applies to
+// FakeDialer.
+func ClientCloseTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.fakeCloseTO = d })
 }

@@ -70,10 +70,12 @@ const (
 	ClientGone
 	// Shutdown: the server was closed while the connection was open.
 	Shutdown
+	// Reset: the server end aborted the connection (a TCP RST).
+	Reset
 )
 
 // String returns a short name: "not ended", "client closed", "server closed",
-// "dropped", "client gone" or "shutdown".
+// "dropped", "client gone", "shutdown" or "reset".
 func (k EndKind) String() string {
 	switch k {
 	case NotEnded:
@@ -88,6 +90,8 @@ func (k EndKind) String() string {
 		return "client gone"
 	case Shutdown:
 		return "shutdown"
+	case Reset:
+		return "reset"
 	}
 	return "EndKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -105,6 +109,9 @@ type End struct {
 	Clean bool
 	// Err is the transport error that ended the connection, if any.
 	Err error
+	// Fault names the fault that ended the connection (a LimitData, a
+	// DropAfter), if one did.
+	Fault string
 	// Time is when the connection ended.
 	Time time.Time
 }
@@ -124,6 +131,10 @@ func (e End) String() string {
 	case ClientGone:
 		if e.Err != nil {
 			return "client gone: " + e.Err.Error()
+		}
+	case Dropped, Reset:
+		if e.Fault != "" {
+			return e.Kind.String() + " by " + e.Fault
 		}
 	}
 	return e.Kind.String()

@@ -55,8 +55,10 @@ type Server struct {
 	// transports are the server ends of in-memory connections.
 	transports map[*memconn.Conn]struct{}
 	loopback   *httptest.Server
+	listener   *switchListener
 	url        string
 	dials      int
+	down       bool
 }
 
 var _ Acceptor = (*Server)(nil)
@@ -88,8 +90,61 @@ func NewServer(tb TB, opts ...Option) *Server {
 	if s.upgrader.CheckOrigin == nil {
 		s.upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	}
+	if cfg.optErr != nil {
+		tb.Fatalf("wstest: NewServer: %v", cfg.optErr)
+	}
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// Down stops the server accepting connections, as a server whose process
+// is gone: the loopback listener is closed (dials get "connection
+// refused", ECONNREFUSED) and in-memory dials fail with the same error.
+// Connections already open stay open (DropAll drops them). Up brings the
+// server back on the same address.
+func (s *Server) Down() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = true
+	if s.listener != nil {
+		s.listener.down()
+	}
+}
+
+// Up undoes Down: the server listens again, on the same address. It fails
+// the test if that address was taken meanwhile.
+func (s *Server) Up() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = false
+	if s.listener != nil {
+		if err := s.listener.listenAgain(); err != nil {
+			s.tb.Errorf("wstest: Server.Up: listening on %v again: %v", s.listener.addr, err)
+		}
+	}
+}
+
+// DropAll drops every open connection (no close frame: clients see an
+// error and a close event with code 1006) and aborts every attempt not yet
+// answered (logged as Aborted), as a server that crashed.
+func (s *Server) DropAll() {
+	s.mu.Lock()
+	pending := make([]*serverAttempt, 0, len(s.pending))
+	for a := range s.pending {
+		pending = append(pending, a)
+	}
+	peers := make([]*serverPeer, 0, len(s.peers))
+	for p := range s.peers {
+		peers = append(peers, p)
+	}
+	s.queue = nil // every queued attempt is pending: aborted below
+	s.mu.Unlock()
+	for _, a := range pending {
+		a.Abort()
+	}
+	for _, p := range peers {
+		p.Drop()
+	}
 }
 
 // URL returns the server's loopback address, ws://127.0.0.1:PORT/, opening
@@ -104,6 +159,11 @@ func (s *Server) URL() string {
 		}
 		lb := httptest.NewUnstartedServer(s)
 		lb.Config.ErrorLog = log.New(io.Discard, "", 0)
+		s.listener = newSwitchListener(lb.Listener)
+		lb.Listener = s.listener
+		if s.down {
+			s.listener.down()
+		}
 		lb.Start()
 		s.loopback = lb
 		s.url = "ws" + strings.TrimPrefix(lb.URL, "http") + "/"

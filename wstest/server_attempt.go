@@ -28,6 +28,7 @@ type serverAttempt struct {
 
 type decision struct {
 	accept bool
+	abort  bool
 	opts   AcceptOptions
 	status int
 	header http.Header
@@ -62,6 +63,11 @@ func (a *serverAttempt) Refuse(status int, header http.Header, body string) erro
 		return fmt.Errorf("wstest: Refuse: status %d is not a final HTTP status other than 101", status)
 	}
 	_, err := a.answer(decision{status: status, header: header.Clone(), body: body})
+	return err
+}
+
+func (a *serverAttempt) Abort() error {
+	_, err := a.answer(decision{abort: true})
 	return err
 }
 
@@ -103,6 +109,12 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 			a.finishUnanswered(w, Hung, ErrClosed)
 			return
 		}
+	}
+	if d.abort {
+		a.setOutcome(Aborted, 0, "", nil)
+		closeUnanswered(w)
+		d.reply <- acceptResult{}
+		return
 	}
 	if !d.accept {
 		for k, v := range d.header {
@@ -159,6 +171,12 @@ func (a *serverAttempt) finishUnanswered(w http.ResponseWriter, o Outcome, err e
 		d := <-a.decide
 		d.reply <- acceptResult{err: fmt.Errorf("%w (attempt #%d is %v)", ErrAttemptGone, a.rec.N, o)}
 	}
+	closeUnanswered(w)
+}
+
+// closeUnanswered closes the connection of a request without writing a
+// response.
+func closeUnanswered(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if c, _, err := hj.Hijack(); err == nil {
 			c.Close()

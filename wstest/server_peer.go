@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
 // serverPeer is the Peer of a Server connection. Its reader runs on the
-// request's handler goroutine (readLoop); writes are serialized by wmu.
+// request's handler goroutine (readLoop); writes of data frames are
+// serialized by wmu, and go through the pump once a delaying fault was
+// applied, so that they keep their order.
 type serverPeer struct {
 	s        *Server
 	rec      *AttemptRecord
@@ -23,19 +26,25 @@ type serverPeer struct {
 	protocol string
 	conn     *websocket.Conn
 	done     chan struct{}
+	in       inbox
+	faults   *connFaults
+	pump     pump
 
 	wmu sync.Mutex // gorilla allows one writer at a time
 
 	mu          sync.Mutex
-	inbox       []wsdouble.Message
-	waiters     []chan struct{}
-	closeSent   bool // a close frame went out: ours, or our echo
+	closeSent   bool // we sent a close frame, or chose how to answer the client's
 	sentCode    int  // the code of our own close frame, when we started
 	sentReason  string
 	serverClose bool // we started the closing handshake
+	gotReply    bool // the client answered our close frame
 	clientClose *End // the client started it; set when its frame arrived
+	replied     bool // we answered the client's close frame
+	lostClose   bool // the client's close frame was lost to a blackhole
 	dropped     bool
+	reset       bool
 	shut        bool
+	faultEnd    string // the fault that ended the connection
 	closeTimer  *time.Timer
 	ended       bool
 	end         End
@@ -50,19 +59,29 @@ func newServerPeer(a *serverAttempt, conn *websocket.Conn) *serverPeer {
 		conn:     conn,
 		done:     make(chan struct{}),
 	}
+	p.faults = newConnFaults(p.faultDrop)
 	if a.s.cfg.readLimit > 0 {
 		conn.SetReadLimit(a.s.cfg.readLimit)
 	}
 	conn.SetCloseHandler(p.onCloseFrame)
+	conn.SetPingHandler(p.onPing)
+	if len(a.s.cfg.faults) > 0 {
+		p.faults.add(false, a.s.cfg.faults...) // validated by the option
+	}
 	a.s.mu.Lock()
 	a.s.peers[p] = struct{}{}
 	a.s.mu.Unlock()
 	return p
 }
 
+var _ FaultPeer = (*serverPeer)(nil)
+
 func (p *serverPeer) Request() *http.Request { return p.req }
 func (p *serverPeer) Protocol() string       { return p.protocol }
 func (p *serverPeer) Done() <-chan struct{}  { return p.done }
+
+func (p *serverPeer) Inject(faults ...Fault) error { return p.faults.add(false, faults...) }
+func (p *serverPeer) Heal()                        { p.faults.heal() }
 
 func (p *serverPeer) Send(m wsdouble.Message) error {
 	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
@@ -75,16 +94,75 @@ func (p *serverPeer) Send(m wsdouble.Message) error {
 		return err
 	}
 	p.mu.Unlock()
-	p.wmu.Lock()
-	err := p.conn.WriteMessage(int(m.Type), m.Data)
-	p.wmu.Unlock()
-	if err != nil {
-		return fmt.Errorf("wstest: Peer.Send: %w", err)
-	}
 	p.s.mu.Lock()
 	p.rec.ToClient++
 	p.s.mu.Unlock()
+	v := p.faults.message(ToClient, len(m.Data))
+	switch {
+	case v.lost:
+		return nil
+	case v.drop != "":
+		p.faultDrop(v.drop)
+		return nil
+	}
+	if p.faults.usesPump() {
+		m.Data = append([]byte(nil), m.Data...)
+		p.pump.schedule(v.due, func() { p.write(m, v.slice, v.gap) })
+		if v.dropAfter != "" {
+			p.pump.schedule(v.due, func() { p.faultDrop(v.dropAfter) })
+		}
+		return nil
+	}
+	if err := p.write(m, 0, 0); err != nil {
+		return fmt.Errorf("wstest: Peer.Send: %w", err)
+	}
+	if v.dropAfter != "" {
+		p.faultDrop(v.dropAfter)
+	}
 	return nil
+}
+
+// write writes a message, as one frame or, for a slicer, as frames of at
+// most slice bytes of payload, gap apart.
+func (p *serverPeer) write(m wsdouble.Message, slice int, gap time.Duration) error {
+	if slice <= 0 || len(m.Data) <= slice {
+		p.wmu.Lock()
+		defer p.wmu.Unlock()
+		return p.conn.WriteMessage(int(m.Type), m.Data)
+	}
+	op := byte(m.Type)
+	for off := 0; off < len(m.Data); off += slice {
+		if off > 0 {
+			time.Sleep(gap)
+			op = 0 // continuation
+		}
+		end := min(off+slice, len(m.Data))
+		p.wmu.Lock()
+		_, err := p.conn.NetConn().Write(frame(end == len(m.Data), op, m.Data[off:end]))
+		p.wmu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frame encodes a server frame (unmasked, RFC 6455 §5.2).
+func frame(fin bool, opcode byte, payload []byte) []byte {
+	b0 := opcode
+	if fin {
+		b0 |= 0x80
+	}
+	var hdr []byte
+	switch n := len(payload); {
+	case n < 126:
+		hdr = []byte{b0, byte(n)}
+	case n <= 0xffff:
+		hdr = []byte{b0, 126, byte(n >> 8), byte(n)}
+	default:
+		hdr = []byte{b0, 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+	}
+	return append(hdr, payload...)
 }
 
 func (p *serverPeer) closedErrLocked() error {
@@ -95,39 +173,21 @@ func (p *serverPeer) closedErrLocked() error {
 }
 
 func (p *serverPeer) Receive(ctx context.Context) (wsdouble.Message, error) {
-	for {
+	return p.in.receive(ctx, func() error {
 		p.mu.Lock()
-		if len(p.inbox) > 0 {
-			m := p.inbox[0]
-			p.inbox[0] = wsdouble.Message{}
-			p.inbox = p.inbox[1:]
-			p.mu.Unlock()
-			return m, nil
-		}
-		if p.ended {
-			err := closedError(p.end)
-			p.mu.Unlock()
-			return wsdouble.Message{}, err
-		}
-		ch := make(chan struct{})
-		p.waiters = append(p.waiters, ch)
-		p.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			p.mu.Lock()
-			p.waiters = slices.DeleteFunc(p.waiters, func(c chan struct{}) bool { return c == ch })
-			p.mu.Unlock()
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-	}
+		defer p.mu.Unlock()
+		return closedError(p.end)
+	}, func() error { return nil })
 }
 
-func (p *serverPeer) wakeLocked() {
-	for _, ch := range p.waiters {
-		close(ch)
+// sendLater runs f now, or through the pump once a delaying fault was
+// applied, behind the messages already queued.
+func (p *serverPeer) sendLater(delay time.Duration, f func()) {
+	if delay == 0 && !p.faults.usesPump() {
+		f()
+		return
 	}
-	p.waiters = nil
+	p.pump.schedule(time.Now().Add(delay), f)
 }
 
 func (p *serverPeer) Close(code int, reason string) error {
@@ -152,28 +212,73 @@ func (p *serverPeer) Close(code int, reason string) error {
 		payload = websocket.FormatCloseMessage(code, reason)
 	}
 	timeout := p.s.cfg.closeTimeout
-	if err := p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(timeout)); err != nil {
-		p.conn.Close()
-		return fmt.Errorf("wstest: Peer.Close: %w", err)
-	}
-	t := time.AfterFunc(timeout, func() { p.conn.Close() })
-	p.mu.Lock()
-	p.closeTimer = t
-	p.mu.Unlock()
+	p.sendLater(0, func() {
+		if !p.faults.blackholed(ToClient) {
+			if err := p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(timeout)); err != nil {
+				p.closeTransport(false)
+				return
+			}
+		}
+		// Wait for the client's answer at most the close timeout.
+		t := time.AfterFunc(timeout, func() { p.closeTransport(false) })
+		p.mu.Lock()
+		p.closeTimer = t
+		p.mu.Unlock()
+	})
 	return nil
 }
 
-func (p *serverPeer) Drop() error {
+func (p *serverPeer) Drop() error { return p.abort(false, "") }
+
+func (p *serverPeer) Reset() error { return p.abort(true, "") }
+
+// faultDrop drops the connection for a fault.
+func (p *serverPeer) faultDrop(reason string) { p.abort(false, reason) }
+
+// abort ends the connection without a close frame: a drop (FIN) or a
+// reset (RST). A drop comes behind the messages already queued.
+func (p *serverPeer) abort(reset bool, fault string) error {
 	p.mu.Lock()
-	if p.ended {
+	if p.ended || p.dropped || p.reset {
 		err := closedError(p.end)
 		p.mu.Unlock()
 		return err
 	}
-	p.dropped = true
+	if reset {
+		p.reset = true
+	} else {
+		p.dropped = true
+	}
+	p.faultEnd = fault
 	p.mu.Unlock()
-	p.conn.Close()
+	if reset || fault != "" {
+		p.closeTransport(reset)
+	} else {
+		p.sendLater(0, func() { p.closeTransport(false) })
+	}
 	return nil
+}
+
+// closeTransport closes the connection under the WebSocket: with a FIN, or
+// an RST when reset. While a blackhole swallows what goes to the client,
+// the client sees nothing: the server's end is over, but the transport
+// stays open until the client gives up.
+func (p *serverPeer) closeTransport(reset bool) {
+	if p.faults.blackholed(ToClient) {
+		p.endNow()
+		return
+	}
+	nc := p.conn.NetConn()
+	if reset {
+		switch c := nc.(type) {
+		case *net.TCPConn:
+			c.SetLinger(0) // close with an RST
+		case *memconn.Conn:
+			c.Reset()
+			return
+		}
+	}
+	nc.Close()
 }
 
 // shutdown ends the connection for Server.Close.
@@ -181,7 +286,7 @@ func (p *serverPeer) shutdown() {
 	p.mu.Lock()
 	p.shut = !p.ended
 	p.mu.Unlock()
-	p.conn.Close()
+	p.conn.NetConn().Close()
 }
 
 func (p *serverPeer) Wait(ctx context.Context) (End, error) {
@@ -195,23 +300,62 @@ func (p *serverPeer) Wait(ctx context.Context) (End, error) {
 	}
 }
 
+// onPing answers a ping, unless a blackhole swallows it or the pong.
+func (p *serverPeer) onPing(data string) error {
+	p.mu.Lock()
+	ended := p.ended
+	p.mu.Unlock()
+	if ended || p.faults.blackholed(Both) {
+		return nil // behind a blackhole, or a half-open connection the server has left
+	}
+	err := p.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	if errors.Is(err, websocket.ErrCloseSent) {
+		return nil
+	}
+	return err
+}
+
 // onCloseFrame runs on the reader when a close frame arrives: it completes
 // our closing handshake, or answers the client's by echoing its code (RFC
-// 6455 §5.5.1).
+// 6455 §5.5.1), as the faults allow.
 func (p *serverPeer) onCloseFrame(code int, text string) error {
 	p.mu.Lock()
+	ended := p.ended
+	p.mu.Unlock()
+	if ended || p.faults.blackholed(FromClient) {
+		// Lost, or a half-open connection the server has already left.
+		p.mu.Lock()
+		p.lostClose = true
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Lock()
 	if p.closeSent {
+		p.gotReply = p.serverClose
 		p.mu.Unlock()
 		return nil
 	}
 	p.closeSent = true
 	p.clientClose = &End{Kind: ClientClosed, Code: code, Reason: text}
 	p.mu.Unlock()
+	delay, never := p.faults.closeReply()
+	if never {
+		return nil
+	}
 	payload := []byte{}
 	if code != wsdouble.CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, "")
 	}
-	p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
+	reply := func() {
+		if !p.faults.blackholed(ToClient) {
+			p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
+		}
+		p.mu.Lock()
+		p.replied = true
+		p.mu.Unlock()
+		p.closeTransport(false) // the server closes first (RFC 6455 §7.1.1)
+	}
+	p.sendLater(delay, reply)
 	return nil
 }
 
@@ -219,43 +363,73 @@ func (p *serverPeer) readLoop() {
 	for {
 		mt, data, err := p.conn.ReadMessage()
 		if err != nil {
+			p.mu.Lock()
+			drain := p.lostClose || (p.clientClose != nil && !p.replied) || (p.serverClose && !p.gotReply && isCloseFrame(err))
+			p.mu.Unlock()
+			if drain {
+				// The close frame got no answer yet (a fault): keep the
+				// transport until the client, or the timeout, ends it.
+				err = p.drain()
+			}
 			p.finish(err)
 			return
 		}
-		p.mu.Lock()
-		p.inbox = append(p.inbox, wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data})
-		p.wakeLocked()
-		p.mu.Unlock()
+		v := p.faults.message(FromClient, len(data))
+		switch {
+		case v.lost:
+			continue
+		case v.drop != "":
+			p.faultDrop(v.drop)
+			continue
+		}
 		p.s.mu.Lock()
 		p.rec.FromClient++
 		p.s.mu.Unlock()
+		p.in.push(wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}, v.due)
+		if v.dropAfter != "" {
+			p.faultDrop(v.dropAfter)
+		}
 	}
 }
 
-// finish closes the transport once the reader stopped with err, and records
-// how the connection ended. As the server, it closes the TCP connection
-// first once the closing handshake is done (RFC 6455 §7.1.1).
-func (p *serverPeer) finish(err error) {
-	p.conn.Close()
-	now := time.Now()
-	// gorilla reports an unexpected EOF as a *CloseError with code 1006;
-	// only other codes come from a close frame.
+// isCloseFrame reports whether gorilla's read error is a close frame (it
+// reports an unexpected EOF as a CloseError with code 1006 too).
+func isCloseFrame(err error) bool {
 	var ce *websocket.CloseError
-	gotClose := errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
-	p.mu.Lock()
-	if p.closeTimer != nil {
-		p.closeTimer.Stop()
+	return errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
+}
+
+// drain reads and discards the transport until it ends.
+func (p *serverPeer) drain() error {
+	buf := make([]byte, 512)
+	for {
+		if _, err := p.conn.NetConn().Read(buf); err != nil {
+			return err
+		}
 	}
+}
+
+// finish closes the transport once the reader stopped with err, and
+// records how the connection ended.
+func (p *serverPeer) finish(err error) {
+	p.conn.NetConn().Close()
+	gotClose := isCloseFrame(err)
+	p.mu.Lock()
 	var end End
 	switch {
+	case p.ended:
+		// Already ended for the server (a drop or a close behind a
+		// blackhole); the client has now given up too.
 	case p.clientClose != nil:
 		end = *p.clientClose
-		end.Clean = gotClose
+		end.Clean = p.replied
 	case p.serverClose:
-		end = End{Kind: ServerClosed, Code: p.sentCode, Reason: p.sentReason, Clean: gotClose}
-		if !gotClose {
+		end = End{Kind: ServerClosed, Code: p.sentCode, Reason: p.sentReason, Clean: p.gotReply && gotClose}
+		if !end.Clean {
 			end.Err = err
 		}
+	case p.reset:
+		end = End{Kind: Reset}
 	case p.dropped:
 		end = End{Kind: Dropped}
 	case p.shut:
@@ -263,11 +437,48 @@ func (p *serverPeer) finish(err error) {
 	default:
 		end = End{Kind: ClientGone, Err: err}
 	}
-	end.Time = now
-	p.end, p.ended = end, true
-	p.wakeLocked()
 	p.mu.Unlock()
+	p.endWith(end)
+}
 
+// endNow ends the connection for the server while its transport stays
+// open (behind a blackhole), with the End its state says.
+func (p *serverPeer) endNow() {
+	p.mu.Lock()
+	var end End
+	switch {
+	case p.reset:
+		end = End{Kind: Reset}
+	case p.dropped:
+		end = End{Kind: Dropped}
+	case p.serverClose:
+		end = End{Kind: ServerClosed, Code: p.sentCode, Reason: p.sentReason}
+	case p.clientClose != nil:
+		end = *p.clientClose
+	default:
+		end = End{Kind: Dropped}
+	}
+	p.mu.Unlock()
+	p.endWith(end)
+}
+
+// endWith records the end, once.
+func (p *serverPeer) endWith(end End) {
+	p.mu.Lock()
+	if p.ended {
+		p.mu.Unlock()
+		return
+	}
+	if p.closeTimer != nil {
+		p.closeTimer.Stop()
+	}
+	end.Fault = p.faultEnd
+	end.Time = time.Now()
+	p.end, p.ended = end, true
+	p.mu.Unlock()
+	p.faults.stop()
+	p.pump.stop()
+	p.in.close()
 	p.s.mu.Lock()
 	p.rec.End = end
 	delete(p.s.peers, p)

@@ -1,0 +1,413 @@
+package wstest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// appliedFault is a Fault applied to one connection, with its random
+// source and what it has counted.
+type appliedFault struct {
+	Fault
+	rnd     *rand.Rand
+	applies bool  // for faults drawn once
+	count   int64 // bytes (LimitData) or messages (DropAfterMessages) so far
+}
+
+// connFaults are the faults applied to one connection, and the state of
+// its links. Both the Server's connections and Fakes use it.
+type connFaults struct {
+	mu      sync.Mutex
+	list    []*appliedFault
+	delayed bool                // a delaying fault was applied: to-client traffic goes through the pump
+	free    [2]time.Time        // when each direction's link is free again (bandwidth)
+	last    [2]time.Time        // the due time of the last message each way (order)
+	timers  []*time.Timer       // DropAfter timers, stopped by heal
+	onDrop  func(reason string) // drops the connection for a fault
+}
+
+func newConnFaults(onDrop func(string)) *connFaults {
+	return &connFaults{onDrop: onDrop}
+}
+
+func dirIndex(d Direction) int {
+	if d == ToClient {
+		return 0
+	}
+	return 1
+}
+
+// add applies faults. It returns an error, applying none, if one is
+// invalid or cannot apply here (noFrames: a Fake, which cannot slice).
+func (c *connFaults) add(noFrames bool, faults ...Fault) error {
+	for _, f := range faults {
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		if noFrames && f.kind == SlicerFault {
+			return fmt.Errorf("wstest: fault %v: a Fake delivers whole messages and has no frames to slice", f)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range faults {
+		a := &appliedFault{Fault: f, rnd: f.rand()}
+		a.applies = a.draw()
+		c.list = append(c.list, a)
+		switch f.kind {
+		case LatencyFault, BandwidthFault, SlicerFault, SlowCloseFault:
+			c.delayed = true
+		case DropAfterFault:
+			if f.messages == 0 && a.applies {
+				reason := f.String()
+				c.timers = append(c.timers, time.AfterFunc(f.delay, func() { c.onDrop(reason) }))
+			}
+		}
+	}
+	return nil
+}
+
+func (a *appliedFault) draw() bool { return a.prob >= 1 || a.rnd.Float64() < a.prob }
+
+// heal removes every fault. Traffic already delayed stays delayed.
+func (c *connFaults) heal() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = nil
+	for _, t := range c.timers {
+		t.Stop()
+	}
+	c.timers = nil
+}
+
+// stop stops the DropAfter timers when the connection ends.
+func (c *connFaults) stop() { c.heal() }
+
+// usesPump reports whether to-client traffic must go through the pump.
+func (c *connFaults) usesPump() bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.delayed
+}
+
+// verdict is what the faults do to one message.
+type verdict struct {
+	lost      bool      // blackholed
+	drop      string    // drop the connection instead, for this fault
+	dropAfter string    // deliver, then drop the connection, for this fault
+	due       time.Time // deliver at
+	slice     int       // ToClient: frame payload size, 0 for one frame
+	gap       time.Duration
+}
+
+// message decides the fate of a message of size bytes going way dir.
+func (c *connFaults) message(dir Direction, size int) verdict {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.list) == 0 && !c.delayed {
+		return verdict{} // no fault: deliver now (a zero due time is due)
+	}
+	now := time.Now()
+	v := verdict{due: now}
+	i := dirIndex(dir)
+	var latency, transmit time.Duration
+	for _, a := range c.list {
+		if a.dir&dir == 0 {
+			continue
+		}
+		switch a.kind {
+		case BlackholeFault:
+			if a.draw() {
+				v.lost = true
+			}
+		case LatencyFault:
+			if a.draw() {
+				d := a.delay
+				if a.jitter > 0 {
+					d += time.Duration(a.rnd.Int64N(int64(2*a.jitter)+1)) - a.jitter
+				}
+				latency += max(d, 0)
+			}
+		case BandwidthFault:
+			if a.draw() {
+				transmit += time.Duration(float64(size) / float64(a.rate) * float64(time.Second))
+			}
+		case SlicerFault:
+			if a.draw() {
+				v.slice, v.gap = a.size, a.delay
+			}
+		case LimitDataFault:
+			if !a.applies {
+				continue
+			}
+			if a.count+int64(size) > a.bytes {
+				v.drop = a.String()
+			}
+			a.count += int64(size)
+		case DropAfterFault:
+			if !a.applies || a.messages == 0 {
+				continue
+			}
+			if a.count++; a.count == int64(a.messages) {
+				v.dropAfter = a.String()
+			}
+		}
+	}
+	if v.lost || v.drop != "" {
+		return v
+	}
+	// The link sends one message at a time (bandwidth), each then takes
+	// the latency to arrive, and arrivals keep their order.
+	start := now
+	if c.free[i].After(start) {
+		start = c.free[i]
+	}
+	c.free[i] = start.Add(transmit)
+	v.due = c.free[i].Add(latency)
+	if c.last[i].After(v.due) {
+		v.due = c.last[i]
+	}
+	c.last[i] = v.due
+	return v
+}
+
+// blackholed reports whether a blackhole drops everything way dir: pings,
+// pongs and close frames too.
+func (c *connFaults) blackholed(dir Direction) bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.list {
+		if a.kind == BlackholeFault && a.dir&dir != 0 && a.prob >= 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// closeReply says how the server answers the client's close frame: not at
+// all (never), or after delay.
+func (c *connFaults) closeReply() (delay time.Duration, never bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.list {
+		if !a.applies {
+			continue
+		}
+		switch a.kind {
+		case NoCloseReplyFault:
+			return 0, true
+		case SlowCloseFault:
+			delay = max(delay, a.delay)
+		}
+	}
+	return delay, false
+}
+
+// pump runs what is sent to the client in order, each thing at its due
+// time, on a goroutine of its own started by the first schedule (so inside
+// a synctest bubble it belongs to the bubble). It is what makes a message
+// sent after a delayed one wait behind it, as on a network.
+type pump struct {
+	mu      sync.Mutex
+	items   []pumpItem
+	wake    chan struct{}
+	done    chan struct{}
+	started bool
+	stopped bool
+}
+
+type pumpItem struct {
+	due time.Time
+	run func()
+}
+
+// schedule queues run for due (or right after what is already queued, if
+// later). It returns false once the pump is stopped.
+func (p *pump) schedule(due time.Time, run func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return false
+	}
+	if n := len(p.items); n > 0 && p.items[n-1].due.After(due) {
+		due = p.items[n-1].due
+	}
+	p.items = append(p.items, pumpItem{due, run})
+	if !p.started {
+		p.started = true
+		p.wake = make(chan struct{}, 1)
+		p.done = make(chan struct{})
+		go p.loop()
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// stop discards what is queued and ends the goroutine.
+func (p *pump) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	p.items = nil
+	if p.started {
+		close(p.done)
+	}
+}
+
+func (p *pump) loop() {
+	for {
+		p.mu.Lock()
+		if p.stopped {
+			p.mu.Unlock()
+			return
+		}
+		if len(p.items) == 0 {
+			p.mu.Unlock()
+			select {
+			case <-p.wake:
+				continue
+			case <-p.done:
+				return
+			}
+		}
+		it := p.items[0]
+		p.mu.Unlock()
+		if d := time.Until(it.due); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-p.done:
+				t.Stop()
+				return
+			}
+		}
+		p.mu.Lock()
+		if p.stopped {
+			p.mu.Unlock()
+			return
+		}
+		p.items[0] = pumpItem{}
+		p.items = p.items[1:]
+		p.mu.Unlock()
+		it.run()
+	}
+}
+
+// inbox is the queue of messages from the client, each deliverable from
+// its due time (a latency fault delays it), in order.
+type inbox struct {
+	mu      sync.Mutex
+	items   []inboxItem
+	waiters []chan struct{}
+	closed  bool
+}
+
+type inboxItem struct {
+	m   wsdouble.Message
+	due time.Time
+}
+
+func (q *inbox) push(m wsdouble.Message, due time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return // the connection has ended for the server
+	}
+	q.items = append(q.items, inboxItem{m, due})
+	q.wakeLocked()
+}
+
+// close marks the end of the messages: receive returns the rest, then
+// ended's error.
+func (q *inbox) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.wakeLocked()
+}
+
+func (q *inbox) wakeLocked() {
+	for _, ch := range q.waiters {
+		close(ch)
+	}
+	q.waiters = nil
+}
+
+// receive returns the next message once due, waiting for it; when the
+// inbox is closed and empty, it returns ended(). beforeWait is called
+// before blocking (the fake checks its bubble there).
+func (q *inbox) receive(ctx context.Context, ended func() error, beforeWait func() error) (wsdouble.Message, error) {
+	for {
+		q.mu.Lock()
+		var wait time.Duration
+		if len(q.items) > 0 {
+			it := q.items[0]
+			if wait = time.Until(it.due); wait <= 0 {
+				q.items[0] = inboxItem{}
+				q.items = q.items[1:]
+				q.mu.Unlock()
+				return it.m, nil
+			}
+		} else if q.closed {
+			q.mu.Unlock()
+			return wsdouble.Message{}, ended()
+		}
+		q.mu.Unlock()
+		if err := beforeWait(); err != nil {
+			return wsdouble.Message{}, err
+		}
+		if ctx.Err() != nil {
+			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+		}
+		ch := make(chan struct{})
+		q.mu.Lock()
+		if (len(q.items) > 0 && wait <= 0) || (len(q.items) == 0 && q.closed) {
+			q.mu.Unlock() // something arrived meanwhile
+			continue
+		}
+		q.waiters = append(q.waiters, ch)
+		q.mu.Unlock()
+		var t *time.Timer
+		var timer <-chan time.Time
+		if wait > 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case <-ch:
+		case <-timer:
+		case <-ctx.Done():
+			q.mu.Lock()
+			q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
+			q.mu.Unlock()
+			if t != nil {
+				t.Stop()
+			}
+			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+		}
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
