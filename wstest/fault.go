@@ -211,7 +211,7 @@ func (f Fault) Validate() error {
 			errs = append(errs, fmt.Errorf("%d messages is negative", f.messages))
 		}
 	case "":
-		errs = append(errs, errors.New("the zero Fault: make one with Latency, Blackhole, ..."))
+		errs = append(errs, errors.New("the zero Fault (make one with Latency, Blackhole and the other constructors)"))
 	default:
 		errs = append(errs, fmt.Errorf("unknown fault %q", f.kind))
 	}

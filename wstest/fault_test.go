@@ -526,8 +526,8 @@ func TestFaultServerDownAndUp(t *testing.T) {
 
 func TestFaultDropAll(t *testing.T) {
 	forLayers(t, nil, func(e *env) {
-		_, r1, _ := e.open()
-		_, r2, _ := e.open()
+		_, r1, p1 := e.open()
+		_, r2, p2 := e.open()
 		_, r3 := e.dial()
 		a3, _ := e.acc.NextAttempt(e.t.Context()) // left pending
 		e.acc.(downer).DropAll()
@@ -537,6 +537,10 @@ func TestFaultDropAll(t *testing.T) {
 				e.t.Errorf("client %d: %s", i+1, got)
 			}
 		}
+		// The client's close can come before the server's side has
+		// recorded its end; wait for each attempt to finish.
+		e.end(p1)
+		e.end(p2)
 		<-a3.Done()
 		log := e.acc.Attempts()
 		if log[0].End.Kind != wstest.Dropped || log[1].End.Kind != wstest.Dropped || log[2].Outcome != wstest.Aborted {

@@ -12,7 +12,7 @@ type switchListener struct {
 	addr net.Addr
 
 	mu     sync.Mutex
-	inner  net.Listener // nil while down
+	inner  net.Listener  // nil while down
 	up     chan struct{} // closed when up again
 	closed bool
 }
