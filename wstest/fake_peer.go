@@ -376,6 +376,8 @@ func (f *Fake) shutdown(kind EndKind) {
 		}
 		f.d.answer(f, outcome, 0, "", ErrClosed)
 		f.closeDone()
+		// A client that made the Fake at this instant may not listen yet.
+		settle(f.rec.Time)
 		f.postFailed(errors.New("wstest: the FakeDialer was closed while connecting"))
 	case wireOpen:
 		f.endPeer(End{Kind: kind})

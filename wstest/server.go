@@ -215,6 +215,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 
 	for _, a := range pending {
+		settle(a.rec.Time) // a client that dialed at this instant may not listen yet
 		a.abandon()
 	}
 	for _, p := range peers {
