@@ -19,10 +19,6 @@ import (
 	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
-// errAborted is the ErrorEvent's Err when Close was called while the socket
-// was still connecting.
-var errAborted = errors.New("wsdouble: closed before the connection was established")
-
 // WebSocket is the real client: an IWebSocket backed by gorilla/websocket,
 // with the browser's semantics (WHATWG WebSockets standard).
 //
@@ -315,7 +311,7 @@ func (w *WebSocket) failure() error {
 	if w.failErr != nil {
 		return w.failErr
 	}
-	return errAborted
+	return ErrClosedBeforeOpen
 }
 
 // setDialConn records the transport being dialed so that Close can abort it.
@@ -356,7 +352,7 @@ func (w *WebSocket) recordDial(dial func(context.Context, string, string) (net.C
 		}
 		if !w.setDialConn(c) {
 			c.Close()
-			return nil, errAborted
+			return nil, ErrClosedBeforeOpen
 		}
 		return c, nil
 	}
@@ -377,7 +373,7 @@ func (w *WebSocket) run(ctx context.Context) {
 		}
 		w.mu.Lock()
 		if w.aborted {
-			err = errAborted
+			err = ErrClosedBeforeOpen
 		}
 		w.mu.Unlock()
 		w.fail(err)
@@ -396,7 +392,7 @@ func (w *WebSocket) run(ctx context.Context) {
 	if w.aborted {
 		w.mu.Unlock()
 		conn.Close()
-		w.fail(errAborted)
+		w.fail(ErrClosedBeforeOpen)
 		return
 	}
 	w.conn = conn
@@ -483,8 +479,8 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 		// answered ours or we echoed it.
 		w.loop.Post(task{kind: taskClosed, code: ce.Code, reason: ce.Text, clean: true})
 	case aborted:
-		w.setFailErr(errAborted)
-		w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure, fail: true, err: errAborted})
+		w.setFailErr(ErrClosedBeforeOpen)
+		w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure, fail: true, err: ErrClosedBeforeOpen})
 	case closing:
 		// Our close frame went unanswered (close timeout, or the server
 		// vanished): closed, not cleanly, but the client asked for it, so

@@ -30,6 +30,10 @@ var (
 	// ErrInvalidMessage: Send was given a message of unknown type, or text
 	// that is not valid UTF-8.
 	ErrInvalidMessage = errors.New("wsdouble: invalid message")
+	// ErrClosedBeforeOpen is the Err of the ErrorEvent dispatched when Close
+	// was called while the socket was still Connecting: the WHATWG standard
+	// fails the connection then, with an error and a close event 1006.
+	ErrClosedBeforeOpen = errors.New("wsdouble: closed before the connection was established")
 )
 
 // HandshakeError is the Err of the ErrorEvent dispatched when the server

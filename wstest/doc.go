@@ -84,6 +84,116 @@
 // with that timeline, the offending attempts marked; AssertBackoff and
 // RequireBackoff report through a TB. CheckAttempts counts attempts.
 //
+// # Faults
+//
+// The network fails in more ways than a clean close. A Fault is one failure
+// mode, named as toxiproxy names them but applied in process, at the
+// WebSocket frame level, and on virtual time inside a bubble (a 30 s
+// latency or a one-minute blackhole costs no wall time):
+//
+//	Latency(d).Jitter(j)    each message takes d ± j; order is kept
+//	Bandwidth(rate)         each message takes its size over rate, queued behind the last
+//	Slicer(size, gap)       messages to the client in continuation frames of size bytes
+//	Blackhole()             nothing is delivered, pings unanswered, no close, no FIN
+//	SlowClose(d)            the client's close frame is answered d late
+//	NoCloseReply()          ... never: the client's close timeout must fire
+//	LimitData(n)            the connection is dropped once n bytes went through
+//	DropAfterMessages(n)    ... after n messages
+//	DropAfter(d)            ... d after the fault was applied
+//
+// Each acts in one direction or both (Only), on every message or a share of
+// them (Probability), with draws from a seeded source (Seed), so that a run
+// is reproducible. Inject applies faults to one connection (a Peer of a
+// Server or of a FakeDialer), Heal removes them, ResetPeer aborts the
+// connection as a TCP RST does; the Faults option applies faults to every
+// connection of an acceptor. The handshake has its own: answer late, never
+// (the attempt hangs), Refuse with any status, headers and body, or Abort
+// (the connection closes mid-handshake). Down stops a Server or FakeDialer
+// accepting, so that dials are refused (ECONNREFUSED, on both transports
+// and the fake), Up brings it back on the same address, and DropAll drops
+// every connection at once, as a crash does. Scenario scripts have a step
+// for each.
+//
+// What a client sees of each, tested by TestFaultTable: a gorilla/websocket
+// client (reading with a 10 s deadline renewed by each message, dialing
+// with a 20 s handshake timeout) over both transports, and a
+// wsdouble.IWebSocket (the Fake, and the real client over both transports,
+// with a 5 s close timeout). Every row holds on every transport; times
+// count from the open connection, or from the dial for the handshake rows.
+// An error event's Err wraps the error named (errors.Is).
+//
+//	Latency(1s); the server sends a message
+//	  gorilla:    message +1s
+//	  IWebSocket: message +1s
+//
+//	Bandwidth(1000); the server sends 500 bytes twice
+//	  gorilla:    message +500ms, message +1s
+//	  IWebSocket: message +500ms, message +1s
+//
+//	Slicer(4, 1s); the server sends 12 bytes (3 frames)
+//	  gorilla:    message +2s
+//	  IWebSocket: message +2s
+//
+//	Blackhole(); the server sends, the client closes after 20s
+//	  gorilla:    read: timeout +10s
+//	  IWebSocket: close 1006 unclean +25s
+//
+//	Blackhole().Only(ToClient), then Drop (half-open); the client closes after 20s
+//	  gorilla:    read: timeout +10s
+//	  IWebSocket: close 1006 unclean +25s
+//
+//	SlowClose(2s); the client closes with 1000
+//	  gorilla:    read: close 1000 +2s
+//	  IWebSocket: close 1000 clean +2s
+//
+//	NoCloseReply(); the client closes with 1000
+//	  gorilla:    read: timeout +10s
+//	  IWebSocket: close 1006 unclean +5s
+//
+//	LimitData(100); the server sends 60 bytes twice
+//	  gorilla:    message, read: close 1006 (unexpected EOF)
+//	  IWebSocket: message, error (unexpected EOF), close 1006 unclean
+//
+//	DropAfterMessages(2); the server sends 3
+//	  gorilla:    message, message, read: close 1006 (unexpected EOF)
+//	  IWebSocket: message, message, error (unexpected EOF), close 1006 unclean
+//
+//	DropAfter(3s)
+//	  gorilla:    read: close 1006 (unexpected EOF) +3s
+//	  IWebSocket: error (unexpected EOF) +3s, close 1006 unclean +3s
+//
+//	Peer.Drop (for comparison: no fault, no close frame)
+//	  gorilla:    read: close 1006 (unexpected EOF)
+//	  IWebSocket: error (unexpected EOF), close 1006 unclean
+//
+//	ResetPeer (a TCP RST)
+//	  gorilla:    read: ECONNRESET
+//	  IWebSocket: error (ECONNRESET), close 1006 unclean
+//
+//	handshake: Accept 3s after the attempt came
+//	  gorilla:    open +3s
+//	  IWebSocket: open +3s
+//
+//	handshake: no answer (hang); the client gives up after 20s
+//	  gorilla:    dial: timeout +20s
+//	  IWebSocket: error (ErrClosedBeforeOpen) +20s, close 1006 unclean +20s
+//
+//	handshake: Refuse(503, Retry-After: 5, body)
+//	  gorilla:    dial: bad handshake 503
+//	  IWebSocket: error (HandshakeError 503), close 1006 unclean
+//
+//	handshake: Abort (the connection closes mid-handshake)
+//	  gorilla:    dial: unexpected EOF
+//	  IWebSocket: error (unexpected EOF), close 1006 unclean
+//
+//	Down (the server stops accepting)
+//	  gorilla:    dial: ECONNREFUSED
+//	  IWebSocket: error (ECONNREFUSED), close 1006 unclean
+//
+//	DropAll (a crash), an open connection
+//	  gorilla:    read: close 1006 (unexpected EOF)
+//	  IWebSocket: error (unexpected EOF), close 1006 unclean
+//
 // # Conformance
 //
 // CheckConformance runs every check of ConformanceChecks against an

@@ -20,7 +20,6 @@ import (
 // client's: errors.Is(err, io.ErrUnexpectedEOF) after a drop,
 // errors.Is(err, syscall.ECONNRESET) after a reset.
 var (
-	errFakeAborted = errors.New("wstest: closed before the connection was established")
 	errFakeDropped = fmt.Errorf("wstest: connection lost: %w", io.ErrUnexpectedEOF)
 	errFakeReset   = fmt.Errorf("wstest: connection reset by peer: %w", syscall.ECONNRESET)
 	errFakeAbort   = fmt.Errorf("wstest: the server closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
@@ -133,7 +132,7 @@ func newFake(d *FakeDialer, url string, protocols []string) *Fake {
 	}
 	f.peer = &fakePeer{f: f}
 	f.hold = listenhold.Start(d.guard.virtual)
-	f.faults = newConnFaults(f.faultDrop)
+	f.faults = newConnFaults(true, f.faultDrop)
 	f.loop = eventloop.Start(f.runTask)
 	return f
 }
@@ -349,7 +348,7 @@ func (f *Fake) Close(code int, reason string) error {
 		case wireOpen:
 			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
 		}
-		f.postFailed(errFakeAborted)
+		f.postFailed(wsdouble.ErrClosedBeforeOpen)
 	case wsdouble.Open:
 		f.state.Store(int32(wsdouble.Closing))
 		zombie := f.zombie

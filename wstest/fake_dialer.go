@@ -47,11 +47,6 @@ func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
 	if cfg.optErr != nil {
 		tb.Fatalf("wstest: NewFakeDialer: %v", cfg.optErr)
 	}
-	for _, f := range cfg.faults {
-		if f.kind == SlicerFault {
-			tb.Fatalf("wstest: NewFakeDialer: fault %v: a Fake delivers whole messages and has no frames to slice", f)
-		}
-	}
 	d := &FakeDialer{
 		acceptor: newAcceptor("FakeDialer", cfg.auto),
 		tb:       tb,
@@ -286,7 +281,7 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	f.loop.Post(fakeTask{kind: fakeOpen})
 	f.mu.Unlock()
 	if len(d.cfg.faults) > 0 {
-		f.faults.add(true, d.cfg.faults...) // checked by NewFakeDialer
+		f.faults.add(d.cfg.faults...) // validated by the option
 	}
 	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
 	return f.peer, nil

@@ -28,7 +28,7 @@ func (p *fakePeer) Protocol() string {
 }
 
 // Inject implements FaultPeer. A Slicer cannot apply to a Fake.
-func (p *fakePeer) Inject(faults ...Fault) error { return p.f.faults.add(true, faults...) }
+func (p *fakePeer) Inject(faults ...Fault) error { return p.f.faults.add(faults...) }
 
 // Heal implements FaultPeer.
 func (p *fakePeer) Heal() { p.f.faults.heal() }

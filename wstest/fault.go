@@ -99,8 +99,11 @@ func Bandwidth(bytesPerSecond int) Fault {
 }
 
 // Slicer sends every message to the client as continuation frames of at
-// most size bytes of payload, delay apart. Clients reassemble them; a Fake,
-// which has no frames, cannot apply it. It acts on ToClient only.
+// most size bytes of payload, delay apart (RFC 6455 §5.4). Clients
+// reassemble them: a message event fires when the last frame arrives. A
+// Fake has no frames, so it delivers the whole message at that time, the
+// link busy meanwhile, which is what its client would observe. It acts on
+// ToClient only.
 func Slicer(size int, delay time.Duration) Fault {
 	return Fault{kind: SlicerFault, dir: ToClient, size: size, delay: delay, prob: 1, seed: 1}
 }
@@ -292,7 +295,7 @@ func (f Fault) rand() *rand.Rand { return rand.New(rand.NewPCG(f.seed, f.seed^0x
 type FaultPeer interface {
 	Peer
 	// Inject applies faults to the connection from now on. It applies
-	// none if one is invalid or cannot apply (a Slicer to a Fake).
+	// none if one is invalid.
 	Inject(faults ...Fault) error
 	// Heal removes every fault (messages already delayed stay delayed).
 	Heal()

@@ -30,10 +30,15 @@ type connFaults struct {
 	last    [2]time.Time        // the due time of the last message each way (order)
 	timers  []*time.Timer       // DropAfter timers, stopped by heal
 	onDrop  func(reason string) // drops the connection for a fault
+
+	// wholeMessages: the connection has no frames (a Fake), so a slicer
+	// holds the link for its gaps and delivers the message whole when its
+	// last frame would have arrived, which is what a client observes.
+	wholeMessages bool
 }
 
-func newConnFaults(onDrop func(string)) *connFaults {
-	return &connFaults{onDrop: onDrop}
+func newConnFaults(wholeMessages bool, onDrop func(string)) *connFaults {
+	return &connFaults{wholeMessages: wholeMessages, onDrop: onDrop}
 }
 
 func dirIndex(d Direction) int {
@@ -44,14 +49,11 @@ func dirIndex(d Direction) int {
 }
 
 // add applies faults. It returns an error, applying none, if one is
-// invalid or cannot apply here (noFrames: a Fake, which cannot slice).
-func (c *connFaults) add(noFrames bool, faults ...Fault) error {
+// invalid.
+func (c *connFaults) add(faults ...Fault) error {
 	for _, f := range faults {
 		if err := f.Validate(); err != nil {
 			return err
-		}
-		if noFrames && f.kind == SlicerFault {
-			return fmt.Errorf("wstest: fault %v: a Fake delivers whole messages and has no frames to slice", f)
 		}
 	}
 	c.mu.Lock()
@@ -142,8 +144,13 @@ func (c *connFaults) message(dir Direction, size int) verdict {
 				transmit += time.Duration(float64(size) / float64(a.rate) * float64(time.Second))
 			}
 		case SlicerFault:
-			if a.draw() {
+			if !a.draw() {
+				continue
+			}
+			if !c.wholeMessages {
 				v.slice, v.gap = a.size, a.delay
+			} else if frames := (size + a.size - 1) / a.size; frames > 1 {
+				transmit += time.Duration(frames-1) * a.delay
 			}
 		case LimitDataFault:
 			if !a.applies {

@@ -59,14 +59,14 @@ func newServerPeer(a *serverAttempt, conn *websocket.Conn) *serverPeer {
 		conn:     conn,
 		done:     make(chan struct{}),
 	}
-	p.faults = newConnFaults(p.faultDrop)
+	p.faults = newConnFaults(false, p.faultDrop)
 	if a.s.cfg.readLimit > 0 {
 		conn.SetReadLimit(a.s.cfg.readLimit)
 	}
 	conn.SetCloseHandler(p.onCloseFrame)
 	conn.SetPingHandler(p.onPing)
 	if len(a.s.cfg.faults) > 0 {
-		p.faults.add(false, a.s.cfg.faults...) // validated by the option
+		p.faults.add(a.s.cfg.faults...) // validated by the option
 	}
 	a.s.mu.Lock()
 	a.s.peers[p] = struct{}{}
@@ -80,7 +80,7 @@ func (p *serverPeer) Request() *http.Request { return p.req }
 func (p *serverPeer) Protocol() string       { return p.protocol }
 func (p *serverPeer) Done() <-chan struct{}  { return p.done }
 
-func (p *serverPeer) Inject(faults ...Fault) error { return p.faults.add(false, faults...) }
+func (p *serverPeer) Inject(faults ...Fault) error { return p.faults.add(faults...) }
 func (p *serverPeer) Heal()                        { p.faults.heal() }
 
 func (p *serverPeer) Send(m wsdouble.Message) error {
@@ -264,8 +264,11 @@ func (p *serverPeer) abort(reset bool, fault string) error {
 // the client sees nothing: the server's end is over, but the transport
 // stays open until the client gives up.
 func (p *serverPeer) closeTransport(reset bool) {
-	if p.faults.blackholed(ToClient) {
-		p.endNow()
+	blackholed := p.faults.blackholed(ToClient)
+	// The end is recorded before the client can notice it, so that a test
+	// that saw the client's close event finds it in the log.
+	p.endNow()
+	if blackholed {
 		return
 	}
 	nc := p.conn.NetConn()
@@ -347,12 +350,14 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 		payload = websocket.FormatCloseMessage(code, "")
 	}
 	reply := func() {
-		if !p.faults.blackholed(ToClient) {
-			p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
-		}
+		// replied is set first: the client may close the transport as soon
+		// as it reads the reply, and the reader then records the end.
 		p.mu.Lock()
 		p.replied = true
 		p.mu.Unlock()
+		if !p.faults.blackholed(ToClient) {
+			p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
+		}
 		p.closeTransport(false) // the server closes first (RFC 6455 §7.1.1)
 	}
 	p.sendLater(delay, reply)
@@ -412,7 +417,10 @@ func (p *serverPeer) drain() error {
 // finish closes the transport once the reader stopped with err, and
 // records how the connection ended.
 func (p *serverPeer) finish(err error) {
-	p.conn.NetConn().Close()
+	// The transport is closed once the end is recorded: a client that
+	// waits for the server to close the TCP connection (RFC 6455 §7.1.1)
+	// finds the end in the log when its close event fires.
+	defer p.conn.NetConn().Close()
 	gotClose := isCloseFrame(err)
 	p.mu.Lock()
 	var end End
@@ -447,14 +455,15 @@ func (p *serverPeer) endNow() {
 	p.mu.Lock()
 	var end End
 	switch {
-	case p.reset:
-		end = End{Kind: Reset}
-	case p.dropped:
-		end = End{Kind: Dropped}
-	case p.serverClose:
-		end = End{Kind: ServerClosed, Code: p.sentCode, Reason: p.sentReason}
 	case p.clientClose != nil:
 		end = *p.clientClose
+		end.Clean = p.replied
+	case p.serverClose:
+		end = End{Kind: ServerClosed, Code: p.sentCode, Reason: p.sentReason, Clean: p.gotReply}
+	case p.reset:
+		end = End{Kind: Reset}
+	case p.shut:
+		end = End{Kind: Shutdown}
 	default:
 		end = End{Kind: Dropped}
 	}
