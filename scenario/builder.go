@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // Builder builds a Script in Go, in the order the scenario happens:
@@ -112,6 +113,9 @@ func (a *AttemptBuilder) Refuse(status int) *AttemptBuilder {
 
 // Hang leaves the attempt unanswered.
 func (a *AttemptBuilder) Hang() *AttemptBuilder { return a.setAnswer(Hang{}) }
+
+// Abort closes the connection mid-handshake, with no answer.
+func (a *AttemptBuilder) Abort() *AttemptBuilder { return a.setAnswer(Abort{}) }
 
 // Subprotocol sets the subprotocol an Accept chooses.
 func (a *AttemptBuilder) Subprotocol(p string) *AttemptBuilder {
@@ -263,3 +267,18 @@ func (a *AttemptBuilder) Drop() *AttemptBuilder { return a.Step(Drop{}) }
 func (a *AttemptBuilder) ExpectClose(code int) *AttemptBuilder {
 	return a.Step(ExpectClose{Code: code})
 }
+
+// Inject applies a fault to the connection from this step on.
+func (a *AttemptBuilder) Inject(f wstest.Fault) *AttemptBuilder { return a.Step(Inject{Fault: f}) }
+
+// Reset aborts the connection with a TCP RST.
+func (a *AttemptBuilder) Reset() *AttemptBuilder { return a.Step(Reset{}) }
+
+// Heal removes the connection's faults.
+func (a *AttemptBuilder) Heal() *AttemptBuilder { return a.Step(Heal{}) }
+
+// Down takes the acceptor down for d, then up again.
+func (a *AttemptBuilder) Down(d time.Duration) *AttemptBuilder { return a.Step(Down{Duration: d}) }
+
+// DropAll drops every connection of the acceptor.
+func (a *AttemptBuilder) DropAll() *AttemptBuilder { return a.Step(DropAll{}) }

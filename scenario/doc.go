@@ -60,7 +60,7 @@
 //	  "attempts": [ attempt, ... ]     required, not empty
 //	}
 //
-// An attempt has exactly one answer, accept, refuse or hang:
+// An attempt has exactly one answer, accept, refuse, hang or abort:
 //
 //	{
 //	  "label": "warming up",           optional, shown in reports
@@ -75,6 +75,7 @@
 //	    "body": "busy"
 //	  },
 //	  "hang": {},                      or never answer
+//	  "abort": {},                     or close the connection mid-handshake, no answer at all
 //	  "steps": [ step, ... ],          only with accept
 //	  "repeat": true                   only on the last attempt: answer every further attempt too
 //	}
@@ -97,6 +98,37 @@
 //	{"expect_close": {"code": 1000}}             the client closes (code optional; 1005: a close frame
 //	                                             without a code; 1006: it goes away without one);
 //	                                             "timeout" as for expect
+//
+// Faults (see wstest.Fault) are steps too. A fault step applies the fault
+// to the connection from then on, until a heal step or the end of the
+// connection:
+//
+//	{"latency": {"delay": "200ms", "jitter": "50ms"}}  each message takes delay ± jitter
+//	{"bandwidth": {"bytes_per_second": 1024}}          each message takes its size over the rate
+//	{"slicer": {"size": 16, "delay": "5ms"}}           messages to the client in frames of size bytes
+//	{"blackhole": {}}                                  deliver nothing, answer no ping, no close, no FIN
+//	{"slow_close": {"delay": "3s"}}                    answer the client's close frame late
+//	{"no_close_reply": {}}                             never answer it
+//	{"limit_data": {"bytes": 65536}}                   drop the connection after that many bytes
+//	{"drop_after": {"messages": 10}}                   drop it after that many messages
+//	{"drop_after": {"delay": "30s"}}                   ... or that long after the step
+//
+// Each takes, besides its own fields, the optional "direction"
+// ("to_client", "from_client" or "both"; the default is the fault's own,
+// see wstest), "probability" (0 to 1, default 1: each message, or for
+// limit_data and drop_after the fault as a whole, is affected with that
+// probability) and "seed" (an integer from 0 to 2^64-1, default 1, for the
+// draws: the same seed gives the same run). Four more steps act at once:
+//
+//	{"heal": {}}                                 remove every fault of the connection
+//	{"reset": {}}                                abort the connection as a TCP RST does
+//	{"drop_all": {}}                             drop every connection of the server and abort
+//	                                             every attempt not yet answered: a crash
+//	{"down": {"for": "10s"}}                     the server stops accepting (dials are refused)
+//	                                             for that long, then comes back
+//
+// drop_all and down need an acceptor that can go down: a wstest.Server or
+// a wstest.FakeDialer.
 //
 // Close codes follow RFC 6455 §7.4: 1004, 1005, 1006 and 1015 are never
 // sent, and a reason is at most 123 bytes.

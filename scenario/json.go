@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -191,6 +192,20 @@ func (d *decoder) integer(n *node, field string) (int, bool) {
 	return int(i), true
 }
 
+// uint decodes a non-negative integer of up to 64 bits.
+func (d *decoder) uint(n *node, field string) (uint64, bool) {
+	if n.kind != '0' {
+		d.failf(n, field, "got %s, want an integer", n.kindName())
+		return 0, false
+	}
+	u, err := strconv.ParseUint(string(n.num), 10, 64)
+	if err != nil {
+		d.failf(n, field, "%s is not an integer from 0 to %d", n.num, uint64(math.MaxUint64))
+		return 0, false
+	}
+	return u, true
+}
+
 func (d *decoder) duration(n *node, field string) (time.Duration, bool) {
 	if n.kind != '"' {
 		d.failf(n, field, `got %s, want a duration string such as "2s" or "1m30s"`, n.kindName())
@@ -276,7 +291,7 @@ func (d *decoder) script(root *node) *Script {
 
 func (d *decoder) attemptScript(n *node) Attempt {
 	var a Attempt
-	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "steps", "repeat") {
+	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "abort", "steps", "repeat") {
 		return a
 	}
 	if v := n.get("label"); v != nil {
@@ -328,11 +343,16 @@ func (d *decoder) attemptScript(n *node) Attempt {
 			if d.fields(m.val, "hang") {
 				a.Answer = Hang{}
 			}
+		case "abort":
+			answers = append(answers, m.name)
+			if d.fields(m.val, "abort") {
+				a.Answer = Abort{}
+			}
 		}
 	}
 	switch len(answers) {
 	case 0:
-		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse" or "hang"`)
+		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse", "hang" or "abort"`)
 	case 1:
 	default:
 		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(answers), strings.Join(answers, ", "))
@@ -617,7 +637,7 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 			w.value(ans.Body)
 		}
 		w.close('}')
-	case Hang:
+	case Hang, Abort:
 		w.open('{')
 		w.close('}')
 	}
@@ -673,23 +693,26 @@ func writeHeader(w *jsonWriter, h http.Header) {
 	w.close('}')
 }
 
+// inlineObject writes an object on one line, keys in the order given.
+func inlineObject(kv ...any) json.RawMessage {
+	var b bytes.Buffer
+	w := &jsonWriter{buf: &b, inline: true}
+	w.open('{')
+	for i := 0; i < len(kv); i += 2 {
+		w.key(kv[i].(string))
+		if raw, ok := kv[i+1].(json.RawMessage); ok {
+			w.raw(raw)
+		} else {
+			w.value(kv[i+1])
+		}
+	}
+	w.close('}')
+	return b.Bytes()
+}
+
 // encodeAction returns the JSON value of a step's action, compact.
 func encodeAction(a Action) (json.RawMessage, error) {
-	obj := func(kv ...any) json.RawMessage {
-		var b bytes.Buffer
-		w := &jsonWriter{buf: &b, inline: true}
-		w.open('{')
-		for i := 0; i < len(kv); i += 2 {
-			w.key(kv[i].(string))
-			if raw, ok := kv[i+1].(json.RawMessage); ok {
-				w.raw(raw)
-			} else {
-				w.value(kv[i+1])
-			}
-		}
-		w.close('}')
-		return b.Bytes()
-	}
+	obj := inlineObject
 	switch a := a.(type) {
 	case Send:
 		if a.JSON {

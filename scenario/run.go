@@ -27,9 +27,11 @@ type optionFunc func(*runConfig)
 
 func (f optionFunc) apply(c *runConfig) { f(c) }
 
-// TimeScale multiplies every After and Wait of the script by f: 0 plays a
-// recording without its pauses, 0.1 ten times faster. Timeouts are not
-// scaled. Under testing/synctest pauses cost no wall time anyway.
+// TimeScale multiplies every After, Wait and Down of the script, and the
+// durations of its faults (latency, jitter, slicer gaps, slow close, drop
+// after), by f, and divides bandwidths by it: 0 plays a recording without
+// its pauses, 0.1 ten times faster. Timeouts are not scaled. Under
+// testing/synctest pauses cost no wall time anyway.
 func TimeScale(f float64) Option {
 	return optionFunc(func(c *runConfig) { c.scale = max(f, 0) })
 }
@@ -145,6 +147,12 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 		}
 	case Hang:
 		r.update(ar, func(x *AttemptReport) { x.Answer = "hung" })
+	case Abort:
+		err := a.Abort()
+		r.update(ar, func(x *AttemptReport) { x.Answer, x.AnsweredAt = "aborted", r.now() })
+		if err != nil {
+			r.mismatch(ar, 0, as.Label, "to abort the handshake", err.Error())
+		}
 	case Accept:
 		p, err := a.Accept(wstest.AcceptOptions{Subprotocol: ans.Subprotocol, Header: ans.Header})
 		r.update(ar, func(x *AttemptReport) {
@@ -297,9 +305,9 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 		return false // the connection has ended
 	default:
 		if run, ok := act.(interface {
-			run(ctx context.Context, p wstest.Peer) (string, error)
+			run(ctx context.Context, r *runner, p wstest.Peer) (string, error)
 		}); ok {
-			detail, err := run.run(ctx, p)
+			detail, err := run.run(ctx, r, p)
 			e.Detail = detail
 			if err != nil {
 				if !stopped() {

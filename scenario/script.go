@@ -43,8 +43,8 @@ type Attempt struct {
 	Repeat bool
 }
 
-// Answer is how the server answers the opening handshake: Accept, Refuse or
-// Hang.
+// Answer is how the server answers the opening handshake: Accept, Refuse,
+// Hang or Abort.
 type Answer interface {
 	answer() string
 }
@@ -76,8 +76,8 @@ func (Hang) answer() string   { return "hang" }
 type Step struct {
 	// Label names the step in reports.
 	Label string
-	// Action is what the step does: Send, Expect, Wait, Close, Drop or
-	// ExpectClose.
+	// Action is what the step does: Send, Expect, Wait, Close, Drop,
+	// ExpectClose, or a fault: Inject, Reset, Heal, Down, DropAll.
 	Action Action
 }
 
@@ -243,7 +243,7 @@ func (s *Script) Validate() error {
 			if ans.Status < 200 || ans.Status > 599 {
 				errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
 			}
-		case Hang:
+		case Hang, Abort:
 		default:
 			errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
 		}
