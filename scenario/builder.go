@@ -268,6 +268,13 @@ func (a *AttemptBuilder) ExpectClose(code int) *AttemptBuilder {
 	return a.Step(ExpectClose{Code: code})
 }
 
+// Echo sends the client's next n messages back to it; with n = 0, every
+// message until the connection ends.
+func (a *AttemptBuilder) Echo(n int) *AttemptBuilder { return a.Step(Echo{Messages: n}) }
+
+// EchoFor sends every message the client sends back to it for d.
+func (a *AttemptBuilder) EchoFor(d time.Duration) *AttemptBuilder { return a.Step(Echo{For: d}) }
+
 // Inject applies a fault to the connection from this step on.
 func (a *AttemptBuilder) Inject(f wstest.Fault) *AttemptBuilder { return a.Step(Inject{Fault: f}) }
 

@@ -38,7 +38,8 @@
 // sent that no step took is listed in the report, not counted as a
 // mismatch. Under testing/synctest every wait is virtual: a script with
 // minutes of pauses plays in microseconds. TimeScale compresses pauses in
-// real time.
+// real time. OnProgress reports each line of the timeline as it happens
+// (the wsdouble command's live view is built on it).
 //
 // The same script gives the same Report.Outline (the report without times)
 // on every layer; on virtual time the fake and the in-memory server agree
@@ -93,6 +94,9 @@
 //	{"expect": {"any": true}}                    ... any message; "text" or "binary" for one type
 //	{"expect": {"text": "x", "timeout": "5s"}}   every expect waits at most its timeout (default 10s)
 //	{"wait": "30s"}                              pause
+//	{"echo": {"messages": 5}}                    send the client's next 5 messages back to it;
+//	                                             "for": "30s" to echo for a while; {} until the
+//	                                             connection ends
 //	{"close": {"code": 4000, "reason": "bye"}}   closing handshake from the server; {} for no code
 //	{"drop": {}}                                 drop the connection, no close frame
 //	{"expect_close": {"code": 1000}}             the client closes (code optional; 1005: a close frame

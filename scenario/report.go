@@ -199,6 +199,8 @@ func (e Entry) describe() string {
 	switch {
 	case e.Action == "send" && e.Message != nil:
 		s = "→ " + e.Message.String()
+	case e.Action == "echo" && e.Message != nil:
+		s = "↔ " + e.Message.String() + " (echoed)"
 	case e.Action == "extra":
 		s = "← " + e.Message.String() + " (not expected by any step)"
 	case e.Action == "expect" && e.Message != nil:

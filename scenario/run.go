@@ -19,8 +19,9 @@ type Option interface {
 }
 
 type runConfig struct {
-	scale   float64
-	timeout time.Duration
+	scale    float64
+	timeout  time.Duration
+	progress func(Progress)
 }
 
 type optionFunc func(*runConfig)
@@ -64,7 +65,8 @@ func Run(ctx context.Context, acc wstest.Acceptor, s *Script, opts ...Option) (*
 		rep.Err = fmt.Errorf("invalid script: %w", err)
 		return rep, rep.Error()
 	}
-	r := &runner{acc: acc, cfg: cfg, rep: rep, start: rep.Start}
+	r := &runner{acc: acc, cfg: cfg, rep: rep, start: rep.Start, live: newLive(cfg.progress)}
+	defer r.live.stop()
 	r.play(ctx, s)
 	return rep, rep.Error()
 }
@@ -74,6 +76,7 @@ type runner struct {
 	cfg   runConfig
 	start time.Time
 	wg    sync.WaitGroup
+	live  *live
 
 	mu  sync.Mutex // guards rep
 	rep *Report
@@ -104,6 +107,7 @@ func (r *runner) play(ctx context.Context, s *Script) {
 			break
 		}
 		ar := r.addAttempt(AttemptReport{Attempt: idx + 1, N: a.N(), Label: as.Label, At: a.Time().Sub(r.start)})
+		r.live.report(Progress{Kind: AttemptArrived, At: a.Time().Sub(r.start), Attempt: idx + 1, N: a.N(), Label: as.Label})
 		if err := sleep(ctx, r.scaled(as.After)); err != nil {
 			r.rep.Err = fmt.Errorf("attempt %d: stopped before its answer: %w", i+1, err)
 			break
@@ -142,14 +146,20 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 		r.update(ar, func(x *AttemptReport) {
 			x.Answer, x.AnsweredAt = fmt.Sprintf("refused %d", ans.Status), r.now()
 		})
+		r.answered(ar)
 		if err != nil {
 			r.mismatch(ar, 0, as.Label, fmt.Sprintf("to refuse with %d", ans.Status), err.Error())
 		}
 	case Hang:
 		r.update(ar, func(x *AttemptReport) { x.Answer = "hung" })
+		r.answered(ar)
+		r.live.watch(r, ar, a.Done(), func() *wstest.End {
+			return &wstest.End{} // a hung attempt ends when the client gives up
+		})
 	case Abort:
 		err := a.Abort()
 		r.update(ar, func(x *AttemptReport) { x.Answer, x.AnsweredAt = "aborted", r.now() })
+		r.answered(ar)
 		if err != nil {
 			r.mismatch(ar, 0, as.Label, "to abort the handshake", err.Error())
 		}
@@ -161,6 +171,7 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 				x.Answer += " " + p.Protocol()
 			}
 		})
+		r.answered(ar)
 		if err != nil {
 			r.mismatch(ar, 0, as.Label, "to accept", err.Error())
 			return
@@ -169,12 +180,32 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 		go func() {
 			defer r.wg.Done()
 			r.steps(ctx, p, as, ar)
+			// The end is reported after the steps, even one they caused.
+			r.live.watch(r, ar, p.Done(), func() *wstest.End {
+				stopped, cancel := context.WithCancel(context.Background())
+				cancel()
+				end, _ := p.Wait(stopped) // done: returns at once
+				return &end
+			})
 		}()
 	}
 }
 
 func (r *runner) entry(ar int, e Entry) {
-	r.update(ar, func(x *AttemptReport) { x.Entries = append(x.Entries, e) })
+	var a AttemptReport
+	r.update(ar, func(x *AttemptReport) {
+		x.Entries = append(x.Entries, e)
+		a = *x
+	})
+	r.live.report(Progress{Kind: StepDone, At: e.At, Attempt: a.Attempt, N: a.N, Label: a.Label, Entry: &e})
+}
+
+// answered reports an attempt's answer as progress.
+func (r *runner) answered(ar int) {
+	r.mu.Lock()
+	a := r.rep.Attempts[ar]
+	r.mu.Unlock()
+	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Label: a.Label, Answer: a.Answer})
 }
 
 // steps runs an accepted attempt's steps, then notes what the client sent
@@ -270,6 +301,8 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 			return false
 		}
 		p.Wait(ctx)
+	case Echo:
+		return act.play(ctx, r, p, ar, e)
 	case ExpectClose:
 		timeout := r.timeout(act.Timeout)
 		want := "the client to close"

@@ -76,7 +76,7 @@ func (Hang) answer() string   { return "hang" }
 type Step struct {
 	// Label names the step in reports.
 	Label string
-	// Action is what the step does: Send, Expect, Wait, Close, Drop,
+	// Action is what the step does: Send, Expect, Wait, Echo, Close, Drop,
 	// ExpectClose, or a fault: Inject, Reset, Heal, Down, DropAll.
 	Action Action
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -157,18 +158,28 @@ func (s *Server) URL() string {
 			s.tb.Errorf("wstest: Server.URL called after Close")
 			return "ws://127.0.0.1:0/"
 		}
-		lb := httptest.NewUnstartedServer(s)
-		lb.Config.ErrorLog = log.New(io.Discard, "", 0)
-		s.listener = newSwitchListener(lb.Listener)
-		lb.Listener = s.listener
-		if s.down {
-			s.listener.down()
-		}
-		lb.Start()
-		s.loopback = lb
-		s.url = "ws" + strings.TrimPrefix(lb.URL, "http") + "/"
+		s.startLoopbackLocked(nil)
 	}
 	return s.url
+}
+
+// startLoopbackLocked serves on l, or on a port of 127.0.0.1 chosen by the
+// system if l is nil.
+func (s *Server) startLoopbackLocked(l net.Listener) {
+	lb := httptest.NewUnstartedServer(s)
+	lb.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if l != nil {
+		lb.Listener.Close()
+		lb.Listener = l
+	}
+	s.listener = newSwitchListener(lb.Listener)
+	lb.Listener = s.listener
+	if s.down {
+		s.listener.down()
+	}
+	lb.Start()
+	s.loopback = lb
+	s.url = "ws" + strings.TrimPrefix(lb.URL, "http") + "/"
 }
 
 // Constructor returns a wsdouble.Constructor whose sockets are real clients
