@@ -65,7 +65,9 @@ func TestEcho(t *testing.T) {
 		{"a count, then close", func(a *scenario.AttemptBuilder) *scenario.AttemptBuilder { return a.Echo(2).Close(4000, "enough") }, 3,
 			`m1, m2, close 4000 "enough" clean`,
 			`step 1 echo 2 messages|step 2 close 4000 "enough"`},
-		{"a duration, then drop", func(a *scenario.AttemptBuilder) *scenario.AttemptBuilder { return a.EchoFor(1500 * time.Millisecond).Drop() }, 3,
+		{"a duration, then drop", func(a *scenario.AttemptBuilder) *scenario.AttemptBuilder {
+			return a.EchoFor(1500 * time.Millisecond).Drop()
+		}, 3,
 			"m1, m2, close 1006 unclean",
 			"step 1 echo for 1.5s: 2 echoed|step 2 drop"},
 	}
