@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -31,9 +32,10 @@ type Proxy struct {
 	cfg      recordConfig
 	start    time.Time
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopping atomic.Bool // Close has begun: what ends now is not recorded
 
 	mu       sync.Mutex
 	attempts []*proxied
@@ -106,6 +108,7 @@ func (p *Proxy) Server() *wstest.Server { return p.srv }
 // Close stops the proxy: it ends every connection both ways and waits for
 // its goroutines.
 func (p *Proxy) Close() {
+	p.stopping.Store(true)
 	p.cancel()
 	p.srv.Close()
 	p.mu.Lock()
@@ -224,6 +227,9 @@ func (p *Proxy) upstreamToClient(conn *websocket.Conn, peer wstest.Peer, pa *pro
 	for {
 		mt, data, err := conn.ReadMessage()
 		if err != nil {
+			if p.stopping.Load() {
+				return // Close closed it: the upstream did nothing
+			}
 			pa.mu.Lock()
 			closing := pa.closing
 			pa.closing = true
@@ -257,12 +263,19 @@ func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *pro
 	for {
 		m, err := peer.Receive(p.ctx)
 		if err != nil {
-			end, werr := peer.Wait(p.ctx)
+			// The client went, or Close is ending the connection: either
+			// way it ends soon. An end the client caused before Close is
+			// recorded even if Close came before this goroutine saw it.
+			end, _ := peer.Wait(context.Background())
+			if end.Kind == wstest.Shutdown {
+				conn.Close() // the recording stopped with the connection open
+				return
+			}
 			pa.mu.Lock()
 			closing := pa.closing
 			pa.closing = true
 			pa.mu.Unlock()
-			if werr != nil || closing {
+			if closing {
 				conn.Close()
 				return
 			}

@@ -182,9 +182,7 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 			r.steps(ctx, p, as, ar)
 			// The end is reported after the steps, even one they caused.
 			r.live.watch(r, ar, p.Done(), func() *wstest.End {
-				stopped, cancel := context.WithCancel(context.Background())
-				cancel()
-				end, _ := p.Wait(stopped) // done: returns at once
+				end, _ := p.Wait(context.Background()) // done: returns at once
 				return &end
 			})
 		}()
@@ -368,9 +366,7 @@ func (r *runner) timeout(d time.Duration) time.Duration {
 func connectionState(p wstest.Peer, err error) string {
 	select {
 	case <-p.Done():
-		stopped, cancel := context.WithCancel(context.Background())
-		cancel()
-		if end, werr := p.Wait(stopped); werr == nil {
+		if end, werr := p.Wait(context.Background()); werr == nil { // done: returns at once
 			return "the connection had ended (" + endText(end) + ")"
 		}
 	default:

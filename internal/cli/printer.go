@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/scenario"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// printer writes the live timeline: lines for people, or one JSON object
+// per line.
+type printer struct {
+	w     io.Writer
+	json  bool
+	color bool
+	start time.Time
+
+	mu   sync.Mutex
+	pass int
+}
+
+// ANSI colours, used only on a terminal.
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+)
+
+func (p *printer) paint(c, s string) string {
+	if !p.color || s == "" {
+		return s
+	}
+	return c + s + reset
+}
+
+// jsonEvent is one line of --json output.
+type jsonEvent struct {
+	Time    string  `json:"time"`
+	At      float64 `json:"at"` // seconds since serve started
+	Event   string  `json:"event"`
+	Pass    int     `json:"pass,omitempty"`
+	Attempt int     `json:"attempt,omitempty"`
+	N       int     `json:"n,omitempty"`
+	Label   string  `json:"label,omitempty"`
+
+	URL    string `json:"url,omitempty"`
+	Script string `json:"script,omitempty"`
+	Answer string `json:"answer,omitempty"`
+
+	Step    int          `json:"step,omitempty"`
+	Action  string       `json:"action,omitempty"`
+	Detail  string       `json:"detail,omitempty"`
+	Message *jsonMessage `json:"message,omitempty"`
+	OK      *bool        `json:"ok,omitempty"`
+	Error   string       `json:"error,omitempty"`
+
+	End *jsonEnd `json:"end,omitempty"`
+
+	Summary *summary `json:"summary,omitempty"`
+}
+
+type jsonMessage struct {
+	Type string `json:"type"`
+	Text string `json:"text,omitempty"`
+	// Binary is base64, as in the script format.
+	Binary []byte `json:"binary,omitempty"`
+}
+
+type jsonEnd struct {
+	Kind   string `json:"kind"`
+	Code   int    `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Clean  bool   `json:"clean"`
+	Fault  string `json:"fault,omitempty"`
+	Text   string `json:"text"`
+}
+
+func (p *printer) emit(ev jsonEvent, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.json {
+		ev.Time = now.UTC().Format(time.RFC3339Nano)
+		ev.At = now.Sub(p.start).Seconds()
+		if ev.Pass == 0 && ev.Event != "listening" && ev.Event != "summary" {
+			ev.Pass = p.pass
+		}
+		b, _ := json.Marshal(ev)
+		p.w.Write(append(b, '\n'))
+		return
+	}
+	stamp := fmt.Sprintf("%9.3fs", now.Sub(p.start).Seconds())
+	fmt.Fprintf(p.w, "%s  %s\n", p.paint(dim, stamp), line)
+}
+
+func (p *printer) listening(url string, s *scenario.Script, once bool) {
+	if p.json {
+		p.emit(jsonEvent{Event: "listening", URL: url, Script: s.Name}, "")
+		return
+	}
+	p.mu.Lock()
+	desc := ""
+	if s.Description != "" {
+		desc = "\n" + wrap(s.Description, 76, "  ")
+	}
+	stop := "Ctrl-C to stop"
+	if once {
+		stop = "plays the script once (--once); Ctrl-C to stop"
+	}
+	fmt.Fprintf(p.w, "wsdouble: serving scenario %s (%d attempts) at %s%s\n  %s\n\n",
+		p.paint(bold, fmt.Sprintf("%q", s.Name)), len(s.Attempts), p.paint(bold, url), desc, stop)
+	p.mu.Unlock()
+}
+
+func (p *printer) newPass(n int) {
+	p.mu.Lock()
+	p.pass = n
+	p.mu.Unlock()
+	if n > 1 {
+		p.emit(jsonEvent{Event: "pass"}, p.paint(dim, fmt.Sprintf("── the script starts over (pass %d) ──", n)))
+	}
+}
+
+func (p *printer) progress(pr scenario.Progress) {
+	head := fmt.Sprintf("#%-3d attempt %d", pr.N, pr.Attempt)
+	ev := jsonEvent{Event: string(pr.Kind), Attempt: pr.Attempt, N: pr.N, Label: pr.Label}
+	label := ""
+	if pr.Label != "" {
+		label = " " + p.paint(dim, fmt.Sprintf("%q", pr.Label))
+	}
+	switch pr.Kind {
+	case scenario.AttemptArrived:
+		p.emit(ev, head+label+" arrived")
+	case scenario.AttemptAnswered:
+		ev.Answer = pr.Answer
+		c := green
+		switch {
+		case strings.HasPrefix(pr.Answer, "refused"):
+			c = yellow
+		case pr.Answer == "aborted", pr.Answer == "hung":
+			c = red
+		}
+		p.emit(ev, head+label+": "+p.paint(c, pr.Answer))
+	case scenario.StepDone:
+		e := pr.Entry
+		ev.Step, ev.Action, ev.Detail = e.Step, e.Action, e.Detail
+		if e.Message != nil {
+			ev.Message = messageJSON(*e.Message)
+		}
+		if e.Err != nil {
+			ev.Error = e.Err.Error()
+		}
+		if e.Action == "expect" || e.Action == "expect_close" {
+			ok := e.Err == nil
+			ev.OK = &ok
+		}
+		p.emit(ev, head+": "+p.entryLine(e))
+	case scenario.ConnectionEnded:
+		end := *pr.End
+		if end.Kind == wstest.NotEnded {
+			ev.End = &jsonEnd{Kind: "abandoned", Text: "the client gave up"}
+			p.emit(ev, head+": "+p.paint(yellow, "the client gave up"))
+			return
+		}
+		text := endText(end)
+		ev.End = &jsonEnd{Kind: end.Kind.String(), Code: end.Code, Reason: end.Reason, Clean: end.Clean, Fault: end.Fault, Text: text}
+		c := red
+		if end.Clean {
+			c = green
+		}
+		p.emit(ev, head+": end: "+p.paint(c, text))
+	}
+}
+
+// endText describes an end without the transport's error text.
+func endText(e wstest.End) string {
+	e.Err = nil
+	return e.String()
+}
+
+func (p *printer) entryLine(e *scenario.Entry) string {
+	step := ""
+	if e.Step > 0 {
+		step = fmt.Sprintf("step %d ", e.Step)
+	}
+	var s string
+	switch {
+	case e.Action == "send" && e.Message != nil:
+		s = p.paint(cyan, "→ "+e.Message.String())
+	case e.Action == "echo" && e.Message != nil:
+		s = p.paint(cyan, "↔ "+e.Message.String())
+	case e.Action == "extra" && e.Message != nil:
+		s = "← " + e.Message.String() + p.paint(dim, " (no step took it)")
+	case e.Action == "expect" && e.Message != nil:
+		s = "expect " + e.Detail + ": ← " + e.Message.String()
+	case e.Action == "expect":
+		s = "expect " + e.Detail
+	default:
+		s = e.Detail
+	}
+	switch {
+	case e.Err != nil:
+		s += " " + p.paint(red, "✗ "+e.Err.Error())
+	case e.Action == "expect" || e.Action == "expect_close":
+		s += " " + p.paint(green, "✓")
+	}
+	if e.Label != "" {
+		s += p.paint(dim, " ["+e.Label+"]")
+	}
+	return step + s
+}
+
+func messageJSON(m wsdouble.Message) *jsonMessage {
+	if m.Type == wsdouble.TextMessage {
+		return &jsonMessage{Type: "text", Text: string(m.Data)}
+	}
+	return &jsonMessage{Type: "binary", Binary: m.Data}
+}
+
+func (p *printer) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.emit(jsonEvent{Event: "note", Detail: msg}, p.paint(dim, msg))
+}
+
+// summary is what serve prints when it stops.
+type summary struct {
+	Passes     int            `json:"passes"`
+	Attempts   int            `json:"attempts"`
+	Answers    map[string]int `json:"answers"`
+	Ends       map[string]int `json:"ends"`
+	Mismatches []string       `json:"mismatches"`
+	Complete   bool           `json:"complete"`
+	OK         bool           `json:"ok"`
+}
+
+func (p *printer) summary(s summary) {
+	if p.json {
+		p.emit(jsonEvent{Event: "summary", Summary: &s}, "")
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var b strings.Builder
+	passes := "pass"
+	if s.Passes != 1 {
+		passes = "passes"
+	}
+	fmt.Fprintf(&b, "\n%s %d %s, %d attempts", p.paint(bold, "summary:"), s.Passes, passes, s.Attempts)
+	if len(s.Answers) > 0 {
+		b.WriteString(": " + counts(s.Answers))
+	}
+	b.WriteString("\n")
+	if len(s.Ends) > 0 {
+		fmt.Fprintf(&b, "  connections ended: %s\n", counts(s.Ends))
+	}
+	if !s.Complete {
+		b.WriteString("  the last pass was stopped before the script was complete\n")
+	}
+	if len(s.Mismatches) == 0 {
+		b.WriteString("  " + p.paint(green, "every expectation held") + "\n")
+	} else {
+		fmt.Fprintf(&b, "  %s\n", p.paint(red, fmt.Sprintf("%d unmet expectations:", len(s.Mismatches))))
+		for _, m := range s.Mismatches {
+			b.WriteString("    " + m + "\n")
+		}
+	}
+	io.WriteString(p.w, b.String())
+}
+
+// counts formats {"accepted": 3, "refused 503": 1} in a stable order.
+func counts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func wrap(text string, width int, indent string) string {
+	var lines []string
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line)+len(w)+1 > width && strings.TrimSpace(line) != "" {
+			lines = append(lines, line)
+			line = indent
+		}
+		if strings.TrimSpace(line) != "" {
+			line += " "
+		}
+		line += w
+	}
+	if strings.TrimSpace(line) != "" {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
