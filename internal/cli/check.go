@@ -47,7 +47,7 @@ func runCheck(_ context.Context, env Env, args []string) int {
 		for _, a := range s.Attempts {
 			steps += len(a.Steps)
 		}
-		fmt.Fprintf(env.Stdout, "%s: ok: scenario %q, %d attempts, %d steps\n", displayName(path), s.Name, len(s.Attempts), steps)
+		fmt.Fprintf(env.Stdout, "%s: ok: scenario %q, %s, %s\n", displayName(path), s.Name, plural(len(s.Attempts), "attempt", "attempts"), plural(steps, "step", "steps"))
 	}
 	return code
 }

@@ -391,7 +391,7 @@ func TestBadInput(t *testing.T) {
 func TestCheck(t *testing.T) {
 	valid := writeScript(t, helloScript)
 	code, stdout, stderr := run(t, "", "check", valid)
-	if code != cli.ExitOK || stdout != valid+": ok: scenario \"hello\", 1 attempts, 3 steps\n" || stderr != "" {
+	if code != cli.ExitOK || stdout != valid+": ok: scenario \"hello\", 1 attempt, 3 steps\n" || stderr != "" {
 		t.Errorf("check valid: %d %q %q", code, stdout, stderr)
 	}
 	// Several errors in one file: every one, each with its position.
@@ -446,7 +446,7 @@ func TestRecordThenServe(t *testing.T) {
 	if code := rec.stop(t); code != cli.ExitOK {
 		t.Fatalf("record: exit %d\n%s%s", code, rec.stdout, rec.stderr)
 	}
-	if !strings.Contains(rec.stderr.String(), `wrote scenario "echo session", 1 attempts, to `+out) {
+	if !strings.Contains(rec.stderr.String(), `wrote scenario "echo session", 1 attempt, to `+out) {
 		t.Errorf("record said: %s", rec.stderr)
 	}
 	if code, stdout, stderr := run(t, "", "check", out); code != cli.ExitOK {

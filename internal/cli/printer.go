@@ -117,8 +117,8 @@ func (p *printer) listening(url string, s *scenario.Script, once bool) {
 	if once {
 		stop = "plays the script once (--once); Ctrl-C to stop"
 	}
-	fmt.Fprintf(p.w, "wsdouble: serving scenario %s (%d attempts) at %s%s\n  %s\n\n",
-		p.paint(bold, fmt.Sprintf("%q", s.Name)), len(s.Attempts), p.paint(bold, url), desc, stop)
+	fmt.Fprintf(p.w, "wsdouble: serving scenario %s (%s) at %s%s\n  %s\n\n",
+		p.paint(bold, fmt.Sprintf("%q", s.Name)), plural(len(s.Attempts), "attempt", "attempts"), p.paint(bold, url), desc, stop)
 	p.mu.Unlock()
 }
 
@@ -251,11 +251,7 @@ func (p *printer) summary(s summary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var b strings.Builder
-	passes := "pass"
-	if s.Passes != 1 {
-		passes = "passes"
-	}
-	fmt.Fprintf(&b, "\n%s %d %s, %d attempts", p.paint(bold, "summary:"), s.Passes, passes, s.Attempts)
+	fmt.Fprintf(&b, "\n%s %s, %s", p.paint(bold, "summary:"), plural(s.Passes, "pass", "passes"), plural(s.Attempts, "attempt", "attempts"))
 	if len(s.Answers) > 0 {
 		b.WriteString(": " + counts(s.Answers))
 	}
@@ -289,6 +285,13 @@ func counts(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 	}
 	return strings.Join(parts, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func wrap(text string, width int, indent string) string {

@@ -176,7 +176,7 @@ func writeScript(env Env, cmd string, s *scenario.Script, out string) int {
 		return fail(env, cmd, ExitFailed, err)
 	}
 	if out != "-" {
-		fmt.Fprintf(env.Stderr, "wsdouble %s: wrote scenario %q, %d attempts, to %s\n", cmd, s.Name, len(s.Attempts), out)
+		fmt.Fprintf(env.Stderr, "wsdouble %s: wrote scenario %q, %s, to %s\n", cmd, s.Name, plural(len(s.Attempts), "attempt", "attempts"), out)
 	}
 	return ExitOK
 }
