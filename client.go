@@ -15,17 +15,23 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble/internal/bubble"
-	"github.com/wsdouble/wsdouble/internal/eventloop"
 	"github.com/wsdouble/wsdouble/internal/listenhold"
+	"github.com/wsdouble/wsdouble/internal/nbconn"
 )
 
 // WebSocket is the real client: an IWebSocket backed by gorilla/websocket,
 // with the browser's semantics (WHATWG WebSockets standard).
 //
-// Each socket runs up to three goroutines: one that dials and then reads,
-// one that writes what Send queues, and one that dispatches events to
-// listeners, in order and one at a time. All three end once the close event
-// has been dispatched; Done reports when.
+// Each socket runs one goroutine of its own: it dials, then reads, and
+// dispatches every event to the listeners, in order and one at a time, as
+// the messages arrive: it is the socket's dispatch goroutine. While a
+// listener runs, the socket reads nothing more (in a browser, a busy event
+// loop delays the next message the same way); what arrives meanwhile waits
+// in the transport's buffers. Send and Close write on the caller's goroutine
+// and never wait: what the transport cannot take at once is written by a
+// short-lived goroutine in the background (see BufferedAmount). The
+// goroutines end once the close event has been dispatched; Done reports
+// when.
 type WebSocket struct {
 	target    EventTarget
 	url       string
@@ -40,54 +46,29 @@ type WebSocket struct {
 	protocol    string
 	extensions  string
 	binaryType  string
-	buffered    int
-	dialConn    net.Conn        // the transport, while the handshake runs
+	discarded   int             // bytes Send discarded while Closing or Closed
+	transport   *nbconn.Conn    // the transport, from the dial on
 	conn        *websocket.Conn // the connection, once the handshake succeeded
 	aborted     bool            // Close was called while connecting
-	closeQueued bool            // Close queued our close frame
+	closeQueued bool            // Close wrote our close frame
 	closeSent   bool            // a close frame (ours, or our echo) was written
 	closeTimer  *time.Timer
-	outq        []outgoing
+	ended       bool // the reader has finished
 	failErr     error
+
+	// wmu makes the writes of Send and Close one at a time (gorilla allows
+	// one writer), in the order they were called. It is taken with mu
+	// held, never the other way round, and held only while writing, which
+	// never waits (see internal/nbconn).
+	wmu sync.Mutex
 
 	hold   *listenhold.Hold // lets listeners added right after New see the first events
 	cancel context.CancelFunc
-	wake   chan struct{} // wakes the writer
-	ended  chan struct{} // closed when the reader has finished
 	opened chan struct{} // closed when the open event is dispatched
-	loop   *eventloop.Loop[task]
+	done   chan struct{} // closed once the close event is dispatched
 }
 
 var _ IWebSocket = (*WebSocket)(nil)
-
-type outgoing struct {
-	typ   MessageType
-	data  []byte
-	close bool // data is a close frame's payload
-}
-
-type taskKind uint8
-
-const (
-	taskOpen taskKind = iota
-	taskMessage
-	taskClosing
-	taskClosed
-)
-
-// task is one queued step of the socket's event loop (WHATWG WebSockets
-// queues a task for each of these; the state changes with the event).
-type task struct {
-	kind       taskKind
-	msg        Message
-	protocol   string
-	extensions string
-	code       int
-	reason     string
-	clean      bool
-	fail       bool // dispatch an error event before the close event
-	err        error
-}
 
 // New makes a real client socket with the default options, like
 // `new WebSocket(url, protocols)`: it returns at once in Connecting and
@@ -132,7 +113,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*WebSocket, error) {
 	select {
 	case <-w.opened:
 		return w, nil
-	case <-w.loop.Done():
+	case <-w.done:
 		return nil, w.failure()
 	case <-ctx.Done():
 		select {
@@ -141,7 +122,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*WebSocket, error) {
 		default:
 		}
 		w.Close(0, "")
-		<-w.loop.Done()
+		<-w.done
 		return nil, fmt.Errorf("wsdouble: dial %s: %w", w.url, context.Cause(ctx))
 	}
 }
@@ -160,23 +141,30 @@ func newWebSocket(rawURL string, protocols []string, o options) (*WebSocket, err
 		protocols:  slices.Clone(protocols),
 		opts:       o,
 		binaryType: BinaryTypeBlob,
-		hold:       listenhold.Start(bubble.ID() != 0),
+		hold:       listenhold.Start(inBubble()),
 		cancel:     cancel,
-		wake:       make(chan struct{}, 1),
-		ended:      make(chan struct{}),
 		opened:     make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	for _, il := range o.listeners {
 		w.target.AddEventListener(il.typ, il.l, il.opts...)
 	}
-	w.loop = eventloop.Start(w.runTask)
 	go w.run(ctx)
 	return w, nil
 }
 
+// virtualEpoch bounds a synctest bubble's clock: every bubble starts at
+// midnight UTC 2000-01-01, and no test runs ten years of virtual time.
+var virtualEpoch = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// inBubble reports whether the caller runs in a testing/synctest bubble.
+// Reading the bubble's id costs a microsecond or two (internal/bubble); the
+// clock answers at once for the common case, real time.
+func inBubble() bool { return time.Now().Before(virtualEpoch) && bubble.ID() != 0 }
+
 // Done is closed once the close event has been dispatched and the socket's
 // goroutines have finished their work.
-func (w *WebSocket) Done() <-chan struct{} { return w.loop.Done() }
+func (w *WebSocket) Done() <-chan struct{} { return w.done }
 
 // ReadyState implements WebSocketLike.
 func (w *WebSocket) ReadyState() ReadyState { return ReadyState(w.state.Load()) }
@@ -216,10 +204,16 @@ func (w *WebSocket) SetBinaryType(t string) {
 }
 
 // BufferedAmount implements IWebSocket.
+// Data Send wrote counts until the transport has taken it; data it
+// discarded while Closing or Closed counts for good.
 func (w *WebSocket) BufferedAmount() int {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buffered
+	n, tr := w.discarded, w.transport
+	w.mu.Unlock()
+	if tr != nil {
+		n += tr.Buffered()
+	}
+	return n
 }
 
 // AddEventListener implements WebSocketLike.
@@ -233,26 +227,38 @@ func (w *WebSocket) RemoveEventListener(typ EventType, l Listener) {
 	w.target.RemoveEventListener(typ, l)
 }
 
-// Send implements WebSocketLike.
+// Send implements WebSocketLike. While Open, it writes the message on the
+// caller's goroutine, without waiting: what the transport cannot take at
+// once is written in the background, and counts in BufferedAmount until
+// then.
 func (w *WebSocket) Send(m Message) error {
 	if err := m.validate(); err != nil {
 		return err
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	switch ReadyState(w.state.Load()) {
 	case Connecting:
+		w.mu.Unlock()
 		return ErrInvalidState
 	case Open:
-		// WHATWG WebSockets, send(): queue the data and increase
-		// bufferedAmount; the writer decreases it once the data is written.
-		w.outq = append(w.outq, outgoing{typ: m.Type, data: copyData(m.Data)})
-		w.buffered += len(m.Data)
-		w.signalWriter()
+		conn, tr := w.conn, w.transport
+		w.wmu.Lock()
+		w.mu.Unlock()
+		err := conn.WriteMessage(int(m.Type), m.Data) // copies m.Data
+		if err == nil {
+			tr.Track(len(m.Data))
+		}
+		w.wmu.Unlock()
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+			// The transport broke; closing it makes the reader finish.
+			conn.Close()
+		}
 		return nil
 	}
-	// Closing or Closed: the data is discarded but still counted.
-	w.buffered += len(m.Data)
+	// Closing or Closed: the data is discarded but still counted (WHATWG
+	// WebSockets, send()).
+	w.discarded += len(m.Data)
+	w.mu.Unlock()
 	return nil
 }
 
@@ -262,7 +268,6 @@ func (w *WebSocket) Close(code int, reason string) error {
 		return err
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	switch ReadyState(w.state.Load()) {
 	case Connecting:
 		// "If the WebSocket connection is not yet established: fail the
@@ -270,17 +275,38 @@ func (w *WebSocket) Close(code int, reason string) error {
 		w.state.Store(int32(Closing))
 		w.aborted = true
 		w.cancel()
-		if w.dialConn != nil {
-			w.dialConn.Close()
+		if w.transport != nil {
+			w.transport.Close()
 		}
 		if w.conn != nil {
 			w.conn.Close()
 		}
+		w.mu.Unlock()
 	case Open:
 		w.state.Store(int32(Closing))
 		w.closeQueued = true
-		w.outq = append(w.outq, outgoing{close: true, data: closePayload(code, reason)})
-		w.signalWriter()
+		already := w.closeSent
+		w.closeSent = true
+		conn := w.conn
+		w.wmu.Lock() // behind the messages already sent
+		w.mu.Unlock()
+		if !already {
+			conn.WriteControl(websocket.CloseMessage, closePayload(code, reason), time.Now().Add(w.opts.closeTimeout))
+		}
+		w.wmu.Unlock()
+		// Wait for the server's close frame at most closeTimeout; then drop
+		// the connection (the close event then has code 1006, WasClean
+		// false).
+		t := time.AfterFunc(w.opts.closeTimeout, func() { conn.Close() })
+		w.mu.Lock()
+		if w.ended {
+			t.Stop()
+		} else {
+			w.closeTimer = t
+		}
+		w.mu.Unlock()
+	default:
+		w.mu.Unlock()
 	}
 	return nil
 }
@@ -298,13 +324,6 @@ func closePayload(code int, reason string) []byte {
 	return websocket.FormatCloseMessage(code, reason)
 }
 
-func (w *WebSocket) signalWriter() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
 func (w *WebSocket) failure() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -314,14 +333,15 @@ func (w *WebSocket) failure() error {
 	return ErrClosedBeforeOpen
 }
 
-// setDialConn records the transport being dialed so that Close can abort it.
-func (w *WebSocket) setDialConn(c net.Conn) bool {
+// setTransport records the transport being dialed so that Close can abort
+// it.
+func (w *WebSocket) setTransport(c *nbconn.Conn) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.aborted {
 		return false
 	}
-	w.dialConn = c
+	w.transport = c
 	return true
 }
 
@@ -350,16 +370,19 @@ func (w *WebSocket) recordDial(dial func(context.Context, string, string) (net.C
 		if err != nil {
 			return nil, err
 		}
-		if !w.setDialConn(c) {
+		nc := nbconn.New(c)
+		if !w.setTransport(nc) {
 			c.Close()
 			return nil, ErrClosedBeforeOpen
 		}
-		return c, nil
+		return nc, nil
 	}
 }
 
-// run dials, then reads until the connection ends.
+// run dials, then reads until the connection ends, dispatching the events
+// as it goes: it is the socket's dispatch goroutine.
 func (w *WebSocket) run(ctx context.Context) {
+	defer close(w.done)
 	defer w.cancel()
 	conn, resp, err := w.dialer().DialContext(ctx, w.url, w.opts.header)
 	if err != nil {
@@ -396,8 +419,9 @@ func (w *WebSocket) run(ctx context.Context) {
 		return
 	}
 	w.conn = conn
-	w.dialConn = nil
+	tr := w.transport
 	w.mu.Unlock()
+	tr.SetNonblocking()
 
 	if w.opts.readLimit > 0 {
 		conn.SetReadLimit(w.opts.readLimit)
@@ -406,17 +430,30 @@ func (w *WebSocket) run(ctx context.Context) {
 		w.onCloseFrame(conn, code)
 		return nil
 	})
-	w.loop.Post(task{kind: taskOpen, protocol: protocol, extensions: resp.Header.Get("Sec-WebSocket-Extensions")})
-	go w.writeLoop(conn)
+	w.open(protocol, resp.Header.Get("Sec-WebSocket-Extensions"))
 	w.readLoop(conn)
 }
 
-func (w *WebSocket) fail(err error) {
+// open makes the socket Open and dispatches the open event, unless Close
+// was called meanwhile (the reader then finds the connection closed).
+func (w *WebSocket) open(protocol, extensions string) {
 	w.mu.Lock()
-	w.failErr = err
+	if ReadyState(w.state.Load()) != Connecting {
+		w.mu.Unlock()
+		return
+	}
+	w.protocol, w.extensions = protocol, extensions
+	w.state.Store(int32(Open))
 	w.mu.Unlock()
-	close(w.ended)
-	w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure, fail: true, err: err})
+	close(w.opened)
+	w.dispatch(OpenEvent{})
+}
+
+// fail ends a connection that never opened: an error event, then close
+// 1006.
+func (w *WebSocket) fail(err error) {
+	w.setFailErr(err)
+	w.closed(CloseAbnormalClosure, "", false, err)
 }
 
 func (w *WebSocket) readLoop(conn *websocket.Conn) {
@@ -435,22 +472,28 @@ func (w *WebSocket) readLoop(conn *websocket.Conn) {
 			w.finish(conn, errors.New("wsdouble: received a text message that is not valid UTF-8"))
 			return
 		}
-		w.loop.Post(task{kind: taskMessage, msg: Message{Type: MessageType(mt), Data: data}})
+		// WHATWG WebSockets, "feedback from the protocol": a message that
+		// arrives when the ready state is not OPEN is not dispatched.
+		if ReadyState(w.state.Load()) == Open {
+			w.dispatch(MessageEvent{Message{Type: MessageType(mt), Data: data}})
+		}
 	}
 }
 
 // onCloseFrame runs on the reader goroutine when a close frame arrives.
-// When the server started the closing handshake, the client echoes its code
-// (RFC 6455 §5.5.1) and the socket becomes Closing.
+// When the server started the closing handshake, the socket becomes
+// Closing and the client echoes its code (RFC 6455 §5.5.1).
 func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int) {
 	w.mu.Lock()
 	echo := !w.closeSent
 	w.closeSent = true
+	if echo && ReadyState(w.state.Load()) == Open {
+		w.state.Store(int32(Closing))
+	}
 	w.mu.Unlock()
 	if !echo {
 		return
 	}
-	w.loop.Post(task{kind: taskClosing})
 	payload := []byte{}
 	if code != CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, "")
@@ -458,17 +501,18 @@ func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int) {
 	conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(w.opts.closeTimeout))
 }
 
-// finish ends the connection after the reader stopped with err, and queues
-// the close event that says how.
+// finish ends the connection after the reader stopped with err, and
+// dispatches the close event that says how.
 func (w *WebSocket) finish(conn *websocket.Conn, err error) {
-	conn.Close()
+	conn.Close() // and waits for the transport's background writer
 	w.mu.Lock()
+	w.ended = true
 	if w.closeTimer != nil {
 		w.closeTimer.Stop()
+		w.closeTimer = nil
 	}
 	aborted, closing := w.aborted, w.closeQueued
 	w.mu.Unlock()
-	close(w.ended)
 
 	// gorilla reports an unexpected EOF as a *CloseError with code 1006, so
 	// only a CloseError after a real close frame counts as one.
@@ -477,22 +521,20 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 	case errors.As(err, &ce) && ce.Code != CloseAbnormalClosure:
 		// The closing handshake completed: the server's close frame either
 		// answered ours or we echoed it.
-		w.loop.Post(task{kind: taskClosed, code: ce.Code, reason: ce.Text, clean: true})
+		w.closed(ce.Code, ce.Text, true, nil)
 	case aborted:
-		w.setFailErr(ErrClosedBeforeOpen)
-		w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure, fail: true, err: ErrClosedBeforeOpen})
+		w.fail(ErrClosedBeforeOpen)
 	case closing:
 		// Our close frame went unanswered (close timeout, or the server
 		// vanished): closed, not cleanly, but the client asked for it, so
 		// nothing failed.
-		w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure})
+		w.closed(CloseAbnormalClosure, "", false, nil)
 	default:
 		// The connection was lost: fail it (error, then close 1006).
 		if errors.As(err, &ce) {
 			err = fmt.Errorf("wsdouble: connection lost: %w", io.ErrUnexpectedEOF)
 		}
-		w.setFailErr(err)
-		w.loop.Post(task{kind: taskClosed, code: CloseAbnormalClosure, fail: true, err: err})
+		w.fail(err)
 	}
 }
 
@@ -502,51 +544,16 @@ func (w *WebSocket) setFailErr(err error) {
 	w.mu.Unlock()
 }
 
-func (w *WebSocket) writeLoop(conn *websocket.Conn) {
-	var batch []outgoing
-	for {
-		w.mu.Lock()
-		batch, w.outq = w.outq, batch[:0]
-		w.mu.Unlock()
-		if len(batch) == 0 {
-			select {
-			case <-w.wake:
-				continue
-			case <-w.ended:
-				return
-			}
-		}
-		for i := range batch {
-			item := &batch[i]
-			if item.close {
-				w.writeClose(conn, item.data)
-			} else if err := conn.WriteMessage(int(item.typ), item.data); err == nil {
-				w.mu.Lock()
-				w.buffered -= len(item.data)
-				w.mu.Unlock()
-			} else if !errors.Is(err, websocket.ErrCloseSent) {
-				// The transport broke; closing it makes the reader finish.
-				conn.Close()
-			}
-			*item = outgoing{}
-		}
-	}
-}
-
-func (w *WebSocket) writeClose(conn *websocket.Conn, payload []byte) {
+// closed makes the socket Closed and dispatches an error event with err, if
+// not nil, then the close event.
+func (w *WebSocket) closed(code int, reason string, clean bool, err error) {
 	w.mu.Lock()
-	already := w.closeSent
-	w.closeSent = true
+	w.state.Store(int32(Closed))
 	w.mu.Unlock()
-	if !already {
-		conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(w.opts.closeTimeout))
+	if err != nil {
+		w.dispatch(ErrorEvent{Err: err})
 	}
-	// Wait for the server's close frame at most closeTimeout; then drop the
-	// connection (the close event then has code 1006, WasClean false).
-	t := time.AfterFunc(w.opts.closeTimeout, func() { conn.Close() })
-	w.mu.Lock()
-	w.closeTimer = t
-	w.mu.Unlock()
+	w.dispatch(CloseEvent{Code: code, Reason: reason, WasClean: clean})
 }
 
 // dispatch dispatches e, first giving the code that made the socket the
@@ -557,50 +564,4 @@ func (w *WebSocket) dispatch(e Event) {
 		w.hold.Wait(func() bool { return w.target.Len(typ) > 0 })
 	}
 	w.target.DispatchEvent(e)
-}
-
-func (w *WebSocket) runTask(t task) (stop bool) {
-	switch t.kind {
-	case taskOpen:
-		w.mu.Lock()
-		if ReadyState(w.state.Load()) != Connecting {
-			w.mu.Unlock()
-			return false
-		}
-		w.protocol, w.extensions = t.protocol, t.extensions
-		w.state.Store(int32(Open))
-		w.mu.Unlock()
-		close(w.opened)
-		w.dispatch(OpenEvent{})
-	case taskMessage:
-		// WHATWG WebSockets, "feedback from the protocol": a message that
-		// arrives when the ready state is not OPEN is not dispatched.
-		if ReadyState(w.state.Load()) != Open {
-			return false
-		}
-		w.dispatch(MessageEvent{t.msg})
-	case taskClosing:
-		w.mu.Lock()
-		if ReadyState(w.state.Load()) == Open {
-			w.state.Store(int32(Closing))
-		}
-		w.mu.Unlock()
-	case taskClosed:
-		w.mu.Lock()
-		w.state.Store(int32(Closed))
-		w.mu.Unlock()
-		if t.fail {
-			w.dispatch(ErrorEvent{Err: t.err})
-		}
-		w.dispatch(CloseEvent{Code: t.code, Reason: t.reason, WasClean: t.clean})
-		return true
-	}
-	return false
-}
-
-// copyData copies message data, so the caller may reuse its buffer.
-func copyData(b []byte) []byte {
-	c := make([]byte, len(b))
-	copy(c, b)
-	return c
 }

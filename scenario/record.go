@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/bubble"
+	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
 // Recorder records, from the client's side, what servers did to a client's
@@ -40,7 +42,7 @@ func (r *Recorder) Constructor() wsdouble.Constructor {
 		if err != nil {
 			return nil, err
 		}
-		s := &recordedSocket{IWebSocket: ws, start: start}
+		s := &recordedSocket{IWebSocket: ws, start: start, hold: listenhold.Start(bubble.ID() != 0)}
 		l := wsdouble.ListenerFunc(s.event)
 		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
 			ws.AddEventListener(typ, l)
@@ -71,9 +73,19 @@ func (r *Recorder) Script(name string) (*Script, error) {
 }
 
 // recordedSocket is a socket that logs what happens to it.
+//
+// It keeps the caller's listeners itself and dispatches to them after
+// logging each event, on the socket's dispatch goroutine: were they added
+// to the socket, the recorder's own listener, added first, would end the
+// socket's hold (see internal/listenhold), and an event that comes before
+// the caller has added its listeners (a refusal on loopback) would reach
+// the recorder only. The recordedSocket holds such an event as the socket
+// would have.
 type recordedSocket struct {
 	wsdouble.IWebSocket
-	start time.Time
+	start  time.Time
+	target wsdouble.EventTarget // the caller's listeners
+	hold   *listenhold.Hold
 
 	mu  sync.Mutex
 	log []recorded
@@ -94,26 +106,69 @@ func (s *recordedSocket) add(r recorded) {
 	s.mu.Unlock()
 }
 
-func (s *recordedSocket) event(e wsdouble.Event) { s.add(recorded{event: e}) }
+// remove takes back an entry that add logged for a call that then failed;
+// id is the entry's sent or close pointer, unique to it.
+func (s *recordedSocket) remove(id any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.log) - 1; i >= 0; i-- {
+		if r := s.log[i]; (r.sent != nil && any(r.sent) == id) || (r.close != nil && any(r.close) == id) {
+			s.log = append(s.log[:i], s.log[i+1:]...)
+			return
+		}
+	}
+}
+
+// event logs e, then dispatches it to the caller's listeners.
+func (s *recordedSocket) event(e wsdouble.Event) {
+	s.add(recorded{event: e})
+	if s.hold.Holding() {
+		typ := e.Type()
+		s.hold.Wait(func() bool { return s.target.Len(typ) > 0 })
+	}
+	s.target.DispatchEvent(e)
+}
+
+// AddEventListener implements wsdouble.WebSocketLike.
+func (s *recordedSocket) AddEventListener(typ wsdouble.EventType, l wsdouble.Listener, opts ...wsdouble.ListenerOption) {
+	s.target.AddEventListener(typ, l, opts...)
+	s.hold.Added()
+}
+
+// RemoveEventListener implements wsdouble.WebSocketLike.
+func (s *recordedSocket) RemoveEventListener(typ wsdouble.EventType, l wsdouble.Listener) {
+	s.target.RemoveEventListener(typ, l)
+}
 
 // Send records a message the client sends while open: it reaches the
-// server.
+// server. It is logged before the socket sends it: what the message causes
+// (the server's answer, dispatched on the socket's own goroutine) may be
+// logged before Send returns, and must come after it.
 func (s *recordedSocket) Send(m wsdouble.Message) error {
-	open := s.IWebSocket.ReadyState() == wsdouble.Open
+	if s.IWebSocket.ReadyState() != wsdouble.Open {
+		return s.IWebSocket.Send(m)
+	}
+	sent := &wsdouble.Message{Type: m.Type, Data: append([]byte(nil), m.Data...)}
+	s.add(recorded{sent: sent})
 	err := s.IWebSocket.Send(m)
-	if err == nil && open {
-		m.Data = append([]byte(nil), m.Data...)
-		s.add(recorded{sent: &m})
+	if err != nil {
+		s.remove(sent)
 	}
 	return err
 }
 
-// Close records the client's close call.
+// Close records the client's close call, before the socket closes (its
+// close event may be dispatched before Close returns).
 func (s *recordedSocket) Close(code int, reason string) error {
 	state := s.IWebSocket.ReadyState()
+	if state != wsdouble.Connecting && state != wsdouble.Open {
+		return s.IWebSocket.Close(code, reason)
+	}
+	c := &Close{Code: code, Reason: reason}
+	s.add(recorded{close: c, state: state})
 	err := s.IWebSocket.Close(code, reason)
-	if err == nil && (state == wsdouble.Connecting || state == wsdouble.Open) {
-		s.add(recorded{close: &Close{Code: code, Reason: reason}, state: state})
+	if err != nil {
+		s.remove(c)
 	}
 	return err
 }

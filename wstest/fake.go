@@ -53,6 +53,12 @@ type Fake struct {
 	hold                 *listenhold.Hold
 	faults               *connFaults
 	pump                 pump
+	// emu makes transmit's choice between the inbox and an echo one with
+	// Echo's switch to echoing (see fakePeer.echo).
+	emu       sync.Mutex
+	echoing   bool        // transmit echoes what the client sends
+	echoLater bool        // an echo waits in the pump: the later ones queue behind it
+	checked   atomic.Bool // Receive has checked its caller's bubble exactly once
 
 	done     latch.Latch // the connection has ended for the server
 	answered latch.Latch // the attempt is answered or gone

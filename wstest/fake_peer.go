@@ -47,7 +47,10 @@ func (f *Fake) peerErrLocked() error {
 	return nil
 }
 
-func (p *fakePeer) Send(m wsdouble.Message) error {
+func (p *fakePeer) Send(m wsdouble.Message) error { return p.send(m, false) }
+
+// send is Send; owned says m.Data is a copy no one else holds (an echo).
+func (p *fakePeer) send(m wsdouble.Message, owned bool) error {
 	f := p.f
 	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
 		return fmt.Errorf("%w: type %v", wsdouble.ErrInvalidMessage, m.Type)
@@ -70,7 +73,9 @@ func (p *fakePeer) Send(m wsdouble.Message) error {
 		f.faultDrop(v.drop)
 		return nil
 	}
-	m.Data = copyData(m.Data)
+	if !owned {
+		m.Data = copyData(m.Data)
+	}
 	task := fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}}
 	if f.faults.usesPump() {
 		f.pump.schedule(v.due, func() { f.loop.Post(task) })
@@ -100,7 +105,16 @@ func (f *Fake) transmit(m wsdouble.Message) {
 	f.mu.Lock()
 	f.sent.add(m)
 	f.mu.Unlock()
-	f.in.push(m, v.due)
+	f.emu.Lock()
+	switch {
+	case !f.echoing:
+		f.in.push(m, v.due)
+	case v.dropAfter == "":
+		f.echoLocked(m, v.due)
+		// else: the drop below ends the connection before Echo could have
+		// sent the message back.
+	}
+	f.emu.Unlock()
 	f.fromClient.Add(1)
 	if v.dropAfter != "" {
 		f.faultDrop(v.dropAfter)
@@ -116,7 +130,47 @@ func (p *fakePeer) Receive(ctx context.Context) (wsdouble.Message, error) {
 			return f.peerErrLocked()
 		}
 		return closedError(f.end)
-	}, func() error { return f.d.guard.check("Peer.Receive") })
+	}, p.checkBubble)
+}
+
+// checkBubble runs before Receive waits. The exact check reads the
+// goroutine's stack, which costs more than the rest of a Receive: it is
+// done on the first wait only, and later ones check the clock (quick),
+// which catches a fake used across real and virtual time but not one
+// passed between two bubbles.
+func (p *fakePeer) checkBubble() error {
+	g := p.f.d.guard
+	if err := g.quick("Peer.Receive"); err != nil {
+		return err
+	}
+	if p.f.checked.Load() {
+		return nil
+	}
+	if err := g.check("Peer.Receive"); err != nil {
+		return err
+	}
+	p.f.checked.Store(true)
+	return nil
+}
+
+// echo implements echoer (see Echo).
+func (p *fakePeer) echo() bool {
+	f := p.f
+	f.emu.Lock()
+	defer f.emu.Unlock()
+	return echoQueued(p, &f.in, func() { f.echoing = true })
+}
+
+// echoLocked sends m back to the client, at once or, when a fault delays it
+// (due is later) or an earlier echo was delayed, through the pump at due.
+// The caller holds emu.
+func (f *Fake) echoLocked(m wsdouble.Message, due time.Time) {
+	if !f.echoLater && (due.IsZero() || !due.After(time.Now())) {
+		f.peer.send(m, true)
+		return
+	}
+	f.echoLater = true
+	f.pump.schedule(due, func() { f.peer.send(m, true) })
 }
 
 func (p *fakePeer) Wait(ctx context.Context) (End, error) {

@@ -2,11 +2,12 @@ package wstest
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -32,6 +33,12 @@ func (s *Server) Dialer() *websocket.Dialer {
 // dialMemory makes an in-memory connection and serves its server end with
 // a net/http server of its own, so that handshakes go through the same
 // net/http code as on loopback.
+//
+// The http.Server's Serve runs on the dialing goroutine and returns at
+// once: it hands the connection to a goroutine of its own and finds the
+// one-connection listener exhausted. That goroutine, which runs the
+// handler, is then the only one serving the connection; Close waits for it
+// until it hijacks the connection (the handler takes over) or closes it.
 func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn, error) {
 	s.mu.Lock()
 	if s.closed || s.down {
@@ -43,53 +50,60 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 	}
 	s.dials++
 	n := s.dials
-	client, server := memconn.Pipe(memconn.Addr(fmt.Sprintf("memory-client-%d", n)), memconn.Addr(addr), 0)
-	l := &oneConnListener{conn: server, closed: make(chan struct{})}
+	client, server := memconn.Pipe(memconn.Addr("memory-client-"+strconv.Itoa(n)), memconn.Addr(addr), 0)
 	server.OnClose(func() {
-		l.close()
 		s.mu.Lock()
 		delete(s.transports, server)
 		s.mu.Unlock()
 	})
 	s.transports[server] = struct{}{}
+	s.trackLocked(memoryHTTPServer)
 	s.mu.Unlock()
-	hs := &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
-	s.track(memoryHTTPServer)
-	go func() {
-		defer s.untrack(memoryHTTPServer)
-		hs.Serve(l)
-	}()
+	var once sync.Once
+	hs := &http.Server{
+		Handler:  s,
+		ErrorLog: discardLog,
+		// HTTP/1.1 only: net/http would otherwise set up HTTP/2 for every
+		// new Server, which costs more than the handshake.
+		Protocols: http1Only,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateHijacked || st == http.StateClosed {
+				once.Do(func() { s.untrack(memoryHTTPServer) })
+			}
+		},
+	}
+	hs.Serve(&oneConnListener{conn: server})
 	return client, nil
 }
 
-// oneConnListener hands out one connection, then blocks until it is
-// closed: it lets http.Server serve a single in-memory connection and
-// return when that connection ends.
+// discardLog is the ErrorLog of the in-memory HTTP servers.
+var discardLog = log.New(io.Discard, "", 0)
+
+// http1Only is the Protocols of the in-memory HTTP servers.
+var http1Only = func() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	return p
+}()
+
+// oneConnListener hands out one connection, then fails: http.Server.Serve
+// starts serving the connection and returns.
 type oneConnListener struct {
-	mu       sync.Mutex
 	conn     net.Conn
 	accepted bool
-	closed   chan struct{}
-	once     sync.Once
 }
+
+// errServed ends http.Server.Serve once it has its one connection.
+var errServed = errors.New("wstest: the in-memory connection is being served")
 
 func (l *oneConnListener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	if !l.accepted {
-		l.accepted = true
-		l.mu.Unlock()
-		return l.conn, nil
+	if l.accepted {
+		return nil, errServed
 	}
-	l.mu.Unlock()
-	<-l.closed
-	return nil, net.ErrClosed
+	l.accepted = true
+	return l.conn, nil
 }
 
-func (l *oneConnListener) close() { l.once.Do(func() { close(l.closed) }) }
-
-func (l *oneConnListener) Close() error {
-	l.close()
-	return nil
-}
+func (l *oneConnListener) Close() error { return nil }
 
 func (l *oneConnListener) Addr() net.Addr { return l.conn.LocalAddr() }

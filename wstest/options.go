@@ -67,7 +67,17 @@ func AutoAccept(handler func(Peer)) Option {
 
 // Echo is a handler for AutoAccept that sends every message back to the
 // client until the connection ends.
+//
+// On the Peers of a Server and of a FakeDialer, once the messages already
+// received are echoed, Echo lets whatever receives a message send it back
+// (the connection's reader, or the Fake's Send) and only waits for the end:
+// an echo then costs no hand-off to Echo's goroutine. Faults apply as they
+// would to Receive and Send. Receive must not be called meanwhile.
 func Echo(p Peer) {
+	if e, ok := p.(echoer); ok && e.echo() {
+		<-p.Done()
+		return
+	}
 	ctx := context.Background()
 	for {
 		m, err := p.Receive(ctx)
@@ -78,6 +88,15 @@ func Echo(p Peer) {
 			return
 		}
 	}
+}
+
+// echoer is a Peer that can echo what it receives by itself.
+type echoer interface {
+	// echo echoes the messages already received, then switches the peer
+	// to echoing every later one as it arrives. It reports false, leaving
+	// the rest to Receive, when a message is held back by a fault (it is
+	// not due yet).
+	echo() bool
 }
 
 // Subprotocols sets the subprotocols the acceptor supports, in order of

@@ -32,6 +32,12 @@ type serverPeer struct {
 
 	wmu sync.Mutex // gorilla allows one writer at a time
 
+	// emu makes the reader's choice between the inbox and an echo one with
+	// Echo's switch to echoing (see echo).
+	emu       sync.Mutex
+	echoing   bool // the reader echoes what it receives
+	echoLater bool // an echo waits in the pump: the later ones queue behind it
+
 	mu          sync.Mutex
 	closeSent   bool // we sent a close frame, or chose how to answer the client's
 	sentCode    int  // the code of our own close frame, when we started
@@ -350,15 +356,19 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 		payload = websocket.FormatCloseMessage(code, "")
 	}
 	reply := func() {
-		// replied is set first: the client may close the transport as soon
-		// as it reads the reply, and the reader then records the end.
 		p.mu.Lock()
 		p.replied = true
 		p.mu.Unlock()
-		if !p.faults.blackholed(ToClient) {
-			p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
+		if p.faults.blackholed(ToClient) {
+			p.closeTransport(false) // the end, while the transport stays open
+			return
 		}
-		p.closeTransport(false) // the server closes first (RFC 6455 §7.1.1)
+		// The end is recorded before the reply is written: a client fires
+		// its close event as soon as it reads the reply, and a test that
+		// saw it must find the end in the log.
+		p.endNow()
+		p.conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(p.s.cfg.closeTimeout))
+		p.conn.NetConn().Close() // the server closes first (RFC 6455 §7.1.1)
 	}
 	p.sendLater(delay, reply)
 	return nil
@@ -390,11 +400,64 @@ func (p *serverPeer) readLoop() {
 		p.s.mu.Lock()
 		p.rec.FromClient++
 		p.s.mu.Unlock()
-		p.in.push(wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}, v.due)
+		m := wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}
+		p.emu.Lock()
+		switch {
+		case !p.echoing:
+			p.in.push(m, v.due)
+		case v.dropAfter == "":
+			p.echoLocked(m, v.due)
+			// else: the drop below ends the connection before Echo could
+			// have sent the message back.
+		}
+		p.emu.Unlock()
 		if v.dropAfter != "" {
 			p.faultDrop(v.dropAfter)
 		}
 	}
+}
+
+// echo implements echoer (see Echo).
+func (p *serverPeer) echo() bool {
+	p.emu.Lock()
+	defer p.emu.Unlock()
+	return echoQueued(p, &p.in, func() { p.echoing = true })
+}
+
+// echoLocked sends m back to the client, at once or, when a fault delays it
+// (due is later) or an earlier echo was delayed, through the pump at due.
+// The caller holds emu.
+func (p *serverPeer) echoLocked(m wsdouble.Message, due time.Time) {
+	if !p.echoLater && (due.IsZero() || !due.After(time.Now())) {
+		p.Send(m)
+		return
+	}
+	p.echoLater = true
+	p.pump.schedule(due, func() { p.Send(m) })
+}
+
+// echoQueued sends back, through p.Send, the messages of in that are due,
+// in order, then calls on() and returns true if none is left; it returns
+// false if a message is still held back by a fault. The caller holds the
+// peer's echo lock, so nothing is added to in meanwhile.
+func echoQueued(p Peer, in *inbox, on func()) bool {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for {
+		m, err := in.receive(stopped, func() error { return ErrPeerClosed }, func() error { return nil })
+		if err != nil {
+			break
+		}
+		p.Send(m)
+	}
+	in.mu.Lock()
+	left := len(in.items)
+	in.mu.Unlock()
+	if left > 0 {
+		return false
+	}
+	on()
+	return true
 }
 
 // isCloseFrame reports whether gorilla's read error is a close frame (it

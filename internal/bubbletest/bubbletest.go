@@ -5,25 +5,84 @@
 // gets one from testing.RunTests, the function behind `go test`. The
 // benchmark timer must not be touched inside the bubble (its clock is
 // virtual): Run resets it just before entering and stops it on leaving.
+//
+// testing.RunTests obeys the command line: it runs its tests -test.count
+// times, once per value of -test.cpu (setting GOMAXPROCS to it), and only
+// those -test.run selects and -test.skip does not. Left alone, a benchmark
+// run with -count 10 would do its b.N operations ten times per timing and
+// report ten times its cost. Run sets -test.count to 1 and clears
+// -test.run and -test.skip for the inner run, restoring them after; the
+// list of -test.cpu is read once at startup and cannot be changed, so Run
+// does the work only on the first call and under the benchmark's own
+// GOMAXPROCS.
 package bubbletest
 
 import (
+	"cmp"
+	"flag"
+	"runtime"
 	"testing"
 	"testing/synctest"
 )
 
+// innerFlags are the flags testing.RunTests reads at each call, and the
+// values the inner run needs.
+var innerFlags = [...]struct{ name, value string }{
+	{"test.count", "1"},
+	{"test.run", ""},
+	{"test.skip", ""},
+}
+
 // Run calls f once, inside a new bubble, timing it as the benchmark's b.N
 // operations. f must do b.N operations itself and must not use b's timer.
+// Run must not be called concurrently (benchmarks run one at a time).
 func Run(b *testing.B, f func(t *testing.T)) {
 	b.Helper()
+	restore := setFlags(b)
+	defer restore()
+	procs := runtime.GOMAXPROCS(0)
+	ran := false
 	match := func(pat, str string) (bool, error) { return true, nil }
 	b.ResetTimer()
 	ok := testing.RunTests(match, []testing.InternalTest{{
-		Name: b.Name(),
-		F:    func(t *testing.T) { synctest.Test(t, f) },
+		Name: cmp.Or(b.Name(), "bubbletest"),
+		F: func(t *testing.T) {
+			if ran {
+				return // a further value of -test.cpu
+			}
+			ran = true
+			if runtime.GOMAXPROCS(0) != procs {
+				runtime.GOMAXPROCS(procs)
+			}
+			synctest.Test(t, f)
+		},
 	}})
 	b.StopTimer()
+	if runtime.GOMAXPROCS(0) != procs {
+		runtime.GOMAXPROCS(procs)
+	}
 	if !ok {
 		b.Fatal("bubbletest: the bubble failed (see the output above)")
+	}
+}
+
+// setFlags sets innerFlags and returns a function that restores them.
+func setFlags(b *testing.B) (restore func()) {
+	var undo []func()
+	for _, fl := range innerFlags {
+		f := flag.Lookup(fl.name)
+		if f == nil {
+			continue // testing.Init registers them all; nothing to do if not
+		}
+		old := f.Value.String()
+		if err := f.Value.Set(fl.value); err != nil {
+			b.Fatalf("bubbletest: setting -%s=%q: %v", fl.name, fl.value, err)
+		}
+		undo = append(undo, func() { f.Value.Set(old) })
+	}
+	return func() {
+		for _, u := range undo {
+			u()
+		}
 	}
 }

@@ -45,11 +45,20 @@ func Pipe(clientAddr, serverAddr net.Addr, window int) (client, server *Conn) {
 	return client, server
 }
 
+// maxRetain is the largest buffer a half keeps for reuse once it is
+// drained: enough for the frames of a busy connection, small enough that an
+// idle one holds little.
+const maxRetain = 4 << 10
+
 // half is one direction of a connection: a byte queue with one writing end
 // and one reading end.
 type half struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// buf is the unread bytes, a window into store, the buffer's array
+	// from its start: once buf is drained, writes reuse store rather than
+	// allocating.
 	buf      []byte
+	store    []byte
 	window   int
 	eof      bool          // the writer closed: reads drain buf, then io.EOF
 	rdErr    error         // the reader gets this at once (reset, or its own close)
@@ -123,7 +132,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 			n := copy(p, h.buf)
 			h.buf = h.buf[n:]
 			if len(h.buf) == 0 {
-				h.buf = nil
+				h.drainedLocked()
 			}
 			h.mu.Unlock()
 			signal(h.writable)
@@ -160,7 +169,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		}
 		if room := h.window - len(h.buf); room > 0 {
 			n := min(room, len(p)-written)
-			h.buf = append(h.buf, p[written:written+n]...)
+			h.appendLocked(p[written : written+n])
 			written += n
 			h.mu.Unlock()
 			signal(h.readable)
@@ -177,6 +186,55 @@ func (c *Conn) Write(p []byte) (int, error) {
 			return written, c.opError("write", os.ErrDeadlineExceeded)
 		}
 	}
+}
+
+// TryWrite writes as much of p as the peer's window takes now, without
+// waiting, and returns how much that was (possibly 0). Its errors are those
+// of Write.
+func (c *Conn) TryWrite(p []byte) (int, error) {
+	h := c.wr
+	h.mu.Lock()
+	switch {
+	case h.wrErr != nil:
+		err := h.wrErr
+		h.mu.Unlock()
+		return 0, c.opError("write", err)
+	case h.eof:
+		h.mu.Unlock()
+		return 0, c.opError("write", net.ErrClosed)
+	}
+	n := min(h.window-len(h.buf), len(p))
+	if n <= 0 {
+		h.mu.Unlock()
+		return 0, nil
+	}
+	h.appendLocked(p[:n])
+	h.mu.Unlock()
+	signal(h.readable)
+	return n, nil
+}
+
+// appendLocked appends p to the unread bytes, reusing the free space of
+// store before growing it.
+func (h *half) appendLocked(p []byte) {
+	if len(h.buf)+len(p) > cap(h.buf) && len(h.buf)+len(p) <= cap(h.store) {
+		// The read offset has moved along store: move the unread bytes
+		// back to its start instead of allocating.
+		h.buf = h.store[:copy(h.store[:cap(h.store)], h.buf)]
+	}
+	grown := len(h.buf)+len(p) > cap(h.buf)
+	h.buf = append(h.buf, p...)
+	if grown {
+		h.store = h.buf[:0]
+	}
+}
+
+// drainedLocked resets buf once every byte was read.
+func (h *half) drainedLocked() {
+	if cap(h.store) > maxRetain {
+		h.store = nil
+	}
+	h.buf = h.store[:0:cap(h.store)]
 }
 
 // Close implements net.Conn: the peer reads what was already written, then
@@ -200,17 +258,21 @@ func (c *Conn) shut(reset bool) error {
 		} else {
 			c.rd.wrErr = syscall.EPIPE
 		}
-		c.rd.buf = nil
+		c.rd.buf, c.rd.store = nil, nil
 		c.rd.mu.Unlock()
 		c.wr.mu.Lock()
 		c.wr.eof = true
 		if reset {
 			c.wr.rdErr = syscall.ECONNRESET
-			c.wr.buf = nil
+			c.wr.buf, c.wr.store = nil, nil
 		}
 		c.wr.mu.Unlock()
 		c.rd.wakeAll()
 		c.wr.wakeAll()
+		// Deadlines no longer matter: their timers would keep the
+		// connection reachable until they fire.
+		c.rdDeadline.stop()
+		c.wrDeadline.stop()
 	})
 	if !first {
 		return c.opError("close", net.ErrClosed)
@@ -245,6 +307,7 @@ type deadline struct {
 	mu     sync.Mutex
 	timer  *time.Timer
 	cancel chan struct{} // closed when the deadline has passed
+	off    bool          // the connection is closed: no more timers
 }
 
 func newDeadline() *deadline { return &deadline{cancel: make(chan struct{})} }
@@ -257,6 +320,9 @@ func (d *deadline) set(t time.Time) {
 	}
 	d.timer = nil
 	expired := isClosed(d.cancel)
+	if d.off {
+		return
+	}
 	if t.IsZero() {
 		if expired {
 			d.cancel = make(chan struct{})
@@ -273,6 +339,17 @@ func (d *deadline) set(t time.Time) {
 	}
 	if !expired {
 		close(d.cancel)
+	}
+}
+
+// stop stops the timer for good, once the connection is closed: the
+// deadline stays as it is, and later ones are ignored.
+func (d *deadline) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.off = true
+	if d.timer != nil && d.timer.Stop() {
+		d.timer = nil
 	}
 }
 

@@ -1,0 +1,52 @@
+package bubbletest_test
+
+import (
+	"flag"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/wsdouble/wsdouble/internal/bubbletest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestRunOnceWhateverTheFlags: with -test.count 3, a -test.run that
+// selects nothing and a -test.skip that skips everything, Run still calls
+// its function exactly once per call, in a bubble, and leaves the flags as
+// they were.
+func TestRunOnceWhateverTheFlags(t *testing.T) {
+	flags := map[string]string{"test.count": "3", "test.run": "^$", "test.skip": "."}
+	for name, value := range flags {
+		f := flag.Lookup(name)
+		old := f.Value.String()
+		if err := f.Value.Set(value); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Value.Set(old) })
+	}
+	var runs, calls, virtual int
+	testing.Benchmark(func(b *testing.B) {
+		runs++
+		bubbletest.Run(b, func(*testing.T) {
+			calls++
+			start := time.Now()
+			time.Sleep(time.Hour)
+			if start.Year() == 2000 && time.Since(start) == time.Hour {
+				virtual++
+			}
+		})
+	})
+	if runs == 0 || calls != runs {
+		t.Errorf("Run called %d times: got %d calls of its function, want %d", runs, calls, runs)
+	}
+	if virtual != calls {
+		t.Errorf("%d of %d calls ran on virtual time", virtual, calls)
+	}
+	for name, want := range flags {
+		if got := flag.Lookup(name).Value.String(); got != want {
+			t.Errorf("-%s after Run: got %q, want %q", name, got, want)
+		}
+	}
+}
