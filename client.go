@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -42,19 +43,21 @@ type WebSocket struct {
 	// written with mu held, so Send and Close see a consistent state.
 	state atomic.Int32
 
-	mu          sync.Mutex
-	protocol    string
-	extensions  string
-	binaryType  string
-	discarded   int             // bytes Send discarded while Closing or Closed
-	transport   *nbconn.Conn    // the transport, from the dial on
-	conn        *websocket.Conn // the connection, once the handshake succeeded
-	aborted     bool            // Close was called while connecting
-	closeQueued bool            // Close wrote our close frame
-	closeSent   bool            // a close frame (ours, or our echo) was written
-	closeTimer  *time.Timer
-	ended       bool // the reader has finished
-	failErr     error
+	mu            sync.Mutex
+	protocol      string
+	extensions    string
+	binaryType    string
+	discarded     int             // bytes Send discarded while Closing or Closed
+	transport     *nbconn.Conn    // the transport, from the dial on
+	conn          *websocket.Conn // the connection, once the handshake succeeded
+	aborted       bool            // Close was called while connecting
+	closeQueued   bool            // Close wrote our close frame
+	closeSent     bool            // a close frame (ours, or our echo) was written
+	closeTimer    *time.Timer
+	closeTimedOut bool  // the close timeout fired
+	closeErr      error // what Err reports
+	ended         bool  // the reader has finished
+	failErr       error
 
 	// wmu makes the writes of Send and Close one at a time (gorilla allows
 	// one writer), in the order they were called. It is taken with mu
@@ -297,7 +300,12 @@ func (w *WebSocket) Close(code int, reason string) error {
 		// Wait for the server's close frame at most closeTimeout; then drop
 		// the connection (the close event then has code 1006, WasClean
 		// false).
-		t := time.AfterFunc(w.opts.closeTimeout, func() { conn.Close() })
+		t := time.AfterFunc(w.opts.closeTimeout, func() {
+			w.mu.Lock()
+			w.closeTimedOut = true
+			w.mu.Unlock()
+			conn.Close()
+		})
 		w.mu.Lock()
 		if w.ended {
 			t.Stop()
@@ -453,7 +461,7 @@ func (w *WebSocket) open(protocol, extensions string) {
 // 1006.
 func (w *WebSocket) fail(err error) {
 	w.setFailErr(err)
-	w.closed(CloseAbnormalClosure, "", false, err)
+	w.closed(CloseAbnormalClosure, "", false, true, err)
 }
 
 func (w *WebSocket) readLoop(conn *websocket.Conn) {
@@ -511,7 +519,7 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 		w.closeTimer.Stop()
 		w.closeTimer = nil
 	}
-	aborted, closing := w.aborted, w.closeQueued
+	aborted, closing, timedOut := w.aborted, w.closeQueued, w.closeTimedOut
 	w.mu.Unlock()
 
 	// gorilla reports an unexpected EOF as a *CloseError with code 1006, so
@@ -521,21 +529,53 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 	case errors.As(err, &ce) && ce.Code != CloseAbnormalClosure:
 		// The closing handshake completed: the server's close frame either
 		// answered ours or we echoed it.
-		w.closed(ce.Code, ce.Text, true, nil)
+		w.closed(ce.Code, ce.Text, true, false, nil)
 	case aborted:
 		w.fail(ErrClosedBeforeOpen)
 	case closing:
 		// Our close frame went unanswered (close timeout, or the server
 		// vanished): closed, not cleanly, but the client asked for it, so
 		// nothing failed.
-		w.closed(CloseAbnormalClosure, "", false, nil)
-	default:
-		// The connection was lost: fail it (error, then close 1006).
+		switch {
+		case timedOut:
+			err = ErrCloseTimeout
+		case errors.As(err, &ce):
+			err = fmt.Errorf("wsdouble: connection lost: %w", io.ErrUnexpectedEOF)
+		}
+		w.closed(CloseAbnormalClosure, "", false, false, err)
+	case lost(err):
+		// The transport went away under an open connection (a FIN, an
+		// RST): RFC 6455 §7.1.5, "the WebSocket Connection is Closed"
+		// without a close frame, code 1006. The browser dispatches no
+		// error event here (WHATWG WebSockets: the error event is for
+		// "fail the WebSocket connection", not for a connection that
+		// closed), and neither does Chromium.
 		if errors.As(err, &ce) {
 			err = fmt.Errorf("wsdouble: connection lost: %w", io.ErrUnexpectedEOF)
 		}
+		w.setFailErr(err)
+		w.closed(CloseAbnormalClosure, "", false, false, err)
+	default:
+		// The server broke the protocol (a bad frame, bad UTF-8, a
+		// message over the read limit): fail the connection (RFC 6455
+		// §7.1.7): an error event, then close 1006.
 		w.fail(err)
 	}
+}
+
+// lost reports whether err, which stopped the reader, says that the
+// transport went away rather than that the server broke the protocol.
+// gorilla reports an EOF as a *CloseError with code 1006; a reset, a broken
+// pipe or a timeout comes as a net.Error or a bare errno (the in-memory
+// transport).
+func lost(err error) bool {
+	var (
+		ce    *websocket.CloseError
+		ne    net.Error
+		errno syscall.Errno
+	)
+	return errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &ne) || errors.As(err, &errno)
 }
 
 func (w *WebSocket) setFailErr(err error) {
@@ -544,16 +584,30 @@ func (w *WebSocket) setFailErr(err error) {
 	w.mu.Unlock()
 }
 
-// closed makes the socket Closed and dispatches an error event with err, if
-// not nil, then the close event.
-func (w *WebSocket) closed(code int, reason string, clean bool, err error) {
+// closed makes the socket Closed, with err as what Err reports, and
+// dispatches an error event with err, if fail, then the close event.
+func (w *WebSocket) closed(code int, reason string, clean, fail bool, err error) {
 	w.mu.Lock()
 	w.state.Store(int32(Closed))
+	w.closeErr = err
 	w.mu.Unlock()
-	if err != nil {
+	if fail {
 		w.dispatch(ErrorEvent{Err: err})
 	}
 	w.dispatch(CloseEvent{Code: code, Reason: reason, WasClean: clean})
+}
+
+// Err reports why the connection closed without a closing handshake, which
+// the browser's WebSocket never says: an error wrapping io.ErrUnexpectedEOF
+// after the server dropped the connection, one wrapping syscall.ECONNRESET
+// after a reset, ErrCloseTimeout when the server did not answer our close
+// frame, the ErrorEvent's error after a failed connection. It is nil while
+// the socket is not Closed and after a clean close. Like the ready state,
+// it is set before the close event is dispatched.
+func (w *WebSocket) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closeErr
 }
 
 // dispatch dispatches e, first giving the code that made the socket the

@@ -57,8 +57,15 @@
 //     abandons the connection (error, then close 1006);
 //   - a refused or failed handshake fires error, then close with code 1006
 //     and WasClean false, and never open;
-//   - a connection lost without a close frame fires error, then close 1006,
-//     WasClean false (but when the client had asked to close, only close);
+//   - a connection lost without a close frame (a drop, a reset) fires only
+//     close 1006, WasClean false: RFC 6455 §7.1.5 closes it abnormally, but
+//     the standard fires error only when it must "fail the WebSocket
+//     connection" (RFC 6455 §7.1.7), and browsers (Chromium, tested in
+//     ./interop) fire none;
+//   - a protocol error from the server (a bad frame, a text message that is
+//     not UTF-8, a message over the read limit) fails the connection: error,
+//     then close 1006, and the server gets a close frame with the code
+//     RFC 6455 §7.4.1 names (1002, 1007, 1009);
 //   - a close frame from the server fires close with its code and reason,
 //     WasClean true; a close frame without a code reads as 1005;
 //   - Close sends a close frame after the messages already queued and fires
@@ -66,8 +73,11 @@
 //     1006 and WasClean false.
 //
 // ErrorEvent.Err carries the cause, which the browser hides: a
-// *HandshakeError with the HTTP status for a refusal, the I/O error for a
-// drop.
+// *HandshakeError with the HTTP status for a refusal, the I/O error of a
+// failed handshake. After a close 1006 with no error event, the socket's
+// Err method ((*WebSocket).Err, and the wstest Fake's) says why: an error
+// wrapping io.ErrUnexpectedEOF after a drop, syscall.ECONNRESET after a
+// reset, ErrCloseTimeout when the server never answered our close frame.
 //
 // # Adding listeners
 //
@@ -87,8 +97,10 @@
 // gorilla/websocket. Options set request headers, the gorilla Dialer (the
 // way to reach a wstest.Server in memory, or to set TLS, a proxy or a
 // handshake timeout), the read limit and the close timeout. Each socket runs
-// a reader, a writer and a dispatcher goroutine, all of which end once the
-// close event has been dispatched (Done).
+// one goroutine that dials, reads and dispatches the events as messages
+// arrive; Send and Close write on the caller's goroutine without waiting (a
+// short-lived goroutine finishes a write the transport could not take at
+// once). All of them end once the close event has been dispatched (Done).
 //
 // Inside a testing/synctest bubble, a socket dialed through an in-memory
 // transport (wstest.Server.Dialer) runs on the bubble's virtual clock: a

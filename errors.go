@@ -34,6 +34,10 @@ var (
 	// was called while the socket was still Connecting: the WHATWG standard
 	// fails the connection then, with an error and a close event 1006.
 	ErrClosedBeforeOpen = errors.New("wsdouble: closed before the connection was established")
+	// ErrCloseTimeout is what (*WebSocket).Err reports when the client's
+	// close frame got no answer within the close timeout and the client
+	// dropped the connection (RFC 6455 §7.1.1 lets it): close 1006.
+	ErrCloseTimeout = errors.New("wsdouble: the server did not answer the close frame in time")
 )
 
 // HandshakeError is the Err of the ErrorEvent dispatched when the server

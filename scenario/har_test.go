@@ -107,7 +107,7 @@ func TestFromPlaywrightHAR(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Stop()
-		want := `socket 1: open, message text "ping", message binary [1]09, error, close 1006 unclean`
+		want := `socket 1: open, message text "ping", message binary [1]09, close 1006 unclean`
 		if got := c.Log(); got != want {
 			t.Errorf("client saw:\n%s\nwant:\n%s", got, want)
 		}

@@ -49,7 +49,7 @@ timeline:
 `
 
 const wantClientLog = `socket 1: error, close 1006 unclean
-socket 2: open, message text "ping", message binary [3]010203, error, close 1006 unclean
+socket 2: open, message text "ping", message binary [3]010203, close 1006 unclean
 socket 3: open, close 4000 "bye" clean`
 
 // TestSameReportOnEveryLayer plays one script against the fake, the

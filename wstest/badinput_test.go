@@ -322,9 +322,6 @@ func badUTF8(t *testing.T) {
 				got, want := ev.String(), "[open, error, close 1006 unclean]"
 				if got != want {
 					closeAndWait(ws, ev)
-					if side.name == "fake" {
-						knownBug(t, bugFakeAcceptsBadUTF8, "events %s, want %s", got, want)
-					}
 					t.Fatalf("events: got %s, want %s", got, want)
 				}
 				wantEnd(t, p, wstest.ClientClosed, wsdouble.CloseInvalidFramePayloadData)
@@ -335,7 +332,10 @@ func badUTF8(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			got, end, err := toServer(t, nil, clientFrame(0x1, bad.Data))
 			if got != wsdouble.CloseInvalidFramePayloadData {
-				knownBug(t, bugServerAcceptsBadUTF8, "the server answered close %d (%v) and ended %v, want close 1007", got, err, end)
+				t.Errorf("the server answered close %d (%v), want close 1007", got, err)
+			}
+			if end.Kind != wstest.ClientGone || !errors.Is(end.Err, wstest.ErrInvalidUTF8) {
+				t.Errorf("the server's end: got %v, want client gone with ErrBadUTF8", end)
 			}
 		})
 	})

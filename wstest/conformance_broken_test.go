@@ -88,6 +88,23 @@ func TestConformanceCatchesBrokenImplementations(t *testing.T) {
 		}
 		emit(e)
 	}
+	// errorOnDrop fires an error before every close 1006, as the real
+	// client once did (the browser does not after an open connection
+	// drops).
+	errorOnDrop := func() func(wsdouble.Event, func(wsdouble.Event)) {
+		failed := false
+		return func(e wsdouble.Event, emit func(wsdouble.Event)) {
+			switch e := e.(type) {
+			case wsdouble.ErrorEvent:
+				failed = true
+			case wsdouble.CloseEvent:
+				if e.Code == wsdouble.CloseAbnormalClosure && !failed {
+					emit(wsdouble.ErrorEvent{})
+				}
+			}
+			emit(e)
+		}
+	}
 	none := func(*broken) {}
 	tests := []struct {
 		name      string
@@ -97,8 +114,11 @@ func TestConformanceCatchesBrokenImplementations(t *testing.T) {
 		mustPass  []string
 	}{
 		{"close-before-error", none, closeBeforeError,
-			[]string{"fail/refused", "fail/drop", "close/while-connecting", "open/protocol-not-offered"},
-			[]string{"message/text", "close/server-code-and-reason"}},
+			[]string{"fail/refused", "close/while-connecting", "open/protocol-not-offered"},
+			[]string{"message/text", "close/server-code-and-reason", "fail/drop"}},
+		{"error-on-drop", none, errorOnDrop,
+			[]string{"fail/drop"},
+			[]string{"fail/refused", "close/while-connecting"}},
 		{"no-1005", none, func() func(wsdouble.Event, func(wsdouble.Event)) { return no1005 },
 			[]string{"close/server-no-status", "close/client-no-code"},
 			[]string{"close/client", "fail/drop"}},

@@ -120,7 +120,10 @@
 // wsdouble.IWebSocket (the Fake, and the real client over both transports,
 // with a 5 s close timeout). Every row holds on every transport; times
 // count from the open connection, or from the dial for the handshake rows.
-// An error event's Err wraps the error named (errors.Is).
+// An error event's Err wraps the error named (errors.Is); "close 1006
+// unclean (X)" is a close event with no error event before it (a browser
+// fires none when an open connection goes away) after which the socket's
+// Err method (the Fake's, the real client's) reports an error wrapping X.
 //
 //	Latency(1s); the server sends a message
 //	  gorilla:    message +1s
@@ -136,11 +139,11 @@
 //
 //	Blackhole(); the server sends, the client closes after 20s
 //	  gorilla:    read: timeout +10s
-//	  IWebSocket: close 1006 unclean +25s
+//	  IWebSocket: close 1006 unclean (ErrCloseTimeout) +25s
 //
 //	Blackhole().Only(ToClient), then Drop (half-open); the client closes after 20s
 //	  gorilla:    read: timeout +10s
-//	  IWebSocket: close 1006 unclean +25s
+//	  IWebSocket: close 1006 unclean (ErrCloseTimeout) +25s
 //
 //	SlowClose(2s); the client closes with 1000
 //	  gorilla:    read: close 1000 +2s
@@ -148,27 +151,27 @@
 //
 //	NoCloseReply(); the client closes with 1000
 //	  gorilla:    read: timeout +10s
-//	  IWebSocket: close 1006 unclean +5s
+//	  IWebSocket: close 1006 unclean (ErrCloseTimeout) +5s
 //
 //	LimitData(100); the server sends 60 bytes twice
 //	  gorilla:    message, read: close 1006 (unexpected EOF)
-//	  IWebSocket: message, error (unexpected EOF), close 1006 unclean
+//	  IWebSocket: message, close 1006 unclean (unexpected EOF)
 //
 //	DropAfterMessages(2); the server sends 3
 //	  gorilla:    message, message, read: close 1006 (unexpected EOF)
-//	  IWebSocket: message, message, error (unexpected EOF), close 1006 unclean
+//	  IWebSocket: message, message, close 1006 unclean (unexpected EOF)
 //
 //	DropAfter(3s)
 //	  gorilla:    read: close 1006 (unexpected EOF) +3s
-//	  IWebSocket: error (unexpected EOF) +3s, close 1006 unclean +3s
+//	  IWebSocket: close 1006 unclean (unexpected EOF) +3s
 //
 //	Peer.Drop (for comparison: no fault, no close frame)
 //	  gorilla:    read: close 1006 (unexpected EOF)
-//	  IWebSocket: error (unexpected EOF), close 1006 unclean
+//	  IWebSocket: close 1006 unclean (unexpected EOF)
 //
 //	ResetPeer (a TCP RST)
 //	  gorilla:    read: ECONNRESET
-//	  IWebSocket: error (ECONNRESET), close 1006 unclean
+//	  IWebSocket: close 1006 unclean (ECONNRESET)
 //
 //	handshake: Accept 3s after the attempt came
 //	  gorilla:    open +3s
@@ -192,7 +195,7 @@
 //
 //	DropAll (a crash), an open connection
 //	  gorilla:    read: close 1006 (unexpected EOF)
-//	  IWebSocket: error (unexpected EOF), close 1006 unclean
+//	  IWebSocket: close 1006 unclean (unexpected EOF)
 //
 // # Conformance
 //

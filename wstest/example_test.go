@@ -128,7 +128,6 @@ func ExampleFakeDialer() {
 	// Output:
 	// open
 	// message text "{\"price\":42}"
-	// error: wstest: connection lost: unexpected EOF
 	// close 1006 unclean
 	// dropped
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/eventloop"
@@ -16,14 +17,22 @@ import (
 	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
-// The ErrorEvent errors of a Fake, as close as possible to the real
-// client's: errors.Is(err, io.ErrUnexpectedEOF) after a drop,
-// errors.Is(err, syscall.ECONNRESET) after a reset.
+// What Err reports for a Fake whose open connection went away, as close
+// as possible to the real client's: errors.Is(err, io.ErrUnexpectedEOF)
+// after a drop, errors.Is(err, syscall.ECONNRESET) after a reset.
 var (
 	errFakeDropped = fmt.Errorf("wstest: connection lost: %w", io.ErrUnexpectedEOF)
 	errFakeReset   = fmt.Errorf("wstest: connection reset by peer: %w", syscall.ECONNRESET)
-	errFakeAbort   = fmt.Errorf("wstest: the server closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
 )
+
+// errFakeAbort is the ErrorEvent error of a Fake whose handshake the server
+// aborted, as close as possible to the real client's:
+// errors.Is(err, io.ErrUnexpectedEOF).
+var errFakeAbort = fmt.Errorf("wstest: the server closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
+
+// errFakeBadUTF8 is the ErrorEvent error of a Fake that received a text
+// message that is not valid UTF-8.
+var errFakeBadUTF8 = errors.New("wstest: received a text message that is not valid UTF-8")
 
 // Fake is an in-memory wsdouble.IWebSocket with exactly the semantics of the
 // real client (the same conformance checks pass), made by a FakeDialer's
@@ -69,6 +78,7 @@ type Fake struct {
 	protocol   string    // chosen by Accept; Protocol reports it after open
 	extensions string    // chosen by Accept; Extensions reports it after open
 	shown      [2]string // what Protocol and Extensions report
+	closeErr   error     // what Err reports
 	binaryType string
 	buffered   int
 	sent       history[wsdouble.Message]
@@ -110,7 +120,7 @@ type fakeTask struct {
 	kind fakeTaskKind
 	fail bool           // fakeClosed: an ErrorEvent with err comes first
 	ev   wsdouble.Event // the MessageEvent, CloseEvent or injected event
-	err  error
+	err  error          // fakeClosed: what Err reports
 }
 
 // postClosed queues the close event of a completed closing handshake.
@@ -118,10 +128,11 @@ func (f *Fake) postClosed(code int, reason string) {
 	f.loop.Post(fakeTask{kind: fakeClosed, ev: wsdouble.CloseEvent{Code: code, Reason: reason, WasClean: true}})
 }
 
-// postUnclean queues a close event with code 1006 and no error event: the
-// client gave up on its closing handshake.
-func (f *Fake) postUnclean() {
-	f.loop.Post(fakeTask{kind: fakeClosed, ev: wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}})
+// postUnclean queues a close event with code 1006, cause for Err, and no
+// error event: the client gave up on its closing handshake, or the open
+// connection went away (a drop, a reset).
+func (f *Fake) postUnclean(cause error) {
+	f.loop.Post(fakeTask{kind: fakeClosed, err: cause, ev: wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}})
 }
 
 // postFailed queues an error event with err, then close 1006.
@@ -185,6 +196,18 @@ func (f *Fake) N() int { return f.rec.N }
 
 // Done is closed once the close event has been dispatched.
 func (f *Fake) Done() <-chan struct{} { return f.loop.Done() }
+
+// Err reports why the connection closed without a closing handshake, as
+// (*wsdouble.WebSocket).Err does: an error wrapping io.ErrUnexpectedEOF
+// after a drop, one wrapping syscall.ECONNRESET after a reset,
+// wsdouble.ErrCloseTimeout when the server end never answered the client's
+// close frame, the ErrorEvent's error after a failed connection; nil while
+// not Closed and after a clean close.
+func (f *Fake) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closeErr
+}
 
 // Sent returns a snapshot of the messages the client sent that reached the
 // server end, in order.
@@ -397,6 +420,19 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 			f.mu.Unlock()
 			return false
 		}
+		if m := t.ev.(wsdouble.MessageEvent).Message; m.Type == wsdouble.TextMessage && !utf8.Valid(m.Data) {
+			// RFC 6455 §8.1, as the real client does: invalid UTF-8 in
+			// a text message fails the connection; the server reads a
+			// close frame with 1007, the client an error and close 1006.
+			f.state.Store(int32(wsdouble.Closing))
+			f.wire = wireEnded
+			f.mu.Unlock()
+			f.endPeer(End{Kind: ClientClosed, Code: wsdouble.CloseInvalidFramePayloadData, Clean: true})
+			if f.settleClose() {
+				f.postFailed(errFakeBadUTF8)
+			}
+			return false
+		}
 	case fakeClosing:
 		if wsdouble.ReadyState(f.state.Load()) == wsdouble.Open {
 			f.state.Store(int32(wsdouble.Closing))
@@ -405,6 +441,7 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 		return false
 	case fakeClosed:
 		f.state.Store(int32(wsdouble.Closed))
+		f.closeErr = t.err
 		if f.closeTimer != nil {
 			f.closeTimer.Stop()
 		}

@@ -105,17 +105,21 @@ func (f *Fake) transmit(m wsdouble.Message) {
 	f.mu.Lock()
 	f.sent.add(m)
 	f.mu.Unlock()
+	// Counted before the Peer can see it; uncounted if the connection
+	// ended for the server meanwhile, and the Peer never will.
+	f.fromClient.Add(1)
 	f.emu.Lock()
 	switch {
 	case !f.echoing:
-		f.in.push(m, v.due)
+		if !f.in.push(m, v.due) {
+			f.fromClient.Add(-1)
+		}
 	case v.dropAfter == "":
 		f.echoLocked(m, v.due)
 		// else: the drop below ends the connection before Echo could have
 		// sent the message back.
 	}
 	f.emu.Unlock()
-	f.fromClient.Add(1)
 	if v.dropAfter != "" {
 		f.faultDrop(v.dropAfter)
 	}
@@ -356,7 +360,7 @@ func (f *Fake) startCloseTimeout(ifServer End) {
 		f.wire = wireEnded
 		f.mu.Unlock()
 		f.endPeer(ifServer)
-		f.postUnclean()
+		f.postUnclean(wsdouble.ErrCloseTimeout)
 	})
 }
 
@@ -396,16 +400,11 @@ func (f *Fake) abort(reset bool, fault string) error {
 			return
 		}
 		f.endPeer(end)
-		f.mu.Lock()
-		closing := f.clientClosing
-		f.mu.Unlock()
-		if !f.settleClose() {
-			return
-		}
-		if closing {
-			f.postUnclean() // the client had asked to close: no error
-		} else {
-			f.postFailed(cause)
+		// Closed without a close frame: close 1006, and no error event
+		// (the browser's, and the real client's, behaviour when an open
+		// connection goes away; see lost in the wsdouble package).
+		if f.settleClose() {
+			f.postUnclean(cause)
 		}
 	}
 	if reset || fault != "" {
@@ -436,7 +435,7 @@ func (f *Fake) shutdown(kind EndKind) {
 	case wireOpen:
 		f.endPeer(End{Kind: kind})
 		if f.settleClose() {
-			f.postFailed(errFakeDropped)
+			f.postUnclean(errFakeDropped)
 		}
 	}
 }

@@ -51,21 +51,15 @@ func TestFakeSnapshots(t *testing.T) {
 		if got := fmt.Sprint(f.Received()); got != `[binary [1]01 text "down"]` {
 			t.Errorf("Received: got %s", got)
 		}
-		if got, want := fmt.Sprint(f.Events()), `[open message binary [1]01 message text "down" error: wstest: connection lost: unexpected EOF close 1006 unclean]`; got != want {
+		if got, want := fmt.Sprint(f.Events()), `[open message binary [1]01 message text "down" close 1006 unclean]`; got != want {
 			t.Errorf("Events: got %s, want %s", got, want)
 		}
 		rec := d.Attempts()[0]
 		if rec.Outcome != wstest.Accepted || rec.Protocol != "v1" || rec.ToClient != 2 || rec.FromClient != 1 || rec.End.Kind != wstest.Dropped {
 			t.Errorf("record: %+v", rec)
 		}
-		var ee wsdouble.ErrorEvent
-		for _, e := range f.Events() {
-			if x, ok := e.(wsdouble.ErrorEvent); ok {
-				ee = x
-			}
-		}
-		if !errors.Is(ee.Err, io.ErrUnexpectedEOF) {
-			t.Errorf("drop's error: got %v, want io.ErrUnexpectedEOF, as the real client reports", ee.Err)
+		if !errors.Is(f.Err(), io.ErrUnexpectedEOF) {
+			t.Errorf("Err after a drop: got %v, want io.ErrUnexpectedEOF, as the real client reports", f.Err())
 		}
 	})
 }
@@ -109,7 +103,7 @@ func TestFakeDialerCloseEndsEverything(t *testing.T) {
 		d.Close()
 		<-ev1.done
 		<-ev2.done
-		for i, want := range []string{"[open, error, close 1006 unclean]", "[error, close 1006 unclean]"} {
+		for i, want := range []string{"[open, close 1006 unclean]", "[error, close 1006 unclean]"} {
 			if got := []*events{ev1, ev2}[i].String(); got != want {
 				t.Errorf("fake %d events: got %s, want %s", i+1, got, want)
 			}

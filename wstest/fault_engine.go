@@ -335,14 +335,17 @@ type inboxItem struct {
 	due time.Time
 }
 
-func (q *inbox) push(m wsdouble.Message, due time.Time) {
+// push queues m, due at due; it reports false, dropping m, once the inbox
+// is closed (the connection has ended for the server).
+func (q *inbox) push(m wsdouble.Message, due time.Time) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return // the connection has ended for the server
+		return false
 	}
 	q.items = append(q.items, inboxItem{m, due})
 	q.wakeLocked()
+	return true
 }
 
 // close marks the end of the messages: receive returns the rest, then

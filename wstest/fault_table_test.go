@@ -82,7 +82,7 @@ var faultTable = []faultRow{
 	{
 		name:    "Blackhole(); the server sends, the client closes after 20s",
 		gorilla: "read: timeout +10s",
-		socket:  "close 1006 unclean +25s",
+		socket:  "close 1006 unclean (ErrCloseTimeout) +25s",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.Blackhole())
@@ -95,7 +95,7 @@ var faultTable = []faultRow{
 	{
 		name:    "Blackhole().Only(ToClient), then Drop (half-open); the client closes after 20s",
 		gorilla: "read: timeout +10s",
-		socket:  "close 1006 unclean +25s",
+		socket:  "close 1006 unclean (ErrCloseTimeout) +25s",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.Blackhole().Only(wstest.ToClient))
@@ -119,7 +119,7 @@ var faultTable = []faultRow{
 	{
 		name:    "NoCloseReply(); the client closes with 1000",
 		gorilla: "read: timeout +10s",
-		socket:  "close 1006 unclean +5s",
+		socket:  "close 1006 unclean (ErrCloseTimeout) +5s",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.NoCloseReply())
@@ -130,7 +130,7 @@ var faultTable = []faultRow{
 	{
 		name:    "LimitData(100); the server sends 60 bytes twice",
 		gorilla: "message, read: close 1006 (unexpected EOF)",
-		socket:  "message, error (unexpected EOF), close 1006 unclean",
+		socket:  "message, close 1006 unclean (unexpected EOF)",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.LimitData(100))
@@ -142,7 +142,7 @@ var faultTable = []faultRow{
 	{
 		name:    "DropAfterMessages(2); the server sends 3",
 		gorilla: "message, message, read: close 1006 (unexpected EOF)",
-		socket:  "message, message, error (unexpected EOF), close 1006 unclean",
+		socket:  "message, message, close 1006 unclean (unexpected EOF)",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.DropAfterMessages(2))
@@ -155,7 +155,7 @@ var faultTable = []faultRow{
 	{
 		name:    "DropAfter(3s)",
 		gorilla: "read: close 1006 (unexpected EOF) +3s",
-		socket:  "error (unexpected EOF) +3s, close 1006 unclean +3s",
+		socket:  "close 1006 unclean (unexpected EOF) +3s",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.inject(p, wstest.DropAfter(x.d(3*time.Second)))
@@ -165,7 +165,7 @@ var faultTable = []faultRow{
 	{
 		name:    "Peer.Drop (for comparison: no fault, no close frame)",
 		gorilla: "read: close 1006 (unexpected EOF)",
-		socket:  "error (unexpected EOF), close 1006 unclean",
+		socket:  "close 1006 unclean (unexpected EOF)",
 		play: func(x *rowEnv) {
 			p := x.open()
 			p.Drop()
@@ -175,7 +175,7 @@ var faultTable = []faultRow{
 	{
 		name:    "ResetPeer (a TCP RST)",
 		gorilla: "read: ECONNRESET",
-		socket:  "error (ECONNRESET), close 1006 unclean",
+		socket:  "close 1006 unclean (ECONNRESET)",
 		play: func(x *rowEnv) {
 			p := x.open()
 			if err := wstest.ResetPeer(p); err != nil {
@@ -248,7 +248,7 @@ var faultTable = []faultRow{
 	{
 		name:    "DropAll (a crash), an open connection",
 		gorilla: "read: close 1006 (unexpected EOF)",
-		socket:  "error (unexpected EOF), close 1006 unclean",
+		socket:  "close 1006 unclean (unexpected EOF)",
 		play: func(x *rowEnv) {
 			p := x.open()
 			x.acc.(downer).DropAll()
@@ -336,6 +336,8 @@ func errClass(err error) string {
 		return "no error"
 	case errors.Is(err, wsdouble.ErrClosedBeforeOpen):
 		return "ErrClosedBeforeOpen"
+	case errors.Is(err, wsdouble.ErrCloseTimeout):
+		return "ErrCloseTimeout"
 	case errors.As(err, &he):
 		return fmt.Sprintf("HandshakeError %d", he.StatusCode)
 	case errors.Is(err, syscall.ECONNRESET):
@@ -434,6 +436,7 @@ func (s *socketClient) dial(url string) {
 		s.t.Fatal(err)
 	}
 	s.ws = ws
+	failed := false // an error event came: Err repeats its error
 	l := wsdouble.ListenerFunc(func(ev wsdouble.Event) {
 		switch ev := ev.(type) {
 		case wsdouble.OpenEvent:
@@ -441,9 +444,14 @@ func (s *socketClient) dial(url string) {
 		case wsdouble.MessageEvent:
 			s.tr.add("message", false)
 		case wsdouble.ErrorEvent:
+			failed = true
 			s.tr.add("error ("+errClass(ev.Err)+")", false)
 		case wsdouble.CloseEvent:
-			s.tr.add(ev.String(), true)
+			if err := ws.(interface{ Err() error }).Err(); err != nil && !failed {
+				s.tr.add(ev.String()+" ("+errClass(err)+")", true)
+			} else {
+				s.tr.add(ev.String(), true)
+			}
 		}
 	})
 	for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {

@@ -90,6 +90,7 @@ type timed struct {
 	log   []string
 	at    []time.Duration
 	errs  []error
+	cause error // the socket's Err when the close event came
 	wake  chan struct{}
 	done  chan struct{}
 	once  sync.Once
@@ -109,6 +110,9 @@ func (e *env) dial() (wsdouble.IWebSocket, *timed) {
 		if ee, ok := ev.(wsdouble.ErrorEvent); ok {
 			s = "error"
 			r.errs = append(r.errs, ee.Err)
+		}
+		if _, ok := ev.(wsdouble.CloseEvent); ok {
+			r.cause = ws.(interface{ Err() error }).Err()
 		}
 		r.log = append(r.log, s)
 		r.at = append(r.at, time.Since(r.start))
@@ -178,6 +182,13 @@ func (r *timed) when(i int) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.at[i]
+}
+
+// closeErr returns the socket's Err when the close event came.
+func (r *timed) closeErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cause
 }
 
 func (r *timed) err(i int) error {
@@ -392,8 +403,8 @@ func TestFaultLimitData(t *testing.T) {
 		p.Send(wsdouble.Binary(make([]byte, 60)))
 		p.Send(wsdouble.Binary(make([]byte, 60))) // crosses the limit: the connection is cut
 		<-r.done
-		if got := r.String(); !strings.HasPrefix(got, "[message binary [60]") || !strings.HasSuffix(got, "error, close 1006 unclean]") || strings.Count(got, "message") != 1 {
-			e.t.Errorf("events: %s, want one message, then error and close 1006", got)
+		if got := r.String(); !strings.HasPrefix(got, "[message binary [60]") || !strings.HasSuffix(got, ", close 1006 unclean]") || strings.Contains(got, "error") || strings.Count(got, "message") != 1 {
+			e.t.Errorf("events: %s, want one message, then close 1006", got)
 		}
 		if end := e.end(p); end.String() != "dropped by limit_data 100 B to_client" {
 			e.t.Errorf("server's end: %v", end)
@@ -409,7 +420,7 @@ func TestFaultDropAfterMessages(t *testing.T) {
 			p.Send(wsdouble.Text(fmt.Sprint(i)))
 		}
 		<-r.done
-		if got := r.String(); got != `[message text "0", message text "1", message text "2", error, close 1006 unclean]` {
+		if got := r.String(); got != `[message text "0", message text "1", message text "2", close 1006 unclean]` {
 			e.t.Errorf("events: %s", got)
 		}
 		if end := e.end(p); end.Kind != wstest.Dropped || end.Fault == "" {
@@ -423,12 +434,12 @@ func TestFaultDropAfter(t *testing.T) {
 		_, r, p := e.open()
 		e.inject(p, wstest.DropAfter(e.d(10*time.Second)))
 		<-r.done
-		if got := r.String(); got != "[error, close 1006 unclean]" {
+		if got := r.String(); got != "[close 1006 unclean]" {
 			e.t.Errorf("events: %s", got)
 		}
 		e.checkAt(r, 0, e.d(10*time.Second))
-		if !errors.Is(r.err(0), io.ErrUnexpectedEOF) {
-			e.t.Errorf("error: %v, want an unexpected EOF (a drop)", r.err(0))
+		if !errors.Is(r.closeErr(), io.ErrUnexpectedEOF) {
+			e.t.Errorf("Err(): %v, want an unexpected EOF (a drop)", r.closeErr())
 		}
 		e.end(p)
 	})
@@ -441,11 +452,11 @@ func TestFaultResetVersusDrop(t *testing.T) {
 			e.t.Fatal(err)
 		}
 		<-r.done
-		if got := r.String(); got != "[error, close 1006 unclean]" {
+		if got := r.String(); got != "[close 1006 unclean]" {
 			e.t.Errorf("events after a reset: %s", got)
 		}
-		if !errors.Is(r.err(0), syscall.ECONNRESET) {
-			e.t.Errorf("error after a reset: %v, want ECONNRESET", r.err(0))
+		if !errors.Is(r.closeErr(), syscall.ECONNRESET) {
+			e.t.Errorf("Err() after a reset: %v, want ECONNRESET", r.closeErr())
 		}
 		if end := e.end(p); end.Kind != wstest.Reset {
 			e.t.Errorf("server's end: %v, want reset", end)
@@ -454,8 +465,8 @@ func TestFaultResetVersusDrop(t *testing.T) {
 		_, r, p = e.open()
 		p.Drop()
 		<-r.done
-		if !errors.Is(r.err(0), io.ErrUnexpectedEOF) || errors.Is(r.err(0), syscall.ECONNRESET) {
-			e.t.Errorf("error after a drop: %v, want an unexpected EOF, not a reset", r.err(0))
+		if !errors.Is(r.closeErr(), io.ErrUnexpectedEOF) || errors.Is(r.closeErr(), syscall.ECONNRESET) {
+			e.t.Errorf("Err() after a drop: %v, want an unexpected EOF, not a reset", r.closeErr())
 		}
 	})
 }
@@ -524,8 +535,12 @@ func TestFaultDropAll(t *testing.T) {
 		e.acc.(downer).DropAll()
 		for i, r := range []*timed{r1, r2, r3} {
 			<-r.done
-			if got := r.String(); got != "[error, close 1006 unclean]" {
-				e.t.Errorf("client %d: %s", i+1, got)
+			want := "[close 1006 unclean]" // an open connection dropped
+			if i == 2 {
+				want = "[error, close 1006 unclean]" // a handshake that failed
+			}
+			if got := r.String(); got != want {
+				e.t.Errorf("client %d: %s, want %s", i+1, got, want)
 			}
 		}
 		// The client's close can come before the server's side has

@@ -436,7 +436,6 @@ type loadStats struct {
 	clientClosed, dropped, reset         int
 	byFault                              map[string]int
 	crashed, resent, lostTail            int
-	knownBugs                            map[string][]string
 }
 
 func (st loadStats) String() string {
@@ -450,7 +449,7 @@ func (st loadStats) String() string {
 // summary.
 func checkLoad(t *testing.T, cfg loadConfig, log []wstest.AttemptRecord, s *loadServer, clients []*loadClient) loadStats {
 	t.Helper()
-	st := loadStats{attempts: len(log), byFault: map[string]int{}, knownBugs: map[string][]string{}}
+	st := loadStats{attempts: len(log), byFault: map[string]int{}}
 	type key struct{ client, conn int }
 	byKey := map[key]wstest.AttemptRecord{}
 	for _, rec := range log {
@@ -548,11 +547,7 @@ func checkLoad(t *testing.T, cfg loadConfig, log []wstest.AttemptRecord, s *load
 			if rec.FromClient != len(lc.got) {
 				msg := fmt.Sprintf("%s: log says %d messages from the client, but the Peer returned %d before the connection ended %v",
 					where, rec.FromClient, len(lc.got), rec.End)
-				if abrupt && rec.FromClient > len(lc.got) && !*strictKnownBugs {
-					st.knownBugs[bugFromClientAfterEnd] = append(st.knownBugs[bugFromClientAfterEnd], msg)
-				} else {
-					fail("%s", msg)
-				}
+				fail("%s", msg)
 			}
 			if rec.ToClient < len(lc.sent) || rec.ToClient > len(lc.sent)+lc.sendFailed {
 				fail("%s: log says %d messages to the client, the handler sent %d (and %d Sends failed)", where, rec.ToClient, len(lc.sent), lc.sendFailed)
@@ -618,9 +613,6 @@ func checkLoad(t *testing.T, cfg loadConfig, log []wstest.AttemptRecord, s *load
 	}
 	if errorsLeft < 0 {
 		t.Errorf("... and %d more", -errorsLeft)
-	}
-	for bug, cases := range st.knownBugs {
-		t.Logf("KNOWN BUG, %d times (-wsdouble.knownbugs fails the test on it): %s; the first: %s", len(cases), bug, cases[0])
 	}
 	return st
 }

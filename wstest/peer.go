@@ -16,6 +16,12 @@ import (
 // The error wraps it with a description of how the connection ended.
 var ErrPeerClosed = errors.New("wstest: connection closed")
 
+// ErrInvalidUTF8 is the End.Err of a Server connection whose client sent a
+// text message that is not valid UTF-8: the server failed the connection
+// with close code 1007 (RFC 6455 §8.1), and the Peer never received the
+// message.
+var ErrInvalidUTF8 = errors.New("wstest: the client sent a text message that is not valid UTF-8")
+
 // Peer is the server's end of one accepted connection: what a test uses to
 // play the server. A connection of a Server and a Fake's server end are both
 // Peers, so a test, the conformance checker and the scenario player drive

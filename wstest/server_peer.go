@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -389,6 +390,21 @@ func (p *serverPeer) readLoop() {
 			p.finish(err)
 			return
 		}
+		if mt == websocket.TextMessage && !utf8.Valid(data) {
+			// RFC 6455 §8.1: invalid UTF-8 in a text message fails the
+			// connection, with status 1007 (§7.4.1) to the client.
+			p.failConnection(wsdouble.CloseInvalidFramePayloadData, ErrInvalidUTF8)
+			return
+		}
+		p.mu.Lock()
+		gone := p.ended || p.dropped || p.reset || p.shut
+		p.mu.Unlock()
+		if gone {
+			// Read from the transport's buffer after the server ended the
+			// connection: the Peer never sees it, and it is not counted
+			// (AttemptRecord.FromClient).
+			continue
+		}
 		v := p.faults.message(FromClient, len(data))
 		switch {
 		case v.lost:
@@ -397,14 +413,16 @@ func (p *serverPeer) readLoop() {
 			p.faultDrop(v.drop)
 			continue
 		}
-		p.s.mu.Lock()
-		p.rec.FromClient++
-		p.s.mu.Unlock()
+		// Counted before the Peer can see it; uncounted if the connection
+		// ended meanwhile, and the Peer never will.
+		p.count(1)
 		m := wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}
 		p.emu.Lock()
 		switch {
 		case !p.echoing:
-			p.in.push(m, v.due)
+			if !p.in.push(m, v.due) {
+				p.count(-1)
+			}
 		case v.dropAfter == "":
 			p.echoLocked(m, v.due)
 			// else: the drop below ends the connection before Echo could
@@ -415,6 +433,29 @@ func (p *serverPeer) readLoop() {
 			p.faultDrop(v.dropAfter)
 		}
 	}
+}
+
+// count adds n to the messages the log says came from the client.
+func (p *serverPeer) count(n int) {
+	p.s.mu.Lock()
+	p.rec.FromClient += n
+	p.s.mu.Unlock()
+}
+
+// failConnection fails the connection for a protocol error of the client's
+// (RFC 6455 §7.1.7): the server sends a close frame with code, does not
+// wait for the client's reply, and closes the transport. The End says
+// ClientGone, with err, as for the protocol errors gorilla detects itself
+// (a bad close code, a bad opcode).
+func (p *serverPeer) failConnection(code int, err error) {
+	p.mu.Lock()
+	send := !p.closeSent && !p.ended
+	p.closeSent = true
+	p.mu.Unlock()
+	if send && !p.faults.blackholed(ToClient) {
+		p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(p.s.cfg.closeTimeout))
+	}
+	p.finish(err)
 }
 
 // echo implements echoer (see Echo).

@@ -74,7 +74,7 @@ func TestAbruptDropReconnectsLoopback(t *testing.T) {
 	nextPeer(t, ctx, srv, r)
 	log := srv.Attempts()
 	assert.Equal(t, wstest.Dropped, log[0].End.Kind)
-	assert.Equal(t, `open, error, close 1006 unclean, open`, r.String())
+	assert.Equal(t, `open, close 1006 unclean, open`, r.String())
 	t.Logf("reconnected %v after the drop (policy: %v)", wstest.Gaps(log)[0], realTime.MinReconnectionDelay)
 }
 

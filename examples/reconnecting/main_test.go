@@ -90,7 +90,7 @@ func (r *recorder) next(t testing.TB, ctx context.Context, typ wsdouble.EventTyp
 	}
 }
 
-// String lists the events so far: `open, text "hi", error, close 1006 unclean`.
+// String lists the events so far: `open, text "hi", close 1006 unclean`.
 func (r *recorder) String() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

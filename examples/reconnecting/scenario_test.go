@@ -62,7 +62,7 @@ func TestAbruptDropReconnectsScenario(t *testing.T) {
 		require.NoError(t, err)
 		<-c.Done()
 
-		assert.Equal(t, `open, text "hello", error, close 1006 unclean, open, text "welcome back", close 1000 clean`, r.String())
+		assert.Equal(t, `open, text "hello", close 1006 unclean, open, text "welcome back", close 1000 clean`, r.String())
 		wstest.AssertBackoff(t, d, policy)
 	})
 }

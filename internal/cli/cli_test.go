@@ -189,7 +189,7 @@ func TestServeDefault(t *testing.T) {
 	c1 := dial(t, url)
 	c1.expect("open")
 	echo(c1, 5)
-	c1.expect("error", "close 1006 unclean")
+	c1.expect("close 1006 unclean")
 	// Attempt 2: refused with 503.
 	c2 := dial(t, url)
 	c2.expect("error", "close 1006 unclean")

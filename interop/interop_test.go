@@ -1,0 +1,361 @@
+// Package interop checks wsdouble against clients no one here wrote: the
+// Node ws package and the browser's own WebSocket (headless Chromium). Each
+// runs the same client (client.js) against `wsdouble serve --once` for
+// every script of scripts/, and what it saw, event by event, must be what
+// wstest.Fake shows the same client (interopClient, its Go twin) for the
+// same script. The browser is the reference: where it and the Fake differ,
+// the Fake is wrong.
+//
+// The tests need node with `npm ci` run here, and chromium; without them
+// they skip, unless WSDOUBLE_INTEROP is set (as .ci/run does), when a
+// missing tool is a failure.
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/scenario"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wsdouble-interop")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+}
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
+
+// wsdoubleBin builds cmd/wsdouble once.
+func wsdoubleBin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(binDir, "wsdouble")
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "build", "-o", bin, "../cmd/wsdouble").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return bin
+}
+
+// need skips the test when a tool is missing, or fails it under
+// WSDOUBLE_INTEROP.
+func need(t *testing.T, what string, ok bool) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("WSDOUBLE_INTEROP") != "" {
+		t.Fatalf("%s is missing (WSDOUBLE_INTEROP is set: .ci/run installs it)", what)
+	}
+	t.Skipf("%s is missing; install it (see .ci/run) or set WSDOUBLE_INTEROP to make this a failure", what)
+}
+
+func lookPath(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
+// scripts returns the scripts of scripts/ by name, with their attempt
+// counts.
+func scripts(t *testing.T) map[string]*scenario.Script {
+	t.Helper()
+	files, err := filepath.Glob("scripts/*.json")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("scripts: %v %v", files, err)
+	}
+	out := map[string]*scenario.Script{}
+	for _, f := range files {
+		s, err := scenario.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".json")] = s
+	}
+	return out
+}
+
+// interopClient is client.js in Go: the same connections, sends and log.
+func interopClient(ctor wsdouble.Constructor, url string, attempts int) ([][]string, error) {
+	var logs [][]string
+	for n := 1; n <= attempts; n++ {
+		ws, err := ctor(url)
+		if err != nil {
+			return nil, err
+		}
+		var log []string
+		closed := make(chan struct{})
+		l := wsdouble.ListenerFunc(func(e wsdouble.Event) {
+			switch e := e.(type) {
+			case wsdouble.OpenEvent:
+				log = append(log, "open")
+				ws.Send(wsdouble.Text("hello"))
+				ws.Send(wsdouble.Binary([]byte{1, 2, 3}))
+			case wsdouble.MessageEvent:
+				if e.Message.Type == wsdouble.TextMessage {
+					log = append(log, "message text "+string(e.Data))
+					if string(e.Data) == "ping" {
+						ws.Send(wsdouble.Text("pong"))
+					}
+				} else {
+					log = append(log, "message binary "+hex.EncodeToString(e.Data))
+				}
+			case wsdouble.ErrorEvent:
+				log = append(log, "error")
+			case wsdouble.CloseEvent:
+				clean := "unclean"
+				if e.WasClean {
+					clean = "clean"
+				}
+				log = append(log, fmt.Sprintf("close %d %s %s", e.Code, jsString(e.Reason), clean))
+				close(closed)
+			}
+		})
+		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
+			ws.AddEventListener(typ, l)
+		}
+		<-closed
+		logs = append(logs, log)
+		if n < attempts {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return logs, nil
+}
+
+// jsString is JSON.stringify of a string.
+func jsString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// fakeRun plays s on a FakeDialer, in virtual time, with interopClient.
+func fakeRun(t *testing.T, s *scenario.Script) [][]string {
+	var logs [][]string
+	synctest.Test(t, func(t *testing.T) {
+		d := wstest.NewFakeDialer(t)
+		played := make(chan *scenario.Report, 1)
+		go func() {
+			rep, _ := scenario.Run(t.Context(), d, s)
+			played <- rep
+		}()
+		var err error
+		logs, err = interopClient(d.Constructor(), "ws://interop.test/", len(s.Attempts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep := <-played; !rep.OK() {
+			t.Errorf("the script's expectations failed on the fake:\n%s", rep)
+		}
+	})
+	return logs
+}
+
+// served is `wsdouble serve --once` of one script.
+type served struct {
+	cmd    *exec.Cmd
+	url    string
+	output bytes.Buffer // stdout after the URL, and stderr
+	done   chan struct{}
+}
+
+var urlLine = regexp.MustCompile(`at (ws://127\.0\.0\.1:\d+/)`)
+
+func serve(t *testing.T, script string) *served {
+	t.Helper()
+	cmd := exec.Command(wsdoubleBin(t), "serve", "--once", "--listen", "127.0.0.1:0", "scripts/"+script+".json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, done: make(chan struct{})}
+	cmd.Stderr = &lockedWriter{w: &s.output}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	go func() {
+		defer close(s.done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil && s.url == "" {
+				urls <- m[1]
+			}
+			cmd.Stderr.Write([]byte(sc.Text() + "\n"))
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.done
+		cmd.Wait()
+	})
+	select {
+	case s.url = <-urls:
+	case <-s.done:
+		t.Fatalf("serve ended: %s", s.output.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve printed no URL")
+	}
+	return s
+}
+
+// wait waits for serve --once to end, and checks it exited 0: every
+// expectation of the script held for this client too.
+func (s *served) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve --once did not end:\n%s", s.output.String())
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("serve --once: %v: an expectation failed:\n%s", err, s.output.String())
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func compare(t *testing.T, who string, got, want [][]string) {
+	t.Helper()
+	g, _ := json.MarshalIndent(got, "", " ")
+	w, _ := json.MarshalIndent(want, "", " ")
+	if !bytes.Equal(g, w) {
+		t.Errorf("%s saw:\n%s\nthe Fake shows:\n%s", who, g, w)
+	}
+}
+
+func TestNodeWS(t *testing.T) {
+	need(t, "node", lookPath("node"))
+	_, err := os.Stat("node_modules/ws/package.json")
+	need(t, "the ws package (npm ci in interop/)", err == nil)
+	for name, s := range scripts(t) {
+		t.Run(name, func(t *testing.T) {
+			want := fakeRun(t, s)
+			srv := serve(t, name)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "node", "node-client.mjs", srv.url, fmt.Sprint(len(s.Attempts))).Output()
+			if err != nil {
+				t.Fatalf("node: %v\n%s", err, out)
+			}
+			srv.wait(t)
+			var got [][]string
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("node printed %q: %v", out, err)
+			}
+			compare(t, "Node's ws", got, want)
+		})
+	}
+}
+
+// chromiumFlags run a throwaway headless browser that reaches nothing but
+// loopback.
+var chromiumFlags = []string{
+	"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+	"--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
+}
+
+func TestBrowser(t *testing.T) {
+	chromium := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			chromium = p
+			break
+		}
+	}
+	need(t, "chromium", chromium != "")
+	for name, s := range scripts(t) {
+		t.Run(name, func(t *testing.T) {
+			want := fakeRun(t, s)
+			srv := serve(t, name)
+			results := make(chan []byte, 1)
+			mux := http.NewServeMux()
+			mux.Handle("GET /", http.FileServer(http.Dir(".")))
+			mux.HandleFunc("POST /result", func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				select {
+				case results <- b:
+				default:
+				}
+			})
+			page := httptest.NewServer(mux)
+			defer page.Close()
+
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			args := append(append([]string(nil), chromiumFlags...),
+				"--user-data-dir="+t.TempDir(),
+				fmt.Sprintf("%s/browser.html?ws=%s&attempts=%d", page.URL, srv.url, len(s.Attempts)))
+			browser := exec.CommandContext(ctx, chromium, args...)
+			var browserOut lockedWriter
+			var buf bytes.Buffer
+			browserOut.w = &buf
+			browser.Stdout, browser.Stderr = &browserOut, &browserOut
+			if err := browser.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				browser.Process.Kill()
+				browser.Wait()
+			}()
+			var got [][]string
+			select {
+			case b := <-results:
+				if err := json.Unmarshal(b, &got); err != nil {
+					t.Fatalf("the page posted %q: %v", b, err)
+				}
+			case <-ctx.Done():
+				browserOut.mu.Lock()
+				t.Fatalf("no result from the browser within a minute:\n%s", buf.String())
+			}
+			srv.wait(t)
+			compare(t, "Chromium", got, want)
+		})
+	}
+}

@@ -1,0 +1,12 @@
+// node node-client.mjs URL ATTEMPTS: runs the interop client (client.js)
+// with the ws package's WebSocket and prints the logs as JSON.
+import { WebSocket } from "ws";
+import { run } from "./client.js";
+
+const [url, attempts] = process.argv.slice(2);
+if (!url || !(Number(attempts) > 0)) {
+  console.error("usage: node node-client.mjs URL ATTEMPTS");
+  process.exit(2);
+}
+const logs = await run(WebSocket, url, Number(attempts));
+process.stdout.write(JSON.stringify(logs) + "\n");
