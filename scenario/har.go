@@ -136,7 +136,7 @@ func (e harEntry) isWebSocket() bool {
 func harHeaders(hs []harHeader) http.Header {
 	h := http.Header{}
 	for _, x := range hs {
-		if x.Name == "" || strings.HasPrefix(x.Name, ":") { // HTTP/2 pseudo-headers
+		if !validHeaderName(x.Name) { // HTTP/2 pseudo-headers (":status"), junk
 			continue
 		}
 		h.Add(x.Name, x.Value)

@@ -223,6 +223,12 @@ func (d *decoder) duration(n *node, field string) (time.Duration, bool) {
 	return v, true
 }
 
+// validHeaderName reports whether name can be an HTTP header name in a
+// script: not empty, no white space, no colon.
+func validHeaderName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, " \t\r\n:")
+}
+
 func (d *decoder) header(n *node, field string) (http.Header, bool) {
 	if n.kind != '{' {
 		d.failf(n, field, "got %s, want an object of header names to strings", n.kindName())
@@ -231,7 +237,7 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 	h := http.Header{}
 	for _, m := range n.keys {
 		key := http.CanonicalHeaderKey(m.name)
-		if m.name == "" || strings.ContainsAny(m.name, " \t\r\n:") {
+		if !validHeaderName(m.name) {
 			d.fail(m.off, field, fmt.Errorf("bad header name %q", m.name))
 			continue
 		}
