@@ -2,12 +2,33 @@ package scenario_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/wsdouble/wsdouble/scenario"
 )
+
+// fuzzHangAfter is how long one input may run before watchdog calls it a
+// hang; an input takes well under a millisecond.
+const fuzzHangAfter = 10 * time.Second
+
+// watchdog crashes the process, after printing every goroutine's stack, if
+// the input under test is still running after fuzzHangAfter; the function
+// it returns stops it. Go's fuzzing engine does not notice an input that
+// never returns (it reports 0 execs/sec until the time is up, then PASS),
+// but it fails the target on a crash and writes the input to testdata/fuzz.
+func watchdog() (stop func() bool) {
+	return time.AfterFunc(fuzzHangAfter, func() {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		fmt.Fprintf(os.Stderr, "%s\n", buf)
+		panic(fmt.Sprintf("fuzz: an input still running after %v: a hang (every goroutine's stack above)", fuzzHangAfter))
+	}).Stop
+}
 
 func addFiles(f *testing.F, pattern string) {
 	files, _ := filepath.Glob(pattern)
@@ -26,6 +47,7 @@ func FuzzParse(f *testing.F) {
 	addFiles(f, "testdata/scripts/*.json")
 	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"json": [1, {"a": "\u00e9"}]}}]}]}`))
 	f.Fuzz(func(t *testing.T, src []byte) {
+		defer watchdog()()
 		s, err := scenario.Parse(bytes.NewReader(src))
 		if err != nil {
 			return
@@ -51,6 +73,7 @@ func FuzzFromHAR(f *testing.F) {
 	addFiles(f, "testdata/har/*.har")
 	f.Add([]byte(`{"log": {"entries": [{"_resourceType": "websocket", "response": {"status": 101}, "_webSocketMessages": [{"type": "send", "time": 1, "opcode": 1, "data": "x"}]}]}}`))
 	f.Fuzz(func(t *testing.T, src []byte) {
+		defer watchdog()()
 		s, err := scenario.FromHAR(bytes.NewReader(src))
 		if err != nil {
 			return

@@ -2,8 +2,11 @@ package wstest_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -11,6 +14,29 @@ import (
 
 	"github.com/wsdouble/wsdouble/wstest"
 )
+
+// fuzzHangAfter is how long one input of FuzzServerConn may run, in real
+// time, before fuzzWatchdog calls it a hang; an input takes milliseconds
+// (its waits are on the bubble's virtual clock).
+const fuzzHangAfter = 10 * time.Second
+
+// fuzzWatchdog crashes the process, after printing every goroutine's
+// stack, if the input under test is still running after fuzzHangAfter;
+// the function it returns stops it. Go's fuzzing engine does not notice an
+// input that never returns (it reports 0 execs/sec until the time is up,
+// then PASS), but it fails the target on a crash and writes the input to
+// testdata/fuzz. A deadlock inside the synctest bubble is reported by the
+// bubble itself; this catches the rest (a goroutine spinning, or blocked
+// outside the bubble's view). It must be started outside the bubble, on
+// the real clock.
+func fuzzWatchdog() (stop func() bool) {
+	return time.AfterFunc(fuzzHangAfter, func() {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		fmt.Fprintf(os.Stderr, "%s\n", buf)
+		panic(fmt.Sprintf("FuzzServerConn: an input still running after %v: a hang (every goroutine's stack above)", fuzzHangAfter))
+	}).Stop
+}
 
 // Modes of FuzzServerConn: how the fuzzed bytes reach the server.
 const (
@@ -38,7 +64,8 @@ const (
 // returns with every handler done (a goroutine still blocked would be a
 // deadlock the bubble reports, a handler still running an error Close
 // reports); every attempt in the log was answered, and every accepted one
-// has ended. goleak (TestMain) checks that no goroutine is left.
+// has ended. goleak (TestMain) checks that no goroutine is left, and
+// fuzzWatchdog that no input runs for more than fuzzHangAfter.
 //
 // Seeds cover each kind of bad input, in f.Add below and in
 // testdata/fuzz/FuzzServerConn; scripts/fuzz runs the target.
@@ -103,6 +130,7 @@ func FuzzServerConn(f *testing.F) {
 	f.Add(up|fuzzStay, []byte{0x81, 0xfe})                                               // ... in the middle of a header
 
 	f.Fuzz(func(t *testing.T, mode byte, data []byte) {
+		defer fuzzWatchdog()()
 		synctest.Test(t, func(t *testing.T) {
 			srv := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo), wstest.ReadLimit(1<<16))
 			c, err := dialRaw(t.Context(), srv)
