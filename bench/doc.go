@@ -15,6 +15,34 @@
 //	gorilla-pipe      raw gorilla on both ends over net.Pipe (baseline for memory)
 //	gorilla-loopback  raw gorilla client and an httptest gorilla server (baseline for loopback)
 //
+// A wsdouble client dispatches its events on its own goroutine (the
+// browser's model): the benchmark goroutine that waits for the echo gets it
+// from the message listener over a channel, one hand-off per op that raw
+// gorilla, reading on the benchmark goroutine, does not make.
+//
+// BenchmarkEchoSides splits Echo/loopback between its two ends, each
+// sub-benchmark the same 64-byte echo over loopback TCP:
+//
+//	server         a raw gorilla client against wstest.Server with AutoAccept(Echo)
+//	client         the wsdouble client, waited on as in Echo/loopback, against the gorilla echo server
+//	client-inline  the same, but the message listener sends the next message itself
+//	               (the browser's onmessage idiom): no hand-off to the benchmark goroutine
+//	gorilla-hop    raw gorilla at both ends, the client's reads on a goroutine of their own
+//	               handed over a channel to the benchmark goroutine (gorilla-loopback plus
+//	               the hand-off)
+//
+// server against Echo/gorilla-loopback is what wstest.Server costs;
+// client against gorilla-hop what the wsdouble client costs, the hand-off
+// aside; client-inline against Echo/gorilla-loopback the client without it.
+//
+// On loopback the hand-off is what Echo/loopback pays over
+// Echo/gorilla-loopback: readying the waiting goroutine from the listener
+// makes the Go scheduler wake an idle thread (a futex wake), which then
+// takes socket events too, so the round trip moves between threads; raw
+// gorilla's ping-pong runs on one thread, woken by the netpoller alone.
+// Over net.Pipe both sides hand off between goroutines anyway, so memory
+// pays no more than gorilla-pipe.
+//
 // BenchmarkConnect: one op makes a client, completes the opening handshake,
 // then closes it cleanly (close frame each way) and waits for the end: for
 // wsdouble the open event, Close(1000, ""), the close event. Sub-benchmarks
@@ -57,6 +85,10 @@
 //
 //	go test -run '^$' -bench 'BenchmarkEcho/memory' -cpuprofile cpu.out ./bench
 //	go tool pprof -top cpu.out
+//
+// On loopback the time goes to system calls and thread wake-ups rather
+// than to CPU in the code: -trace (threads woken per op), or strace -f -c
+// over a fixed -benchtime such as 20000x (futex calls per op), shows more.
 //
 // The benchmarks run in real time: loopback sockets cannot run inside a
 // testing/synctest bubble.
