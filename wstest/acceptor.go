@@ -22,7 +22,11 @@ type acceptor struct {
 	queue   []Attempt
 	waiters []chan struct{}
 	running map[string]int // what Close waits for, by description
-	idle    []chan struct{}
+	// dispatching counts the fakeDispatch goroutines apart from running,
+	// one per Fake: a counter costs less than a map entry made and
+	// deleted per connection.
+	dispatching int
+	idle        []chan struct{}
 }
 
 func newAcceptor(name string, auto bool) acceptor {
@@ -126,15 +130,23 @@ func (a *acceptor) track(what string) {
 	a.trackLocked(what)
 }
 
-func (a *acceptor) trackLocked(what string) { a.running[what]++ }
+func (a *acceptor) trackLocked(what string) {
+	if what == fakeDispatch {
+		a.dispatching++
+		return
+	}
+	a.running[what]++
+}
 
 func (a *acceptor) untrack(what string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.running[what]--; a.running[what] <= 0 {
+	if what == fakeDispatch {
+		a.dispatching--
+	} else if a.running[what]--; a.running[what] <= 0 {
 		delete(a.running, what)
 	}
-	if len(a.running) == 0 {
+	if a.idleLocked() {
 		for _, ch := range a.idle {
 			close(ch)
 		}
@@ -142,12 +154,15 @@ func (a *acceptor) untrack(what string) {
 	}
 }
 
+// idleLocked reports whether nothing tracked is running.
+func (a *acceptor) idleLocked() bool { return len(a.running) == 0 && a.dispatching <= 0 }
+
 // waitIdle waits until nothing tracked is running. If that takes longer
 // than closeWaitReport, it reports what it is waiting for with tb.Errorf
 // and keeps waiting.
 func (a *acceptor) waitIdle(tb TB) {
 	a.mu.Lock()
-	if len(a.running) == 0 {
+	if a.idleLocked() {
 		a.mu.Unlock()
 		return
 	}
@@ -163,11 +178,17 @@ func (a *acceptor) waitIdle(tb TB) {
 	}
 	a.mu.Lock()
 	var what []string
-	for k, n := range a.running {
+	add := func(k string, n int) {
 		if n > 1 {
 			k = fmt.Sprintf("%s (×%d)", k, n)
 		}
 		what = append(what, k)
+	}
+	for k, n := range a.running {
+		add(k, n)
+	}
+	if a.dispatching > 0 {
+		add(fakeDispatch, a.dispatching)
 	}
 	a.mu.Unlock()
 	slices.Sort(what)
@@ -189,6 +210,9 @@ func (a *acceptor) waitIdle(tb TB) {
 // makes sure it has. Outside a bubble two readings of the clock are never
 // equal, and settle does nothing.
 func settle(arrived time.Time) {
+	if !arrived.Before(virtualEpoch) {
+		return // read on the real clock, which a later reading never equals
+	}
 	if time.Now().Equal(arrived) {
 		time.Sleep(time.Nanosecond)
 	}

@@ -44,9 +44,16 @@ var errFakeBadUTF8 = errors.New("wstest: received a text message that is not val
 //
 // Beyond the contract, a Fake records what it did (Sent, Received, Events)
 // and can dispatch events the browser never would (Inject).
+//
+// A Fake is made of as few objects as possible (its loop, peer, attempt,
+// log record and hold are parts of it, its faults and timers are made on
+// first use): a test or benchmark makes thousands, and a FakeDialer keeps
+// every one for Fakes and Attempts.
 type Fake struct {
 	d         *FakeDialer
-	rec       *AttemptRecord // guarded by d.mu
+	rec       *AttemptRecord // &recData; guarded by d.mu
+	recData   AttemptRecord
+	attempt   FakeAttempt // what NextAttempt hands out
 	url       string
 	protocols []string
 	req       *http.Request // made on first use: request()
@@ -55,13 +62,15 @@ type Fake struct {
 	state     atomic.Int32 // wsdouble.ReadyState, written with mu held
 	// Messages each way, copied into the attempt log by Attempts.
 	toClient, fromClient atomic.Int64
-	loop                 *eventloop.Loop[fakeTask]
-	peer                 *fakePeer
+	loop                 eventloop.Loop[fakeTask]
+	peer                 fakePeer
 	tracked              bool // the dialer counts the dispatch goroutine until it ends
 	in                   inbox
-	hold                 *listenhold.Hold
-	faults               *connFaults
-	pump                 pump
+	hold                 listenhold.Hold
+	// faults is made by the first fault applied (see addFaults): until
+	// then none applies, and the hot paths take no lock for them.
+	faults atomic.Pointer[connFaults]
+	pump   pump
 	// emu makes transmit's choice between the inbox and an echo one with
 	// Echo's switch to echoing (see fakePeer.echo).
 	emu       sync.Mutex
@@ -72,8 +81,11 @@ type Fake struct {
 	done     latch.Latch // the connection has ended for the server
 	answered latch.Latch // the attempt is answered or gone
 
-	mu         sync.Mutex
-	wire       wireState
+	mu   sync.Mutex
+	wire wireState // set with setWireEnded once open
+	// peerOpen is wire == wireOpen && !serverClosing, for Peer.Send to
+	// check without mu: it turns true once (Accept) and false once.
+	peerOpen   atomic.Bool
 	replied    bool      // Accept or Refuse was called
 	protocol   string    // chosen by Accept; Protocol reports it after open
 	extensions string    // chosen by Accept; Extensions reports it after open
@@ -83,7 +95,9 @@ type Fake struct {
 	buffered   int
 	sent       history[wsdouble.Message]
 	events     history[wsdouble.Event]
-	end        End
+	// The first chunk of events, in the Fake: most see only a handful.
+	eventChunks [1][]wsdouble.Event
+	firstEvents [2]wsdouble.Event
 	// The closing handshake, and faults on it.
 	serverClosing bool        // the server end sent a close frame
 	clientClosing bool        // the client sent a close frame
@@ -94,6 +108,19 @@ type Fake struct {
 }
 
 var _ wsdouble.IWebSocket = (*Fake)(nil)
+
+// setWireEnded ends the connection on the wire. Call with f.mu held.
+func (f *Fake) setWireEnded() {
+	f.wire = wireEnded
+	f.peerOpen.Store(false)
+}
+
+// setServerClosing notes that the server end has sent, or received, a
+// close frame: it sends no more messages. Call with f.mu held.
+func (f *Fake) setServerClosing() {
+	f.serverClosing = true
+	f.peerOpen.Store(false)
+}
 
 // wireState is the connection as the network sees it, ahead of the ready
 // state scripts see (which changes only when the matching task runs).
@@ -140,18 +167,67 @@ func (f *Fake) postFailed(err error) {
 	f.loop.Post(fakeTask{kind: fakeClosed, fail: true, err: err, ev: wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}})
 }
 
-func newFake(d *FakeDialer, url string, protocols []string) *Fake {
+// newFake makes a Fake for an attempt made at now (a reading of
+// time.Now) and starts its dispatch goroutine.
+func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake {
 	f := &Fake{
 		d:          d,
 		url:        url,
 		protocols:  protocols,
 		binaryType: wsdouble.BinaryTypeBlob,
 	}
-	f.peer = &fakePeer{f: f}
-	f.hold = listenhold.Start(d.guard.virtual)
-	f.faults = newConnFaults(true, f.faultDrop)
-	f.loop = eventloop.Start(f.runTask)
+	f.recData = AttemptRecord{Time: now, URL: url, Protocols: protocols}
+	f.rec = &f.recData
+	f.attempt.f = f
+	f.peer.f = f
+	if !d.guard.virtual {
+		f.hold.Init(now) // inside a bubble the zero Hold holds nothing
+	}
+	f.eventChunks[0] = f.firstEvents[:0]
+	f.events.chunks = f.eventChunks[:]
+	f.loop.Init((*fakeRunner)(f))
 	return f
+}
+
+// fakeRunner runs a Fake's tasks on its loop (a method value would cost
+// an allocation per Fake).
+type fakeRunner Fake
+
+func (r *fakeRunner) RunTask(t fakeTask) bool { return (*Fake)(r).runTask(t) }
+
+// addFaults applies faults to the connection.
+func (f *Fake) addFaults(faults ...Fault) error {
+	c := f.faults.Load()
+	if c == nil {
+		c = newConnFaults(true, f.faultDrop)
+		if !f.faults.CompareAndSwap(nil, c) {
+			c = f.faults.Load()
+		}
+	}
+	return c.add(faults...)
+}
+
+// The connection's faults, with no lock taken while none was ever applied
+// (connFaults' methods take a nil receiver for none).
+
+func (f *Fake) faultVerdict(dir Direction, size int) verdict {
+	c := f.faults.Load()
+	if c == nil {
+		return verdict{} // deliver now
+	}
+	return c.message(dir, size)
+}
+
+func (f *Fake) usesPump() bool { return f.faults.Load().usesPump() }
+
+func (f *Fake) blackholed(dir Direction) bool { return f.faults.Load().blackholed(dir) }
+
+func (f *Fake) closeReply() (delay time.Duration, never bool) { return f.faults.Load().closeReply() }
+
+func (f *Fake) stopFaults() {
+	if c := f.faults.Load(); c != nil {
+		c.stop()
+	}
 }
 
 // request returns the handshake request a browser would have sent.
@@ -189,7 +265,7 @@ func joinProtocols(p []string) string {
 
 // Peer returns the server's end of the fake's connection. It is the Peer
 // that Accept returns; before Accept, its Send fails.
-func (f *Fake) Peer() Peer { return f.peer }
+func (f *Fake) Peer() Peer { return &f.peer }
 
 // N returns the number of the fake's attempt in its dialer's log.
 func (f *Fake) N() int { return f.rec.N }
@@ -368,7 +444,7 @@ func (f *Fake) Close(code int, reason string) error {
 	case wsdouble.Connecting:
 		f.state.Store(int32(wsdouble.Closing))
 		wire := f.wire
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.mu.Unlock()
 		switch wire {
 		case wireConnecting:
@@ -425,7 +501,7 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 			// a text message fails the connection; the server reads a
 			// close frame with 1007, the client an error and close 1006.
 			f.state.Store(int32(wsdouble.Closing))
-			f.wire = wireEnded
+			f.setWireEnded()
 			f.mu.Unlock()
 			f.endPeer(End{Kind: ClientClosed, Code: wsdouble.CloseInvalidFramePayloadData, Clean: true})
 			if f.settleClose() {

@@ -76,17 +76,15 @@ func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket,
 	if err := wsdouble.ValidateProtocols(protocols); err != nil {
 		return nil, err
 	}
-	f := newFake(d, u, slices.Clone(protocols))
-	rec := &AttemptRecord{Time: time.Now(), URL: u, Protocols: f.protocols}
-	f.rec = rec
-	a := &FakeAttempt{f: f}
+	f := newFake(d, u, slices.Clone(protocols), time.Now())
+	rec, a := f.rec, &f.attempt
 	d.mu.Lock()
 	if d.closed || d.down {
 		d.mu.Unlock()
 		// Like a dial to a server that is gone: no attempt reaches it. The
 		// failure is reported a nanosecond later, once the client listens
 		// (see settle).
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.closeDone()
 		refused := &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(u), Err: syscall.ECONNREFUSED}
 		time.AfterFunc(time.Nanosecond, func() { f.postFailed(refused) })
@@ -268,23 +266,24 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	f.protocol = protocol
 	if protocol != "" && !slices.Contains(f.protocols, protocol) {
 		// RFC 6455 §4.1: the client fails the connection.
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.mu.Unlock()
 		d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
 		f.endPeer(End{Kind: ClientGone, Err: fmt.Errorf("the client failed the connection: subprotocol %q was not offered", protocol)})
 		f.postFailed(&wsdouble.HandshakeError{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{},
 			Err: fmt.Errorf("server chose subprotocol %q, which was not offered", protocol)})
-		return f.peer, nil
+		return &f.peer, nil
 	}
 	f.wire = wireOpen
+	f.peerOpen.Store(true)
 	f.extensions = opts.Extensions
 	f.loop.Post(fakeTask{kind: fakeOpen})
 	f.mu.Unlock()
 	if len(d.cfg.faults) > 0 {
-		f.faults.add(d.cfg.faults...) // validated by the option
+		f.addFaults(d.cfg.faults...) // validated by the option
 	}
 	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
-	return f.peer, nil
+	return &f.peer, nil
 }
 
 // Abort implements Attempt: the client's error event (wrapping
@@ -301,7 +300,7 @@ func (a *FakeAttempt) Abort() error {
 		return err
 	}
 	f.replied = true
-	f.wire = wireEnded
+	f.setWireEnded()
 	f.mu.Unlock()
 	d.answer(f, Aborted, 0, "", nil)
 	f.closeDone()
@@ -326,7 +325,7 @@ func (a *FakeAttempt) Refuse(status int, header http.Header, body string) error 
 		return err
 	}
 	f.replied = true
-	f.wire = wireEnded
+	f.setWireEnded()
 	f.mu.Unlock()
 	d.answer(f, Refused, status, "", nil)
 	f.closeDone()

@@ -28,10 +28,14 @@ func (p *fakePeer) Protocol() string {
 }
 
 // Inject implements FaultPeer. A Slicer cannot apply to a Fake.
-func (p *fakePeer) Inject(faults ...Fault) error { return p.f.faults.add(faults...) }
+func (p *fakePeer) Inject(faults ...Fault) error { return p.f.addFaults(faults...) }
 
 // Heal implements FaultPeer.
-func (p *fakePeer) Heal() { p.f.faults.heal() }
+func (p *fakePeer) Heal() {
+	if c := p.f.faults.Load(); c != nil {
+		c.heal()
+	}
+}
 
 // usable says why the server end cannot act, or nil. Call with f.mu held.
 func (f *Fake) peerErrLocked() error {
@@ -40,7 +44,7 @@ func (f *Fake) peerErrLocked() error {
 		return fmt.Errorf("%w (attempt #%d has not been accepted)", ErrPeerClosed, f.rec.N)
 	case f.wire == wireEnded || f.serverClosing:
 		if f.done.Closed() {
-			return closedError(f.end)
+			return closedError(f.ended())
 		}
 		return fmt.Errorf("%w (the connection is ending)", ErrPeerClosed)
 	}
@@ -58,14 +62,16 @@ func (p *fakePeer) send(m wsdouble.Message, owned bool) error {
 	if err := f.d.guard.quick("Peer.Send"); err != nil {
 		return err
 	}
-	f.mu.Lock()
-	if err := f.peerErrLocked(); err != nil {
+	if !f.peerOpen.Load() {
+		f.mu.Lock()
+		err := f.peerErrLocked()
 		f.mu.Unlock()
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	f.mu.Unlock()
 	f.toClient.Add(1)
-	v := f.faults.message(ToClient, len(m.Data))
+	v := f.faultVerdict(ToClient, len(m.Data))
 	switch {
 	case v.lost:
 		return nil
@@ -77,7 +83,7 @@ func (p *fakePeer) send(m wsdouble.Message, owned bool) error {
 		m.Data = copyData(m.Data)
 	}
 	task := fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}}
-	if f.faults.usesPump() {
+	if f.usesPump() {
 		f.pump.schedule(v.due, func() { f.loop.Post(task) })
 		if v.dropAfter != "" {
 			f.pump.schedule(v.due, func() { f.faultDrop(v.dropAfter) })
@@ -93,7 +99,7 @@ func (p *fakePeer) send(m wsdouble.Message, owned bool) error {
 
 // transmit hands a message the client sent to the server end.
 func (f *Fake) transmit(m wsdouble.Message) {
-	v := f.faults.message(FromClient, len(m.Data))
+	v := f.faultVerdict(FromClient, len(m.Data))
 	switch {
 	case v.lost:
 		return
@@ -133,7 +139,7 @@ func (p *fakePeer) Receive(ctx context.Context) (wsdouble.Message, error) {
 		if f.wire == wireConnecting {
 			return f.peerErrLocked()
 		}
-		return closedError(f.end)
+		return closedError(f.ended())
 	}, p.checkBubble)
 }
 
@@ -180,18 +186,14 @@ func (f *Fake) echoLocked(m wsdouble.Message, due time.Time) {
 func (p *fakePeer) Wait(ctx context.Context) (End, error) {
 	f := p.f
 	if f.done.Closed() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.end, nil
+		return f.ended(), nil
 	}
 	if err := f.d.guard.check("Peer.Wait"); err != nil {
 		return End{}, err
 	}
 	select {
 	case <-f.done.Done():
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.end, nil
+		return f.ended(), nil
 	case <-ctx.Done():
 		return End{}, fmt.Errorf("wstest: Peer.Wait: connection still open at %w", context.Cause(ctx))
 	}
@@ -200,7 +202,7 @@ func (p *fakePeer) Wait(ctx context.Context) (End, error) {
 // sendLater runs fn now, or through the pump once a delaying fault was
 // applied (behind the messages already queued), after delay.
 func (f *Fake) sendLater(delay time.Duration, fn func()) {
-	if delay == 0 && !f.faults.usesPump() {
+	if delay == 0 && !f.usesPump() {
 		fn()
 		return
 	}
@@ -222,6 +224,11 @@ func (f *Fake) settleClose() bool {
 	return true
 }
 
+// ended returns how the connection ended for the server end. Call it only
+// once done is closed (closeDone), which endPeer does after recording the
+// end in the log: no lock is needed then, as nothing writes it again.
+func (f *Fake) ended() End { return f.rec.End }
+
 // endPeer records how the connection ended for the server end, once.
 func (f *Fake) endPeer(end End) {
 	end.Time = time.Now()
@@ -231,10 +238,9 @@ func (f *Fake) endPeer(end End) {
 		return
 	}
 	f.peerEnded = true
-	f.end = end
 	f.mu.Unlock()
 	f.d.ended(f, end)
-	f.faults.stop()
+	f.stopFaults()
 	f.closeDone()
 }
 
@@ -251,19 +257,19 @@ func (p *fakePeer) Close(code int, reason string) error {
 		f.mu.Unlock()
 		return err
 	}
-	f.serverClosing = true
+	f.setServerClosing()
 	f.mu.Unlock()
 	if code == 0 {
 		code = wsdouble.CloseNoStatusReceived
 	}
 	end := End{Kind: ServerClosed, Code: code, Reason: reason, Clean: true}
 	f.sendLater(0, func() {
-		if f.faults.blackholed(ToClient) {
+		if f.blackholed(ToClient) {
 			// Lost: the server waits for an answer, then gives up; the
 			// client never hears of it.
 			f.mu.Lock()
 			f.zombie = true
-			f.wire = wireEnded
+			f.setWireEnded()
 			f.mu.Unlock()
 			end.Clean = false
 			time.AfterFunc(f.d.cfg.closeTimeout, func() { f.endPeer(end) })
@@ -273,12 +279,12 @@ func (p *fakePeer) Close(code int, reason string) error {
 			return // the client is closing too, and its handshake decides
 		}
 		f.mu.Lock()
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.mu.Unlock()
 		// The client echoes the close frame at once.
 		f.loop.Post(fakeTask{kind: fakeClosing})
 		f.postClosed(code, reason)
-		if f.faults.blackholed(FromClient) {
+		if f.blackholed(FromClient) {
 			end.Clean = false // the echo is lost: the server's close timeout ends it
 			time.AfterFunc(f.d.cfg.closeTimeout, func() { f.endPeer(end) })
 			return
@@ -301,18 +307,18 @@ func (f *Fake) clientClose(code int, reason string) {
 		}
 	}
 	got := End{Kind: ClientClosed, Code: wireCode, Reason: reason}
-	if f.faults.blackholed(FromClient) {
+	if f.blackholed(FromClient) {
 		// The close frame is lost: the server never sees it; when the
 		// client gives up, it sees the client go away.
 		f.startCloseTimeout(End{Kind: ClientGone, Err: errors.New("the client gave up on its close")})
 		return
 	}
-	delay, never := f.faults.closeReply()
-	if !never && delay == 0 && !f.faults.usesPump() {
+	delay, never := f.closeReply()
+	if !never && delay == 0 && !f.usesPump() {
 		// No fault in the way: the server answers at once.
 		f.mu.Lock()
 		f.closeSettled = true
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.mu.Unlock()
 		got.Clean = true
 		f.endPeer(got)
@@ -320,7 +326,7 @@ func (f *Fake) clientClose(code int, reason string) {
 		return
 	}
 	f.mu.Lock()
-	f.serverClosing = true // the server has the close frame: no more messages
+	f.setServerClosing() // the server has the close frame: no more messages
 	f.mu.Unlock()
 	f.startCloseTimeout(got) // unclean if it fires
 	if never {
@@ -329,7 +335,7 @@ func (f *Fake) clientClose(code int, reason string) {
 	f.sendLater(delay, func() {
 		// The server answers, then closes the transport (RFC 6455 §7.1.1).
 		got.Clean = true
-		if f.faults.blackholed(ToClient) {
+		if f.blackholed(ToClient) {
 			f.mu.Lock()
 			f.zombie = true
 			f.mu.Unlock()
@@ -338,7 +344,7 @@ func (f *Fake) clientClose(code int, reason string) {
 		}
 		if f.settleClose() {
 			f.mu.Lock()
-			f.wire = wireEnded
+			f.setWireEnded()
 			f.mu.Unlock()
 			f.endPeer(got)
 			f.postClosed(wireCode, "")
@@ -357,7 +363,7 @@ func (f *Fake) startCloseTimeout(ifServer End) {
 			return
 		}
 		f.mu.Lock()
-		f.wire = wireEnded
+		f.setWireEnded()
 		f.mu.Unlock()
 		f.endPeer(ifServer)
 		f.postUnclean(wsdouble.ErrCloseTimeout)
@@ -385,41 +391,43 @@ func (f *Fake) abort(reset bool, fault string) error {
 		f.mu.Unlock()
 		return err
 	}
-	f.wire = wireEnded
+	f.setWireEnded()
 	f.mu.Unlock()
 	end, cause := End{Kind: Dropped, Fault: fault}, errFakeDropped
 	if reset {
 		end.Kind, cause = Reset, errFakeReset
 	}
-	act := func() {
-		if f.faults.blackholed(ToClient) {
-			f.mu.Lock()
-			f.zombie = true
-			f.mu.Unlock()
-			f.endPeer(end) // the client never hears of it
-			return
-		}
-		f.endPeer(end)
-		// Closed without a close frame: close 1006, and no error event
-		// (the browser's, and the real client's, behaviour when an open
-		// connection goes away; see lost in the wsdouble package).
-		if f.settleClose() {
-			f.postUnclean(cause)
-		}
-	}
-	if reset || fault != "" {
-		act()
+	if reset || fault != "" || !f.usesPump() {
+		f.lost(end, cause)
 	} else {
-		f.sendLater(0, act)
+		f.sendLater(0, func() { f.lost(end, cause) })
 	}
 	return nil
+}
+
+// lost ends the connection the server end aborted: a drop or a reset.
+func (f *Fake) lost(end End, cause error) {
+	if f.blackholed(ToClient) {
+		f.mu.Lock()
+		f.zombie = true
+		f.mu.Unlock()
+		f.endPeer(end) // the client never hears of it
+		return
+	}
+	f.endPeer(end)
+	// Closed without a close frame: close 1006, and no error event (the
+	// browser's, and the real client's, behaviour when an open connection
+	// goes away; see lost in the wsdouble package).
+	if f.settleClose() {
+		f.postUnclean(cause)
+	}
 }
 
 // shutdown ends f for FakeDialer.Close and DropAll.
 func (f *Fake) shutdown(kind EndKind) {
 	f.mu.Lock()
 	wire := f.wire
-	f.wire = wireEnded
+	f.setWireEnded()
 	f.mu.Unlock()
 	switch wire {
 	case wireConnecting:

@@ -17,6 +17,9 @@
 // cares about sees no delay at all. Inside a testing/synctest bubble a Hold
 // does nothing: wstest's acceptors guarantee the same there without
 // touching virtual time.
+//
+// A Hold costs no timer, channel or goroutine unless an event has to wait:
+// sockets are made by the thousand in tests and benchmarks.
 package listenhold
 
 import (
@@ -36,37 +39,55 @@ const (
 type Hold struct {
 	created time.Time   // zero: no hold
 	over    atomic.Bool // the window has closed
+	// lastAdd is when the last listener was added, as time since
+	// created plus one; 0 if none was.
+	lastAdd atomic.Int64
+	waiting atomic.Bool // Wait has made wake: Added must signal it
 
-	mu      sync.Mutex
-	lastAdd time.Time
-	wake    chan struct{}
+	mu   sync.Mutex
+	wake chan struct{} // made by the first Wait that has to wait
 }
 
 // Start returns a Hold for a socket made now; inBubble disables it.
 func Start(inBubble bool) *Hold {
-	if inBubble {
-		return &Hold{}
+	h := new(Hold)
+	if !inBubble {
+		h.Init(time.Now())
 	}
-	h := &Hold{created: time.Now(), wake: make(chan struct{}, 1)}
-	time.AfterFunc(maxWindow, func() { h.over.Store(true) })
 	return h
 }
 
+// Init makes h, a zero Hold, hold for a socket made at created (a reading
+// of time.Now): so a socket can embed its Hold and share a clock reading.
+// A zero Hold that is never initialized holds nothing, as inside a bubble.
+func (h *Hold) Init(created time.Time) { h.created = created }
+
 // Holding reports, cheaply, whether the hold may still make an event wait:
 // the dispatcher checks it before looking for listeners.
-func (h *Hold) Holding() bool { return !h.created.IsZero() && !h.over.Load() }
+func (h *Hold) Holding() bool {
+	if h.created.IsZero() || h.over.Load() {
+		return false
+	}
+	if time.Since(h.created) >= maxWindow {
+		h.over.Store(true)
+		return false
+	}
+	return true
+}
 
 // Added notes that a listener was added.
 func (h *Hold) Added() {
-	if h.created.IsZero() {
-		return
+	if h.created.IsZero() || h.over.Load() {
+		return // past the window, when it was added no longer matters
 	}
-	h.mu.Lock()
-	h.lastAdd = time.Now()
-	h.mu.Unlock()
-	select {
-	case h.wake <- struct{}{}:
-	default:
+	h.lastAdd.Store(int64(time.Since(h.created)) + 1)
+	if h.waiting.Load() {
+		h.mu.Lock()
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+		h.mu.Unlock()
 	}
 }
 
@@ -78,20 +99,27 @@ func (h *Hold) Wait(listening func() bool) {
 		return
 	}
 	for !listening() {
-		now := time.Now()
-		h.mu.Lock()
-		last := h.lastAdd
-		h.mu.Unlock()
-		deadline := h.created.Add(noAdds)
-		if !last.IsZero() {
-			deadline = last.Add(burstGap)
+		since := time.Since(h.created)
+		deadline := noAdds
+		if last := h.lastAdd.Load(); last != 0 {
+			deadline = time.Duration(last-1) + burstGap
 		}
-		if end := h.created.Add(maxWindow); deadline.After(end) {
-			deadline = end
-		}
-		wait := deadline.Sub(now)
+		deadline = min(deadline, maxWindow)
+		wait := deadline - since
 		if wait <= 0 {
+			if since >= maxWindow {
+				h.over.Store(true)
+			}
 			return
+		}
+		if !h.waiting.Load() {
+			// First wait: make the channel, tell Added to use it, and
+			// look again (a listener added meanwhile did not signal).
+			h.mu.Lock()
+			h.wake = make(chan struct{}, 1)
+			h.mu.Unlock()
+			h.waiting.Store(true)
+			continue
 		}
 		t := time.NewTimer(wait)
 		select {
