@@ -109,6 +109,7 @@ func NewConstructor(opts ...Option) Constructor {
 // given with WithListener.
 func Dial(ctx context.Context, url string, opts ...Option) (*WebSocket, error) {
 	o := buildOptions(opts)
+	o.noHold = true // its listeners come with the options (WithListener)
 	w, err := newWebSocket(url, o.protocols, o)
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func newWebSocket(rawURL string, protocols []string, o options) (*WebSocket, err
 		protocols:  slices.Clone(protocols),
 		opts:       o,
 		binaryType: BinaryTypeBlob,
-		hold:       listenhold.Start(inBubble()),
+		hold:       listenhold.Start(o.noHold || inBubble()),
 		cancel:     cancel,
 		opened:     make(chan struct{}),
 		done:       make(chan struct{}),
@@ -445,6 +446,10 @@ func (w *WebSocket) run(ctx context.Context) {
 // open makes the socket Open and dispatches the open event, unless Close
 // was called meanwhile (the reader then finds the connection closed).
 func (w *WebSocket) open(protocol, extensions string) {
+	// The state changes with the event (WHATWG WebSockets: one task does
+	// both), so it waits for the listener too: the code that made the
+	// socket reads CONNECTING until then.
+	w.awaitListener(EventOpen)
 	w.mu.Lock()
 	if ReadyState(w.state.Load()) != Connecting {
 		w.mu.Unlock()
@@ -453,8 +458,10 @@ func (w *WebSocket) open(protocol, extensions string) {
 	w.protocol, w.extensions = protocol, extensions
 	w.state.Store(int32(Open))
 	w.mu.Unlock()
-	close(w.opened)
 	w.dispatch(OpenEvent{})
+	// Dial returns once the open event has been dispatched: a listener
+	// added after it returns does not see the event.
+	close(w.opened)
 }
 
 // fail ends a connection that never opened: an error event, then close
@@ -587,6 +594,11 @@ func (w *WebSocket) setFailErr(err error) {
 // closed makes the socket Closed, with err as what Err reports, and
 // dispatches an error event with err, if fail, then the close event.
 func (w *WebSocket) closed(code int, reason string, clean, fail bool, err error) {
+	if fail {
+		w.awaitListener(EventError)
+	} else {
+		w.awaitListener(EventClose)
+	}
 	w.mu.Lock()
 	w.state.Store(int32(Closed))
 	w.closeErr = err
@@ -613,9 +625,15 @@ func (w *WebSocket) Err() error {
 // dispatch dispatches e, first giving the code that made the socket the
 // moment to add a listener for it (see internal/listenhold).
 func (w *WebSocket) dispatch(e Event) {
+	w.awaitListener(e.Type())
+	w.target.DispatchEvent(e)
+}
+
+// awaitListener returns when an event of type typ may be dispatched (see
+// internal/listenhold): at once, but in the first moments of the socket
+// when no listener for typ has been added yet.
+func (w *WebSocket) awaitListener(typ EventType) {
 	if w.hold.Holding() {
-		typ := e.Type()
 		w.hold.Wait(func() bool { return w.target.Len(typ) > 0 })
 	}
-	w.target.DispatchEvent(e)
 }

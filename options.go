@@ -30,6 +30,7 @@ type options struct {
 	closeTimeout time.Duration
 	protocols    []string
 	listeners    []initialListener
+	noHold       bool // Dial: no listener hold (see internal/listenhold)
 }
 
 type initialListener struct {
