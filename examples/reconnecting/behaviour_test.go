@@ -2,7 +2,9 @@ package reconnecting_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -357,5 +359,34 @@ func TestStartClosed(t *testing.T) {
 		m, err := p.Receive(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, wsdouble.Text("hello"), m)
+	})
+}
+
+// Behaviour 6, the cause: a drop fires no error event (as in the browser),
+// yet ShouldReconnect learns why the connection ended from the socket's Err:
+// an unexpected EOF for a drop, ECONNRESET for a reset.
+func TestShouldReconnectSeesTheDropCause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		causes := make(chan error, 2)
+		opts := options
+		opts.ShouldReconnect = func(ev wsdouble.CloseEvent, cause error) bool {
+			causes <- cause
+			return true
+		}
+		d := wstest.NewFakeDialer(t)
+		_, r := startClient(t, d, opts)
+
+		p := accept(t, d)
+		r.next(t, t.Context(), wsdouble.EventOpen)
+		require.NoError(t, p.Drop())
+		assert.Equal(t, wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}, r.next(t, t.Context(), wsdouble.EventClose))
+		assert.ErrorIs(t, <-causes, io.ErrUnexpectedEOF)
+
+		p = accept(t, d)
+		r.next(t, t.Context(), wsdouble.EventOpen)
+		require.NoError(t, wstest.ResetPeer(p))
+		r.next(t, t.Context(), wsdouble.EventClose)
+		assert.ErrorIs(t, <-causes, syscall.ECONNRESET)
+		assert.Equal(t, "open, close 1006 unclean, open, close 1006 unclean", r.String(), "no error events")
 	})
 }

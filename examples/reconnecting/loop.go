@@ -203,7 +203,13 @@ func (l *loop) handle(in input) {
 		l.cur.cause = e.Err
 		l.dispatch(e)
 	case wsdouble.CloseEvent:
-		l.lost(e, l.cur.cause)
+		cause := l.cur.cause
+		if e, ok := l.cur.ws.(interface{ Err() error }); ok && cause == nil {
+			// No error event (a browser fires none when an open
+			// connection drops): the socket may still say why.
+			cause = e.Err()
+		}
+		l.lost(e, cause)
 	}
 }
 

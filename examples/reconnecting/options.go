@@ -64,9 +64,13 @@ type Options struct {
 	// ShouldReconnect, if set, is asked after every connection of the
 	// client ends, but those that Close or Reconnect ended, whether to
 	// reconnect. ev is the close event the client is about to dispatch;
-	// cause is the Err of the error event that came before it, or nil (a
+	// cause is the Err of the error event that came before it (a
 	// *wsdouble.HandshakeError for a refused handshake, ErrConnectionTimeout
-	// or ErrKeepaliveTimeout for the client's own timeouts). When it returns
+	// or ErrKeepaliveTimeout for the client's own timeouts) or, when none
+	// came (an open connection that dropped: close 1006 alone, as in the
+	// browser), what the socket's Err method reports if it has one (the
+	// real client's and wstest.Fake's: io.ErrUnexpectedEOF, ECONNRESET), or
+	// nil. When it returns
 	// false, the client stops in CLOSED, as after MaxRetries; Reconnect
 	// revives it. It runs on the client's dispatch goroutine and must not
 	// block.
