@@ -609,6 +609,16 @@ func (w *WebSocket) closed(code int, reason string, clean, fail bool, err error)
 	w.dispatch(CloseEvent{Code: code, Reason: reason, WasClean: clean})
 }
 
+// CloseCause returns what ws's Err method reports, for a socket that has
+// one (a *WebSocket, a wstest.Fake), or nil: why the connection closed
+// without a closing handshake, which the browser's events never say.
+func CloseCause(ws IWebSocket) error {
+	if e, ok := ws.(interface{ Err() error }); ok {
+		return e.Err()
+	}
+	return nil
+}
+
 // Err reports why the connection closed without a closing handshake, which
 // the browser's WebSocket never says: an error wrapping io.ErrUnexpectedEOF
 // after the server dropped the connection, one wrapping syscall.ECONNRESET

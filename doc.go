@@ -75,7 +75,8 @@
 // ErrorEvent.Err carries the cause, which the browser hides: a
 // *HandshakeError with the HTTP status for a refusal, the I/O error of a
 // failed handshake. After a close 1006 with no error event, the socket's
-// Err method ((*WebSocket).Err, and the wstest Fake's) says why: an error
+// Err method ((*WebSocket).Err, and the wstest Fake's; CloseCause for any
+// IWebSocket) says why: an error
 // wrapping io.ErrUnexpectedEOF after a drop, syscall.ECONNRESET after a
 // reset, ErrCloseTimeout when the server never answered our close frame.
 //

@@ -51,12 +51,13 @@ func (MessageEvent) Type() EventType { return EventMessage }
 func (e MessageEvent) String() string { return "message " + e.Message.String() }
 
 // ErrorEvent is dispatched when the connection fails: a refused or broken
-// handshake, an abrupt drop, a protocol error. A CloseEvent with code 1006
-// always follows it.
+// handshake, a protocol error, Close while connecting. A CloseEvent with
+// code 1006 always follows it. An open connection that merely drops fires
+// no error event, only the close event, as in the browser (see CloseCause).
 //
 // The browser's error event carries no detail. Err is this module's
 // addition: the cause as Go sees it (a *HandshakeError for a refused
-// handshake, an I/O error for a drop). A fake may dispatch an ErrorEvent with
+// handshake, the I/O error of a broken one). A fake may dispatch an ErrorEvent with
 // any Err, or none.
 type ErrorEvent struct {
 	Err error

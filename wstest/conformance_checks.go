@@ -668,8 +668,8 @@ func checkDrop(c *checker) error {
 	// A socket that says why it closed (an Err method, as the real
 	// client and the Fake have) must say it was a drop.
 	var causeErr error
-	if e, ok := r.ws.(interface{ Err() error }); ok {
-		if cause := e.Err(); !errors.Is(cause, io.ErrUnexpectedEOF) {
+	if _, ok := r.ws.(interface{ Err() error }); ok {
+		if cause := wsdouble.CloseCause(r.ws); !errors.Is(cause, io.ErrUnexpectedEOF) {
 			causeErr = fmt.Errorf("Err(): got %v, want an error wrapping io.ErrUnexpectedEOF", cause)
 		}
 	}

@@ -173,8 +173,8 @@ func (d *FakeDialer) Up() {
 	d.down = false
 }
 
-// DropAll drops every open connection (no close frame: the clients see an
-// error and a close event with code 1006) and aborts every attempt not yet
+// DropAll drops every open connection (no close frame: the clients see a
+// close event with code 1006) and aborts every attempt not yet
 // answered (logged as Aborted), as a server that crashed.
 func (d *FakeDialer) DropAll() {
 	d.mu.Lock()
@@ -289,33 +289,35 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 // Abort implements Attempt: the client's error event (wrapping
 // io.ErrUnexpectedEOF) and close event follow.
 func (a *FakeAttempt) Abort() error {
-	f, d := a.f, a.f.d
-	if err := d.guard.quick("Attempt.Abort"); err != nil {
+	if err := a.fail("Attempt.Abort", Aborted, 0); err != nil {
 		return err
 	}
-	settle(f.rec.Time)
-	f.mu.Lock()
-	if err := a.unansweredLocked(); err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	f.replied = true
-	f.setWireEnded()
-	f.mu.Unlock()
-	d.answer(f, Aborted, 0, "", nil)
-	f.closeDone()
-	f.postFailed(errFakeAbort)
+	a.f.postFailed(errFakeAbort)
 	return nil
 }
 
 // Refuse implements Attempt. The client's ErrorEvent carries a
 // *wsdouble.HandshakeError with the status, header and body.
 func (a *FakeAttempt) Refuse(status int, header http.Header, body string) error {
-	f, d := a.f, a.f.d
 	if status < 200 || status > 599 {
 		return fmt.Errorf("wstest: Refuse: status %d is not a final HTTP status other than 101", status)
 	}
-	if err := d.guard.quick("Attempt.Refuse"); err != nil {
+	if err := a.fail("Attempt.Refuse", Refused, status); err != nil {
+		return err
+	}
+	if header == nil {
+		header = http.Header{}
+	}
+	a.f.postFailed(&wsdouble.HandshakeError{StatusCode: status, Header: header.Clone(), Body: []byte(body)})
+	return nil
+}
+
+// fail answers the attempt with an outcome that never opens (Refused,
+// Aborted) and logs it; the caller then posts the client's failure. op
+// names the method in errors.
+func (a *FakeAttempt) fail(op string, outcome Outcome, status int) error {
+	f, d := a.f, a.f.d
+	if err := d.guard.quick(op); err != nil {
 		return err
 	}
 	settle(f.rec.Time)
@@ -327,12 +329,8 @@ func (a *FakeAttempt) Refuse(status int, header http.Header, body string) error 
 	f.replied = true
 	f.setWireEnded()
 	f.mu.Unlock()
-	d.answer(f, Refused, status, "", nil)
+	d.answer(f, outcome, status, "", nil)
 	f.closeDone()
-	if header == nil {
-		header = http.Header{}
-	}
-	f.postFailed(&wsdouble.HandshakeError{StatusCode: status, Header: header.Clone(), Body: []byte(body)})
 	return nil
 }
 

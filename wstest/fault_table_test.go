@@ -447,7 +447,7 @@ func (s *socketClient) dial(url string) {
 			failed = true
 			s.tr.add("error ("+errClass(ev.Err)+")", false)
 		case wsdouble.CloseEvent:
-			if err := ws.(interface{ Err() error }).Err(); err != nil && !failed {
+			if err := wsdouble.CloseCause(ws); err != nil && !failed {
 				s.tr.add(ev.String()+" ("+errClass(err)+")", true)
 			} else {
 				s.tr.add(ev.String(), true)

@@ -112,7 +112,7 @@ func (e *env) dial() (wsdouble.IWebSocket, *timed) {
 			r.errs = append(r.errs, ee.Err)
 		}
 		if _, ok := ev.(wsdouble.CloseEvent); ok {
-			r.cause = ws.(interface{ Err() error }).Err()
+			r.cause = wsdouble.CloseCause(ws)
 		}
 		r.log = append(r.log, s)
 		r.at = append(r.at, time.Since(r.start))

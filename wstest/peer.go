@@ -48,8 +48,8 @@ type Peer interface {
 	// with wsdouble.ErrInvalidCode.
 	Close(code int, reason string) error
 	// Drop ends the connection abruptly: the transport is closed without a
-	// close frame, as when a server process dies. The client sees an error
-	// and a close event with code 1006.
+	// close frame, as when a server process dies. The client sees a close
+	// event with code 1006, and no error event (as in the browser).
 	Drop() error
 	// Done is closed when the connection has ended.
 	Done() <-chan struct{}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,19 +127,12 @@ func (s *Server) Up() {
 	}
 }
 
-// DropAll drops every open connection (no close frame: clients see an
-// error and a close event with code 1006) and aborts every attempt not yet
+// DropAll drops every open connection (no close frame: clients see a close
+// event with code 1006) and aborts every attempt not yet
 // answered (logged as Aborted), as a server that crashed.
 func (s *Server) DropAll() {
 	s.mu.Lock()
-	pending := make([]*serverAttempt, 0, len(s.pending))
-	for a := range s.pending {
-		pending = append(pending, a)
-	}
-	peers := make([]*serverPeer, 0, len(s.peers))
-	for p := range s.peers {
-		peers = append(peers, p)
-	}
+	pending, peers := slices.Collect(maps.Keys(s.pending)), slices.Collect(maps.Keys(s.peers))
 	s.queue = nil // every queued attempt is pending: aborted below
 	s.mu.Unlock()
 	for _, a := range pending {
@@ -210,18 +205,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closeLocked()
-	pending := make([]*serverAttempt, 0, len(s.pending))
-	for a := range s.pending {
-		pending = append(pending, a)
-	}
-	peers := make([]*serverPeer, 0, len(s.peers))
-	for p := range s.peers {
-		peers = append(peers, p)
-	}
-	transports := make([]*memconn.Conn, 0, len(s.transports))
-	for c := range s.transports {
-		transports = append(transports, c)
-	}
+	pending, peers := slices.Collect(maps.Keys(s.pending)), slices.Collect(maps.Keys(s.peers))
+	transports := slices.Collect(maps.Keys(s.transports))
 	lb := s.loopback
 	s.mu.Unlock()
 

@@ -204,10 +204,10 @@ func (l *loop) handle(in input) {
 		l.dispatch(e)
 	case wsdouble.CloseEvent:
 		cause := l.cur.cause
-		if e, ok := l.cur.ws.(interface{ Err() error }); ok && cause == nil {
+		if cause == nil {
 			// No error event (a browser fires none when an open
 			// connection drops): the socket may still say why.
-			cause = e.Err()
+			cause = wsdouble.CloseCause(l.cur.ws)
 		}
 		l.lost(e, cause)
 	}
