@@ -91,7 +91,8 @@ const (
 	// pending.
 	Hung
 	// Aborted: the server closed the connection mid-handshake (Abort,
-	// DropAll).
+	// DropAll; or a Server's, after the client sent data before its
+	// handshake was answered, which RFC 6455 §4.1 forbids).
 	Aborted
 )
 

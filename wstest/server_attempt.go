@@ -1,9 +1,12 @@
 package wstest
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 )
@@ -135,10 +138,21 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		}
 		header.Set("Sec-WebSocket-Protocol", d.opts.Subprotocol)
 	}
-	conn, err := up.Upgrade(w, r, header)
+	uw := &upgradeWatch{ResponseWriter: w}
+	up.Error = uw.refuse
+	conn, err := up.Upgrade(uw, r, header)
 	if err != nil {
 		err = fmt.Errorf("wstest: Accept: upgrade failed: %w", err)
-		a.setOutcome(Abandoned, 0, "", err)
+		switch {
+		case uw.status != 0:
+			a.setOutcome(Refused, uw.status, "", err)
+		case uw.early:
+			// gorilla closes such a connection without an answer.
+			a.setOutcome(Aborted, 0, "", fmt.Errorf("wstest: Accept: the client sent data before its handshake was answered (RFC 6455 §4.1): %w", err))
+		default:
+			// The 101 could not be written: the client is gone.
+			a.setOutcome(Abandoned, 0, "", err)
+		}
 		d.reply <- acceptResult{err: err}
 		return
 	}
@@ -192,4 +206,36 @@ func (a *serverAttempt) setOutcome(o Outcome, status int, protocol string, err e
 	a.rec.AnswerTime = now
 	delete(a.s.pending, a)
 	close(a.done)
+}
+
+// upgradeWatch is the ResponseWriter an accepted attempt hands to gorilla's
+// Upgrade, so that the attempt log can say how a failed upgrade ended:
+// answered with an error status (gorilla's Upgrader.Error), or closed
+// without an answer because the client sent data before the handshake was
+// answered.
+type upgradeWatch struct {
+	http.ResponseWriter
+	status int  // the status of the error answer gorilla wrote, or 0
+	early  bool // the client sent bytes before the handshake was answered
+}
+
+// refuse is the Upgrader's Error: it answers as gorilla does by default,
+// and keeps the status.
+func (u *upgradeWatch) refuse(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+	u.status = status
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	http.Error(w, "wstest: "+reason.Error(), status)
+}
+
+// Hijack implements http.Hijacker, as gorilla's Upgrade requires.
+func (u *upgradeWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := u.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("wstest: the ResponseWriter cannot be hijacked")
+	}
+	c, brw, err := hj.Hijack()
+	if err == nil && brw.Reader.Buffered() > 0 {
+		u.early = true
+	}
+	return c, brw, err
 }
