@@ -109,8 +109,11 @@ func Subprotocols(protocols ...string) Option {
 
 // CheckOrigin sets a function that decides whether a handshake's Origin is
 // allowed; a refused origin is answered 403 Forbidden and logged as
-// refused. By default every origin is allowed, so that pages served from
-// anywhere (a browser test, file://) can connect. Applies to Server.
+// refused, and the test never sees it as an attempt. By default every
+// origin is allowed, so that pages served from anywhere (a browser test,
+// file://) can connect; AllowOrigins(patterns...) is a check that admits
+// clients that are not browsers, pages on loopback and the patterns only.
+// Applies to Server.
 func CheckOrigin(allow func(r *http.Request) bool) Option {
 	return optionFunc(func(c *config) { c.checkOrigin = allow })
 }
