@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"sync"
@@ -29,6 +30,7 @@ type Proxy struct {
 	srv      *wstest.Server
 	upstream *url.URL
 	dialer   *websocket.Dialer
+	origin   func(*http.Request) bool
 	cfg      recordConfig
 	start    time.Time
 
@@ -55,6 +57,21 @@ func (o upstreamDialer) applyProxy(p *Proxy) { p.dialer = o.d }
 // wstest.Server's in-memory Dialer.
 func UpstreamDialer(d *websocket.Dialer) ProxyOption { return upstreamDialer{d} }
 
+type proxyCheckOrigin func(*http.Request) bool
+
+func (o proxyCheckOrigin) applyProxy(p *Proxy) { p.origin = o }
+
+// ProxyCheckOrigin sets the function that decides which handshake Origins
+// the proxy admits, as wstest.CheckOrigin does for a wstest.Server: a
+// refused one is answered 403 Forbidden by the proxy, is logged as refused
+// in Server().Attempts, and never reaches the upstream or the recording.
+// By default every Origin is admitted, for tests; a proxy that runs while
+// a browser is open on the machine (wsdouble record) should use
+// wstest.AllowOrigins.
+func ProxyCheckOrigin(allow func(r *http.Request) bool) ProxyOption {
+	return proxyCheckOrigin(allow)
+}
+
 // WithRecordOptions applies recording options (redaction, BeforeSave) to a
 // Proxy.
 func WithRecordOptions(opts ...RecordOption) ProxyOption {
@@ -73,7 +90,7 @@ func (o proxyOptions) applyProxy(p *Proxy) {
 
 // NewProxy starts a recording proxy to upstream (a ws:// or wss:// URL) and
 // registers its Close with tb.Cleanup (tb may be nil outside tests; then
-// call Close).
+// call Close). It admits every Origin unless given ProxyCheckOrigin.
 func NewProxy(tb wstest.TB, upstream string, opts ...ProxyOption) (*Proxy, error) {
 	u, err := url.Parse(upstream)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
@@ -85,7 +102,11 @@ func NewProxy(tb wstest.TB, upstream string, opts ...ProxyOption) (*Proxy, error
 			o.applyProxy(p)
 		}
 	}
-	p.srv = wstest.NewServer(tb)
+	var srvOpts []wstest.Option
+	if p.origin != nil {
+		srvOpts = append(srvOpts, wstest.CheckOrigin(p.origin))
+	}
+	p.srv = wstest.NewServer(tb, srvOpts...)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.serve()

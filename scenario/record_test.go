@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -192,4 +193,65 @@ func TestProxyOverLoopback(t *testing.T) {
 	if _, err := scenario.NewProxy(t, "http://not-ws/"); err == nil {
 		t.Error("NewProxy with an http URL: got nil error")
 	}
+}
+
+// TestProxyCheckOrigin: with ProxyCheckOrigin, a refused Origin gets 403
+// from the proxy and never reaches the upstream nor the recording; an
+// admitted one is forwarded. Without it every Origin is forwarded.
+func TestProxyCheckOrigin(t *testing.T) {
+	evil := http.Header{"Origin": {"https://evil.example"}}
+	dial := func(t *testing.T, proxy *scenario.Proxy, h http.Header) int {
+		t.Helper()
+		c, resp, err := proxy.Server().Dialer().DialContext(t.Context(), "ws://proxy.test/", h)
+		if resp == nil {
+			t.Fatalf("dial: no answer: %v", err)
+		}
+		if c != nil {
+			c.Close()
+		}
+		return resp.StatusCode
+	}
+	t.Run("AllowOrigins", func(t *testing.T) {
+		upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+		proxy, err := scenario.NewProxy(t, "ws://upstream.test/", scenario.UpstreamDialer(upstream.Dialer()),
+			scenario.ProxyCheckOrigin(wstest.AllowOrigins()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dial(t, proxy, evil); got != http.StatusForbidden {
+			t.Errorf("foreign Origin: status %d, want 403", got)
+		}
+		if n := len(upstream.Attempts()); n != 0 {
+			t.Errorf("the upstream saw %d attempts, want 0: the refused one was forwarded", n)
+		}
+		if _, err := proxy.Script("refused"); err == nil {
+			t.Error("Script after a refused Origin only: got nil error, want no connection recorded")
+		}
+		if rec := proxy.Server().Attempts(); len(rec) != 1 || rec[0].Outcome != wstest.Refused || rec[0].Status != http.StatusForbidden {
+			t.Errorf("the proxy's log: %+v, want one attempt refused 403", rec)
+		}
+
+		if got := dial(t, proxy, http.Header{"Origin": {"http://127.0.0.1:3000"}}); got != http.StatusSwitchingProtocols {
+			t.Errorf("loopback Origin: status %d, want 101", got)
+		}
+		if got := dial(t, proxy, nil); got != http.StatusSwitchingProtocols {
+			t.Errorf("no Origin: status %d, want 101", got)
+		}
+		if n := len(upstream.Attempts()); n != 2 {
+			t.Errorf("the upstream saw %d attempts, want the 2 admitted", n)
+		}
+	})
+	t.Run("default", func(t *testing.T) {
+		upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+		proxy, err := scenario.NewProxy(t, "ws://upstream.test/", scenario.UpstreamDialer(upstream.Dialer()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dial(t, proxy, evil); got != http.StatusSwitchingProtocols {
+			t.Errorf("foreign Origin, no check: status %d, want 101", got)
+		}
+		if n := len(upstream.Attempts()); n != 1 {
+			t.Errorf("the upstream saw %d attempts, want 1", n)
+		}
+	})
 }
