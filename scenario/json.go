@@ -22,7 +22,7 @@ import (
 // writes.
 const Version = 1
 
-// maxScriptSize bounds what Parse reads.
+// maxScriptSize bounds what Parse and Load read.
 const maxScriptSize = 64 << 20
 
 // ParseError is one problem in a script file, with where it is.
@@ -70,6 +70,8 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // negative durations and bad regular expressions are errors. It returns
 // every problem it finds, each a *ParseError naming the line, column,
 // attempt and step (use errors.As, or read the joined message).
+//
+// Parse reads at most 64 MiB: a larger script is an error.
 func Parse(r io.Reader) (*Script, error) {
 	src, err := io.ReadAll(io.LimitReader(r, maxScriptSize+1))
 	if err != nil {
@@ -81,13 +83,42 @@ func Parse(r io.Reader) (*Script, error) {
 	return parse(src, "")
 }
 
-// Load reads a script file.
-func Load(path string) (*Script, error) {
-	src, err := os.ReadFile(path)
+// Load reads a script file, as Parse reads a script; its errors name the
+// file. A file larger than Parse's 64 MiB is an error, found before it is
+// read when the file system knows its size.
+func Load(path string) (*Script, error) { return load(path, maxScriptSize) }
+
+// load is Load with a size limit, which tests make small.
+func load(path string, limit int64) (*Script, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
+	defer f.Close()
+	tooLarge := func() error {
+		return fmt.Errorf("scenario: %s: the script is larger than %s", path, sizeText(limit))
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, tooLarge()
+	}
+	// A file that is not regular (a pipe, a device) or that grows as it is
+	// read is bounded here.
+	src, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if int64(len(src)) > limit {
+		return nil, tooLarge()
+	}
 	return parse(src, path)
+}
+
+// sizeText is n bytes in MiB when it is a whole number of them.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func parse(src []byte, file string) (*Script, error) {

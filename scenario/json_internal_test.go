@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -96,5 +97,32 @@ func TestGoldenRoundTrip(t *testing.T) {
 				t.Errorf("Marshal is not stable:\n%s\n%s", out, again)
 			}
 		})
+	}
+}
+
+// TestLoadLimit: the limit holds to the byte, whether Load learns the size
+// from the file system or only by reading (a device).
+func TestLoadLimit(t *testing.T) {
+	path := filepath.Join("testdata", "scripts", "echo.json")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(src))
+	if _, err := load(path, size); err != nil {
+		t.Errorf("load at the limit: %v", err)
+	}
+	want := "scenario: " + path + ": the script is larger than " + fmt.Sprint(size-1) + " bytes"
+	if _, err := load(path, size-1); err == nil || err.Error() != want {
+		t.Errorf("load one byte over the limit: got %v, want %s", err, want)
+	}
+
+	const dev = "/dev/zero" // endless, and its size is 0
+	if _, err := os.Stat(dev); err != nil {
+		t.Skipf("no %s: %v", dev, err)
+	}
+	want = "scenario: " + dev + ": the script is larger than 1 MiB"
+	if _, err := load(dev, 1<<20); err == nil || err.Error() != want {
+		t.Errorf("load of %s: got %v, want %s", dev, err, want)
 	}
 }

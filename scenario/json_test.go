@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -94,5 +95,20 @@ func TestLoadNamesTheFile(t *testing.T) {
 	_, err := scenario.Load(path)
 	if err == nil || !strings.HasPrefix(err.Error(), path+":2:36: attempt 1: refuse.status") {
 		t.Errorf("Load: got %v, want an error starting with %s:2:36", err, path)
+	}
+}
+
+// TestLoadSizeLimit: Load refuses a file larger than Parse's limit, naming
+// the file and the limit. The file is sparse: it takes no room on disk,
+// and Load refuses it from its size, without reading it.
+func TestLoadSizeLimit(t *testing.T) {
+	path := t.TempDir() + "/big.json"
+	writeFile(t, path, "")
+	if err := os.Truncate(path, 64<<20+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := scenario.Load(path)
+	if want := "scenario: " + path + ": the script is larger than 64 MiB"; err == nil || err.Error() != want {
+		t.Errorf("Load of a 64 MiB + 1 byte file: got %v, want %s", err, want)
 	}
 }
