@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/wsdouble/wsdouble"
@@ -359,11 +361,13 @@ func TestBadInput(t *testing.T) {
 		{"port in use", []string{"serve", "--listen", busy.Addr().String()}, cli.ExitFailed, "wsdouble serve: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
 		{"not loopback", []string{"serve", "--listen", "0.0.0.0:0"}, cli.ExitInvalid, "wsdouble serve: refusing to listen on 0.0.0.0:0: not a loopback address (--allow-remote"},
 		{"bad colour", []string{"serve", "--color", "pink"}, cli.ExitInvalid, `--color "pink": want auto, always or never`},
+		{"bad origin pattern", []string{"serve", "--origin", "evil.[example"}, cli.ExitInvalid, `wsdouble serve: invalid value "evil.[example" for flag -origin: syntax error in pattern (see wsdouble serve --help)`},
 		{"check nothing", []string{"check"}, cli.ExitInvalid, "wsdouble check: missing FILE"},
 		{"check invalid", []string{"check", invalid}, cli.ExitInvalid, invalid + ":1:51: attempt 1: refuse.status"},
 		{"check missing", []string{"check", "nope.json"}, cli.ExitInvalid, "wsdouble check: open nope.json: no such file or directory"},
 		{"record without upstream", []string{"record", "--out", "x.json"}, cli.ExitInvalid, "wsdouble record: missing --upstream"},
 		{"record bad upstream", []string{"record", "--upstream", "http://x", "--out", filepath.Join(t.TempDir(), "x.json")}, cli.ExitInvalid, `wsdouble record: upstream "http://x" is not a ws:// or wss:// URL`},
+		{"record bad origin pattern", []string{"record", "--upstream", "ws://x/", "--out", filepath.Join(t.TempDir(), "x.json"), "--origin", "["}, cli.ExitInvalid, `wsdouble record: invalid value "[" for flag -origin: syntax error in pattern`},
 		{"record unwritable", []string{"record", "--upstream", "ws://x/", "--out", "/nonexistent/dir/x.json"}, cli.ExitInvalid, "wsdouble record: open /nonexistent/dir/x.json: no such file or directory"},
 		{"import-har missing", []string{"import-har", "nope.har"}, cli.ExitInvalid, "wsdouble import-har: open nope.har: no such file or directory"},
 		{"import-har not HAR", []string{"import-har", invalid}, cli.ExitInvalid, "wsdouble import-har: " + invalid + ":"},
@@ -493,5 +497,141 @@ func TestImportHAR(t *testing.T) {
 	}
 	if strings.Contains(stdout, "Bearer") || strings.Contains(stdout, "session=") {
 		t.Errorf("secrets in the imported script:\n%s", stdout)
+	}
+}
+
+// handshake opens a WebSocket to url with the given Origin ("" for none)
+// and returns the handshake's status.
+func handshake(t *testing.T, url, origin string) int {
+	t.Helper()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, resp, err := websocket.DefaultDialer.DialContext(ctx, url, h)
+	if resp == nil {
+		t.Fatalf("handshake with Origin %q: no answer: %v", origin, err)
+	}
+	if c != nil {
+		c.Close()
+	}
+	return resp.StatusCode
+}
+
+const acceptAll = `{"version": 1, "name": "accept all", "attempts": [{"accept": {}, "repeat": true}]}`
+
+// TestServeOrigin: by default serve admits clients with no Origin and
+// pages on loopback, and refuses other Origins with 403, in the timeline;
+// --origin admits more.
+func TestServeOrigin(t *testing.T) {
+	script := writeScript(t, acceptAll)
+	t.Run("default", func(t *testing.T) {
+		c := start(t, "serve", "--listen", "127.0.0.1:0", script)
+		url := c.stdout.waitFor(t, urlLine)[1]
+		port := url[strings.LastIndex(url, ":")+1 : len(url)-1]
+		for _, tt := range []struct {
+			origin string
+			want   int
+		}{
+			{"https://evil.example", http.StatusForbidden},
+			{"", http.StatusSwitchingProtocols},
+			{"http://127.0.0.1:" + port, http.StatusSwitchingProtocols},
+			{"http://localhost:3000", http.StatusSwitchingProtocols},
+			{"null", http.StatusForbidden},
+		} {
+			if got := handshake(t, url+"feed", tt.origin); got != tt.want {
+				t.Errorf("Origin %q: status %d, want %d", tt.origin, got, tt.want)
+			}
+		}
+		c.stdout.waitFor(t, regexp.MustCompile(`from origin "null": refused 403`))
+		if code := c.stop(t); code != cli.ExitOK {
+			t.Errorf("exit %d, want 0:\n%s%s", code, c.stdout, c.stderr)
+		}
+		out := c.stdout.String()
+		for _, want := range []string{
+			`handshake for /feed from origin "https://evil.example": refused 403, origin not allowed (--origin evil.example admits it)`,
+			`handshake for /feed from origin "null": refused 403, origin not allowed (--origin null admits it)`,
+			`#2   attempt 1: accepted`, // #1 is the refused handshake
+			"summary: 1 pass, 3 attempts: 3 accepted",
+			"2 handshakes refused for their origin (see --origin)",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the timeline lacks %q:\n%s", want, out)
+			}
+		}
+	})
+	for _, tt := range []struct {
+		flags  []string
+		origin string
+	}{
+		{[]string{"--origin", "evil.example"}, "https://evil.example"},
+		{[]string{"--origin", "a.example", "--origin", "https://*.EXAMPLE"}, "https://evil.example"},
+		{[]string{"--origin", "null"}, "null"},
+		{[]string{"--origin", "*"}, "null"},
+	} {
+		t.Run(strings.Join(tt.flags, " "), func(t *testing.T) {
+			c := start(t, append(append([]string{"serve", "--listen", "127.0.0.1:0"}, tt.flags...), script)...)
+			url := c.stdout.waitFor(t, urlLine)[1]
+			if got := handshake(t, url, tt.origin); got != http.StatusSwitchingProtocols {
+				t.Errorf("Origin %q: status %d, want 101", tt.origin, got)
+			}
+			if got := handshake(t, url, "https://other.invalid"); got != http.StatusForbidden && tt.flags[1] != "*" {
+				t.Errorf("Origin https://other.invalid: status %d, want 403", got)
+			}
+		})
+	}
+	t.Run("json", func(t *testing.T) {
+		c := start(t, "serve", "--json", "--listen", "127.0.0.1:0", script)
+		url := c.stdout.waitFor(t, regexp.MustCompile(`"url":"(ws://127\.0\.0\.1:\d+/)"`))[1]
+		if got := handshake(t, url+"x?y=1", "https://evil.example"); got != http.StatusForbidden {
+			t.Errorf("status %d, want 403", got)
+		}
+		line := c.stdout.waitFor(t, regexp.MustCompile(`\{"time".*"event":"refused".*\}`))[0]
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"url": "/x?y=1", "origin": "https://evil.example", "answer": "refused 403", "detail": "origin not allowed"}
+		for k, v := range want {
+			if ev[k] != v {
+				t.Errorf("%s: got %v, want %v in %s", k, ev[k], v, line)
+			}
+		}
+		c.stop(t)
+		if !strings.Contains(c.stdout.String(), `"origins_refused":1`) {
+			t.Errorf("the summary lacks origins_refused:\n%s", c.stdout)
+		}
+	})
+}
+
+// TestRecordOrigin: record refuses a foreign Origin before it reaches the
+// upstream, says so on stderr, and records only what it forwarded.
+func TestRecordOrigin(t *testing.T) {
+	upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+	out := filepath.Join(t.TempDir(), "recorded.json")
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out, "--origin", "*.example.com")
+	url := rec.stdout.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))[1]
+	if got := handshake(t, url+"feed", "https://evil.example"); got != http.StatusForbidden {
+		t.Errorf("foreign Origin: status %d, want 403", got)
+	}
+	if n := len(upstream.Attempts()); n != 0 {
+		t.Errorf("the upstream saw %d attempts, want 0", n)
+	}
+	for _, origin := range []string{"", "http://127.0.0.1:5500", "https://app.example.com"} {
+		if got := handshake(t, url, origin); got != http.StatusSwitchingProtocols {
+			t.Errorf("Origin %q: status %d, want 101", origin, got)
+		}
+	}
+	if code := rec.stop(t); code != cli.ExitOK {
+		t.Fatalf("record: exit %d\n%s%s", code, rec.stdout, rec.stderr)
+	}
+	want := `wsdouble record: refused a handshake for /feed from origin "https://evil.example" (403, not forwarded); --origin evil.example admits it` + "\n"
+	if got := rec.stderr.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("stderr:\n%s\nwant it to start with:\n%s", got, want)
+	}
+	if !strings.Contains(rec.stderr.String(), "3 attempts") {
+		t.Errorf("want the 3 admitted attempts recorded, stderr:\n%s", rec.stderr)
 	}
 }

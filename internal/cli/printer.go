@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,8 @@ type jsonEvent struct {
 	URL    string `json:"url,omitempty"`
 	Script string `json:"script,omitempty"`
 	Answer string `json:"answer,omitempty"`
+	// Origin is the Origin of a handshake refused for it.
+	Origin string `json:"origin,omitempty"`
 
 	Step    int          `json:"step,omitempty"`
 	Action  string       `json:"action,omitempty"`
@@ -182,6 +185,19 @@ func (p *printer) progress(pr scenario.Progress) {
 	}
 }
 
+// refusedOrigin reports a handshake the origin check refused. The server
+// answered it 403 and logged it, but the script never saw it: it has no
+// attempt of the script, and its number in the server's log is not known
+// here.
+func (p *printer) refusedOrigin(r *http.Request, origin, hint string) {
+	ev := jsonEvent{Event: "refused", URL: r.URL.RequestURI(), Origin: origin, Answer: "refused 403", Detail: "origin not allowed"}
+	line := fmt.Sprintf("handshake for %s from origin %q: %s", r.URL.RequestURI(), origin, p.paint(yellow, "refused 403, origin not allowed"))
+	if hint != "" {
+		line += p.paint(dim, " (--origin "+hint+" admits it)")
+	}
+	p.emit(ev, line)
+}
+
 // endText describes an end without the transport's error text.
 func endText(e wstest.End) string {
 	e.Err = nil
@@ -239,8 +255,11 @@ type summary struct {
 	Answers    map[string]int `json:"answers"`
 	Ends       map[string]int `json:"ends"`
 	Mismatches []string       `json:"mismatches"`
-	Complete   bool           `json:"complete"`
-	OK         bool           `json:"ok"`
+	// OriginsRefused counts the handshakes refused for their Origin,
+	// which no pass saw.
+	OriginsRefused int  `json:"origins_refused,omitempty"`
+	Complete       bool `json:"complete"`
+	OK             bool `json:"ok"`
 }
 
 func (p *printer) summary(s summary) {
@@ -258,6 +277,9 @@ func (p *printer) summary(s summary) {
 	b.WriteString("\n")
 	if len(s.Ends) > 0 {
 		fmt.Fprintf(&b, "  connections ended: %s\n", counts(s.Ends))
+	}
+	if s.OriginsRefused > 0 {
+		fmt.Fprintf(&b, "  %s (see --origin)\n", plural(s.OriginsRefused, "handshake refused for its origin", "handshakes refused for their origin"))
 	}
 	if !s.Complete {
 		b.WriteString("  the last pass was stopped before the script was complete\n")

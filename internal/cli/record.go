@@ -5,10 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wsdouble/wsdouble/scenario"
@@ -29,6 +31,10 @@ plays the upstream's part: serve it, or play it in Go tests.
 Recordings never keep the values of secret headers (Authorization,
 Cookie, Set-Cookie, ...), unless --unredacted.
 
+It listens on loopback only, unless --allow-remote.
+
+` + originHelp("reported on the standard error, neither forwarded nor recorded") + `
+
 Examples:
 
   wsdouble record --upstream wss://echo.example.com/ws --out echo.json
@@ -39,6 +45,7 @@ Examples:
 				fs.StringVar(&o.out, "out", "", "`file` to write the scenario to (required; - for the standard output)")
 				fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
 				fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
+				originFlag(fs, &o.origins)
 				fs.StringVar(&o.name, "name", "recording", "the scenario's `name`")
 				fs.BoolVar(&o.unredacted, "unredacted", false, "keep the values of secret headers (Authorization, Cookie, ...)")
 				fs.Func("redact", "also redact this `header` (repeatable)", func(v string) error {
@@ -99,7 +106,7 @@ func version() string {
 type recordOptions struct {
 	upstream, out, listen, name string
 	allowRemote, unredacted     bool
-	redact                      []string
+	redact, origins             []string
 	minWait                     time.Duration
 }
 
@@ -131,7 +138,18 @@ func (o *recordOptions) run(ctx context.Context, env Env, args []string) int {
 		}
 		f.Close()
 	}
-	p, err := scenario.NewProxy(nil, o.upstream, scenario.WithRecordOptions(o.recordOptions()...))
+	var mu sync.Mutex // refusals come from the server's goroutines
+	refused := func(r *http.Request, origin, hint string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(env.Stderr, "wsdouble record: refused a handshake for %s from origin %q (403, not forwarded)", r.URL.RequestURI(), origin)
+		if hint != "" {
+			fmt.Fprintf(env.Stderr, "; --origin %s admits it", hint)
+		}
+		fmt.Fprintln(env.Stderr)
+	}
+	p, err := scenario.NewProxy(nil, o.upstream, scenario.WithRecordOptions(o.recordOptions()...),
+		scenario.ProxyCheckOrigin(originCheck(o.origins, refused)))
 	if err != nil {
 		return fail(env, "record", ExitInvalid, errors.New(strings.TrimPrefix(err.Error(), "scenario: NewProxy: ")))
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wsdouble/wsdouble/scenario"
@@ -42,19 +44,24 @@ and restarts with close 1012 after five more.
 While it runs it prints a live timeline of attempts, answers, messages and
 ends (in colour on a terminal; NO_COLOR turns it off). --json prints one
 JSON object per line instead: {"event": "attempt" | "answer" | "step" |
-"end" | "summary" | ..., "at": seconds, "pass", "attempt", "n", ...}.
+"end" | "refused" | "summary" | ..., "at": seconds, "pass", "attempt", "n",
+...}.
 
 It listens on loopback only, unless --allow-remote.
+
+` + originHelp("shown in the timeline; the script never sees it") + `
 
 Examples:
 
   wsdouble serve                                   # the built-in flaky echo server
   wsdouble serve --listen 127.0.0.1:9000 reconnect.json
+  wsdouble serve --origin 'https://*.example.com' feed.json   # pages of example.com too
   wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI`,
 		flags: func(fs *flag.FlagSet) func(context.Context, Env, []string) int {
 			o := &serveOptions{}
 			fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
 			fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
+			originFlag(fs, &o.origins)
 			fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
 			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
@@ -68,6 +75,7 @@ Examples:
 type serveOptions struct {
 	listen        string
 	allowRemote   bool
+	origins       []string
 	once          bool
 	json          bool
 	color         string
@@ -103,7 +111,12 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		return fail(env, "serve", ExitInvalid, err)
 	}
 
-	srv := wstest.NewServer(nil)
+	p := &printer{w: env.Stdout, json: o.json, color: color, start: time.Now()}
+	var refusedOrigins atomic.Int64
+	srv := wstest.NewServer(nil, wstest.CheckOrigin(originCheck(o.origins, func(r *http.Request, origin, hint string) {
+		refusedOrigins.Add(1)
+		p.refusedOrigin(r, origin, hint)
+	})))
 	defer srv.Close()
 	var url string
 	if o.allowRemote {
@@ -118,7 +131,6 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		return fail(env, "serve", ExitFailed, errors.New(strings.TrimPrefix(err.Error(), "wstest: Server.Listen: ")))
 	}
 
-	p := &printer{w: env.Stdout, json: o.json, color: color, start: time.Now()}
 	p.listening(url, s, o.once)
 	opts := []scenario.Option{
 		scenario.OnProgress(p.progress),
@@ -140,6 +152,7 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		}
 	}
 	srv.Close() // ends what is still open, before the summary
+	sum.OriginsRefused = int(refusedOrigins.Load())
 	sum.OK = len(sum.Mismatches) == 0 && (sum.Complete || !o.once)
 	p.summary(sum)
 	if !sum.OK {
