@@ -428,6 +428,30 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestRecordToStdout records to the standard output, which then holds the
+// script and nothing else: the banner goes to the standard error.
+func TestRecordToStdout(t *testing.T) {
+	upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", "-")
+	url := rec.stderr.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))[1]
+	cl := dial(t, url)
+	cl.expect("open")
+	cl.ws.Send(wsdouble.Text("one"))
+	cl.expect(`message text "one"`)
+	cl.ws.Close(wsdouble.CloseNormalClosure, "")
+	cl.expect("close 1000 clean")
+	if code := rec.stop(t); code != cli.ExitOK {
+		t.Fatalf("record: exit %d\n%s%s", code, rec.stdout, rec.stderr)
+	}
+	s, err := scenario.Parse(strings.NewReader(rec.stdout.String()))
+	if err != nil {
+		t.Fatalf("the standard output is not a script: %v\n%s", err, rec.stdout)
+	}
+	if len(s.Attempts) != 1 {
+		t.Errorf("recorded %d attempts, want 1", len(s.Attempts))
+	}
+}
+
 // TestRecordThenServe records a session with an echo server through the
 // CLI's proxy, checks the file, and serves it back to the same client.
 func TestRecordThenServe(t *testing.T) {

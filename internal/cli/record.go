@@ -166,7 +166,11 @@ func (o *recordOptions) run(ctx context.Context, env Env, args []string) int {
 	case err != nil:
 		return fail(env, "record", ExitFailed, errors.New(strings.TrimPrefix(err.Error(), "wstest: Server.Listen: ")))
 	}
-	fmt.Fprintf(env.Stdout, "wsdouble: recording %s through %s\n  connect your client to %s; Ctrl-C writes %s\n", o.upstream, url, url, displayOut(o.out))
+	banner := env.Stdout
+	if o.out == "-" {
+		banner = env.Stderr // the standard output carries the script alone
+	}
+	fmt.Fprintf(banner, "wsdouble: recording %s through %s\n  connect your client to %s; Ctrl-C writes %s\n", o.upstream, url, url, displayOut(o.out))
 	<-ctx.Done()
 	p.Close() // ends every connection both ways: the recording is complete
 	s, err := p.Script(o.name)
