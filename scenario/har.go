@@ -40,12 +40,17 @@ const maxHARGap = 30 * 24 * 3600
 // Header values of DefaultRedactedHeaders are redacted unless Unredacted is
 // given.
 func FromHAR(r io.Reader, opts ...RecordOption) (*Script, error) {
-	src, err := io.ReadAll(io.LimitReader(r, maxHARSize+1))
-	if err != nil {
+	return fromHAR(r, maxHARSize, opts)
+}
+
+// fromHAR is FromHAR with a size limit, which tests make small.
+func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
+	src, err := readAtMost(r, limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, fmt.Errorf("scenario: FromHAR: the file is larger than %s", sizeText(limit))
+	case err != nil:
 		return nil, fmt.Errorf("scenario: FromHAR: %w", err)
-	}
-	if len(src) > maxHARSize {
-		return nil, fmt.Errorf("scenario: FromHAR: the file is larger than %d MiB", maxHARSize>>20)
 	}
 	var har harFile
 	if err := json.Unmarshal(src, &har); err != nil {

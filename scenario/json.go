@@ -72,15 +72,34 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // attempt and step (use errors.As, or read the joined message).
 //
 // Parse reads at most 64 MiB: a larger script is an error.
-func Parse(r io.Reader) (*Script, error) {
-	src, err := io.ReadAll(io.LimitReader(r, maxScriptSize+1))
-	if err != nil {
+func Parse(r io.Reader) (*Script, error) { return parseReader(r, maxScriptSize) }
+
+// parseReader is Parse with a size limit, which tests make small.
+func parseReader(r io.Reader, limit int64) (*Script, error) {
+	src, err := readAtMost(r, limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, fmt.Errorf("scenario: the script is larger than %s", sizeText(limit))
+	case err != nil:
 		return nil, fmt.Errorf("scenario: reading the script: %w", err)
 	}
-	if len(src) > maxScriptSize {
-		return nil, fmt.Errorf("scenario: the script is larger than %d MiB", maxScriptSize>>20)
-	}
 	return parse(src, "")
+}
+
+// errTooLarge is readAtMost's error for an input over its limit.
+var errTooLarge = errors.New("too large")
+
+// readAtMost reads r to its end, or fails with errTooLarge as soon as it
+// has read more than limit bytes.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(src)) > limit {
+		return nil, errTooLarge
+	}
+	return src, nil
 }
 
 // Load reads a script file, as Parse reads a script; its errors name the
@@ -103,12 +122,12 @@ func load(path string, limit int64) (*Script, error) {
 	}
 	// A file that is not regular (a pipe, a device) or that grows as it is
 	// read is bounded here.
-	src, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
-	}
-	if int64(len(src)) > limit {
+	src, err := readAtMost(f, limit)
+	switch {
+	case errors.Is(err, errTooLarge):
 		return nil, tooLarge()
+	case err != nil:
+		return nil, fmt.Errorf("scenario: %w", err)
 	}
 	return parse(src, path)
 }
