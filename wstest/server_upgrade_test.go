@@ -28,7 +28,8 @@ func TestFailedUpgradeIsLoggedAsItEnded(t *testing.T) {
 		{"loopback", func(_ context.Context, srv *wstest.Server) (*rawConn, error) { return dialRawLoopback(srv) }},
 	}
 	for _, tr := range transports {
-		t.Run(tr.name+"/data before the answer", func(t *testing.T) {
+		// connect makes a Server and connects to it over tr.
+		connect := func(t *testing.T) (*wstest.Server, *rawConn) {
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
 			srv := wstest.NewServer(t)
@@ -36,7 +37,11 @@ func TestFailedUpgradeIsLoggedAsItEnded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.Close()
+			t.Cleanup(func() { c.Close() })
+			return srv, c
+		}
+		t.Run(tr.name+"/data before the answer", func(t *testing.T) {
+			srv, c := connect(t)
 			// The handshake and a frame in one write (RFC 6455 §4.1: a
 			// client must wait for the answer before it sends more).
 			req, _ := http.NewRequest(http.MethodGet, "http://wstest.invalid/early", nil)
@@ -65,14 +70,7 @@ func TestFailedUpgradeIsLoggedAsItEnded(t *testing.T) {
 			}
 		})
 		t.Run(tr.name+"/error answer", func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			defer cancel()
-			srv := wstest.NewServer(t)
-			c, err := tr.dial(ctx, srv)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			srv, c := connect(t)
 			type answer struct {
 				resp *http.Response
 				err  error
