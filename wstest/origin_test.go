@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,5 +137,24 @@ func TestServerAllowOrigins(t *testing.T) {
 	stop()
 	if a, err := srv.NextAttempt(done); err == nil {
 		t.Errorf("NextAttempt: got attempt #%d, want none (the refused one is not offered)", a.N())
+	}
+}
+
+// TestCheckOriginOncePerHandshake: the Server asks its origin check once
+// per handshake, not again inside gorilla's Upgrade, so a check that counts
+// or logs sees each handshake once.
+func TestCheckOriginOncePerHandshake(t *testing.T) {
+	var calls atomic.Int32
+	srv := wstest.NewServer(t, wstest.AutoAccept(nil), wstest.CheckOrigin(func(*http.Request) bool {
+		calls.Add(1)
+		return true
+	}))
+	c, _, err := srv.Dialer().Dial(wstest.MemoryURL, http.Header{"Origin": {"https://app.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the origin check ran %d times for one accepted handshake, want 1", n)
 	}
 }
