@@ -32,15 +32,18 @@ func BenchmarkConnect(b *testing.B) {
 	b.Run("gorilla-loopback-hop", func(b *testing.B) {
 		url := newGorillaLoopback(b)
 		b.ReportAllocs()
+		cpu := cpuPerOp(b)
 		for b.Loop() {
 			if err := gorillaHopConnect(url); err != nil {
 				b.Fatalf("connect: %v", err)
 			}
 		}
+		cpu()
 	})
 	b.Run("gorilla-loopback", func(b *testing.B) {
 		url := newGorillaLoopback(b)
 		b.ReportAllocs()
+		cpu := cpuPerOp(b)
 		for b.Loop() {
 			c, _, err := websocket.DefaultDialer.Dial(url, nil)
 			if err != nil {
@@ -50,6 +53,7 @@ func BenchmarkConnect(b *testing.B) {
 				b.Fatalf("connect: %v", err)
 			}
 		}
+		cpu()
 	})
 }
 
@@ -57,6 +61,7 @@ func BenchmarkConnect(b *testing.B) {
 // open event, Close(1000, "") and the close event.
 func benchConnect(b *testing.B, ctor wsdouble.Constructor, url string) {
 	b.ReportAllocs()
+	cpu := cpuPerOp(b)
 	for b.Loop() {
 		s, err := dialSocket(ctor, url)
 		if err != nil {
@@ -66,6 +71,7 @@ func benchConnect(b *testing.B, ctor wsdouble.Constructor, url string) {
 			b.Fatalf("connect: %v", err)
 		}
 	}
+	cpu()
 }
 
 // gorillaHopConnect is one op of Connect/gorilla-loopback-hop: raw gorilla

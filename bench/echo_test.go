@@ -55,6 +55,7 @@ func benchEcho(b *testing.B, ctor wsdouble.Constructor, url string) {
 	}
 	m := wsdouble.Text(echoPayload)
 	b.ReportAllocs()
+	cpu := cpuPerOp(b)
 	for b.Loop() {
 		if err := s.ws.Send(m); err != nil {
 			b.Fatalf("echo: Send: %v", err)
@@ -63,6 +64,7 @@ func benchEcho(b *testing.B, ctor wsdouble.Constructor, url string) {
 			b.Fatalf("echo: %v", err)
 		}
 	}
+	cpu()
 	if err := s.close(); err != nil {
 		b.Error(err)
 	}
@@ -72,6 +74,7 @@ func benchEcho(b *testing.B, ctor wsdouble.Constructor, url string) {
 func benchGorillaEcho(b *testing.B, c *websocket.Conn) {
 	data := []byte(echoPayload)
 	b.ReportAllocs()
+	cpu := cpuPerOp(b)
 	for b.Loop() {
 		if err := c.WriteMessage(websocket.TextMessage, data); err != nil {
 			b.Fatalf("echo: WriteMessage: %v", err)
@@ -84,4 +87,5 @@ func benchGorillaEcho(b *testing.B, c *websocket.Conn) {
 			b.Fatalf("echo: got %d bytes, want %d", len(got), len(data))
 		}
 	}
+	cpu()
 }

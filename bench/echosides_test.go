@@ -74,6 +74,7 @@ func benchEchoInline(b *testing.B, ctor wsdouble.Constructor, url string) {
 	s.ws.AddEventListener(wsdouble.EventMessage, echo)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuPerOp(b)
 	if err := s.ws.Send(m); err != nil {
 		b.Fatalf("echo: Send: %v", err)
 	}
@@ -86,6 +87,7 @@ func benchEchoInline(b *testing.B, ctor wsdouble.Constructor, url string) {
 		b.Fatalf("echo: got %v (error event: %v)", e, s.err)
 	}
 	b.StopTimer()
+	cpu()
 	if err := s.close(); err != nil {
 		b.Error(err)
 	}
@@ -124,6 +126,7 @@ func benchGorillaHop(b *testing.B, c *websocket.Conn) {
 	}()
 	data := []byte(echoPayload)
 	b.ReportAllocs()
+	cpu := cpuPerOp(b)
 	for b.Loop() {
 		if err := c.WriteMessage(websocket.TextMessage, data); err != nil {
 			b.Fatalf("echo: WriteMessage: %v", err)
@@ -136,6 +139,7 @@ func benchGorillaHop(b *testing.B, c *websocket.Conn) {
 			b.Fatalf("echo: got %d bytes, want %d", r.n, len(data))
 		}
 	}
+	cpu()
 	if err := c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")); err != nil {
 		b.Fatalf("gorilla-hop: writing the close frame: %v", err)
 	}
