@@ -86,6 +86,10 @@ func (a *acceptor) Attempts() []AttemptRecord {
 	out := make([]AttemptRecord, len(a.log))
 	for i, r := range a.log {
 		out[i] = *r
+		if r.header != "" {
+			out[i].Header = r.header.unpack()
+			out[i].header = ""
+		}
 	}
 	return out
 }

@@ -145,4 +145,8 @@ type AttemptRecord struct {
 	// Err says why the answer failed, if it did (for example, the upgrade
 	// could not complete).
 	Err error
+
+	// header is Header as a Server keeps it; Attempts unpacks it into
+	// Header (see packedHeader).
+	header packedHeader
 }

@@ -312,7 +312,7 @@ func (s *Server) logInvalid(r *http.Request, status int, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addLocked(&AttemptRecord{
-		Time: now, URL: requestURL(r), Header: r.Header.Clone(),
+		Time: now, URL: requestURL(r), header: packHeader(r.Header),
 		Protocols: websocket.Subprotocols(r), Outcome: Refused, AnswerTime: now,
 		Status: status, Err: errors.New(reason),
 	})
@@ -326,7 +326,7 @@ func (s *Server) newAttempt(r *http.Request) *serverAttempt {
 		return nil
 	}
 	rec := &AttemptRecord{
-		Time: now, URL: requestURL(r), Header: r.Header.Clone(),
+		Time: now, URL: requestURL(r), header: packHeader(r.Header),
 		Protocols: websocket.Subprotocols(r),
 	}
 	s.addLocked(rec)

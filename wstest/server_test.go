@@ -431,3 +431,51 @@ func mustRefuseBadStatus(t *testing.T, srv *wstest.Server) error {
 	_ = ws
 	return err
 }
+
+// TestAttemptLogHeader checks that the log keeps each handshake's header,
+// refused ones too, and that a caller who changes the header Attempts
+// returned does not change the log.
+func TestAttemptLogHeader(t *testing.T) {
+	srv := wstest.NewServer(t, wstest.AutoAccept(nil), wstest.CheckOrigin(func(r *http.Request) bool {
+		return r.Header.Get("Origin") != "http://evil.example"
+	}))
+	for _, origin := range []string{"http://good.example", "http://evil.example"} {
+		ws, err := wsdouble.NewConstructor(wsdouble.WithHeader(http.Header{"Origin": {origin}, "X-Trace": {"a", "b"}}))(srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := watch(ws)
+		if origin == "http://evil.example" {
+			<-ev.done // refused
+			continue
+		}
+		<-opened(ws)
+		t.Cleanup(func() {
+			ws.Close(wsdouble.CloseNormalClosure, "")
+			<-ev.done
+		})
+	}
+	log := srv.Attempts()
+	if len(log) != 2 {
+		t.Fatalf("log: got %d attempts, want 2", len(log))
+	}
+	for i, origin := range []string{"http://good.example", "http://evil.example"} {
+		h := log[i].Header
+		if got := h.Get("Origin"); got != origin {
+			t.Errorf("attempt #%d: Origin %q, want %q", i+1, got, origin)
+		}
+		if got := h.Values("X-Trace"); len(got) != 2 || got[0] != "a" || got[1] != "b" {
+			t.Errorf("attempt #%d: X-Trace %q, want [a b]", i+1, got)
+		}
+		if got := h.Get("Sec-Websocket-Version"); got != "13" {
+			t.Errorf("attempt #%d: Sec-WebSocket-Version %q, want 13", i+1, got)
+		}
+		h.Set("Origin", "changed")
+		h.Del("X-Trace")
+	}
+	for i, r := range srv.Attempts() {
+		if r.Header.Get("Origin") == "changed" || len(r.Header.Values("X-Trace")) != 2 {
+			t.Errorf("attempt #%d: the log changed with the header Attempts returned: %v", i+1, r.Header)
+		}
+	}
+}
