@@ -21,7 +21,7 @@ type acceptor struct {
 	log     []*AttemptRecord
 	queue   []Attempt
 	waiters []chan struct{}
-	running map[string]int // what Close waits for, by description
+	running map[tracked]int // what Close waits for
 	// dispatching counts the fakeDispatch goroutines apart from running,
 	// one per Fake: a counter costs less than a map entry made and
 	// deleted per connection.
@@ -30,7 +30,7 @@ type acceptor struct {
 }
 
 func newAcceptor(name string, auto bool) acceptor {
-	return acceptor{name: name, auto: auto, running: make(map[string]int)}
+	return acceptor{name: name, auto: auto, running: make(map[tracked]int)}
 }
 
 // NextAttempt returns the next attempt no one has taken, waiting until one
@@ -119,22 +119,52 @@ func (a *acceptor) closeLocked() {
 	a.queue = nil
 }
 
+// tracked is a goroutine Close waits for: what it is, and for a goroutine
+// of one attempt, the attempt's number and, if it is the request's handler,
+// the request URI. It is described (String) only in the hang report, so
+// that tracking costs an attempt no formatting.
+type tracked struct {
+	what    string
+	attempt int
+	uri     string
+}
+
+func (t tracked) String() string {
+	switch {
+	case t.attempt == 0:
+		return t.what
+	case t.uri == "":
+		return fmt.Sprintf("%s of attempt #%d", t.what, t.attempt)
+	}
+	return fmt.Sprintf("%s of attempt #%d (%s)", t.what, t.attempt, t.uri)
+}
+
 // What Close waits for, as the hang report names it.
-const (
-	fakeDispatch      = "the dispatch goroutine of a Fake (a listener has not returned)"
-	autoAcceptHandler = "an AutoAccept handler"
-	memoryHTTPServer  = "the HTTP server of an in-memory connection"
+var (
+	fakeDispatch      = tracked{what: "the dispatch goroutine of a Fake (a listener has not returned)"}
+	autoAcceptHandler = tracked{what: "an AutoAccept handler"}
+	memoryHTTPServer  = tracked{what: "the HTTP server of an in-memory connection"}
 )
+
+// attemptHandler is the request handler of attempt n, for uri.
+func attemptHandler(n int, uri string) tracked {
+	return tracked{what: "the handler", attempt: n, uri: uri}
+}
+
+// attemptAutoAccept is the AutoAccept handler of attempt n.
+func attemptAutoAccept(n int) tracked {
+	return tracked{what: "AutoAccept handler", attempt: n}
+}
 
 // track counts a goroutine Close must wait for, described by what;
 // untrack(what) ends it.
-func (a *acceptor) track(what string) {
+func (a *acceptor) track(what tracked) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.trackLocked(what)
 }
 
-func (a *acceptor) trackLocked(what string) {
+func (a *acceptor) trackLocked(what tracked) {
 	if what == fakeDispatch {
 		a.dispatching++
 		return
@@ -142,7 +172,7 @@ func (a *acceptor) trackLocked(what string) {
 	a.running[what]++
 }
 
-func (a *acceptor) untrack(what string) {
+func (a *acceptor) untrack(what tracked) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if what == fakeDispatch {
@@ -182,7 +212,8 @@ func (a *acceptor) waitIdle(tb TB) {
 	}
 	a.mu.Lock()
 	var what []string
-	add := func(k string, n int) {
+	add := func(t tracked, n int) {
+		k := t.String()
 		if n > 1 {
 			k = fmt.Sprintf("%s (×%d)", k, n)
 		}

@@ -2,7 +2,6 @@ package wstest
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"maps"
@@ -247,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
 		return
 	}
-	what := fmt.Sprintf("the handler of attempt #%d (%s)", a.rec.N, r.URL.RequestURI())
+	what := attemptHandler(a.rec.N, r.URL.RequestURI())
 	s.track(what)
 	defer s.untrack(what)
 	if s.cfg.auto {
@@ -285,7 +284,7 @@ func checkHandshake(r *http.Request) (int, string) {
 
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
+		for t := range strings.SplitSeq(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}

@@ -160,7 +160,7 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
 	d.reply <- acceptResult{peer: p}
 	if a.s.cfg.auto && a.s.cfg.handler != nil {
-		what := fmt.Sprintf("AutoAccept handler of attempt #%d", a.rec.N)
+		what := attemptAutoAccept(a.rec.N)
 		a.s.track(what)
 		go func() {
 			defer a.s.untrack(what)
