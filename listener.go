@@ -87,6 +87,15 @@ type EventTarget struct {
 	// may have loaded) or replaced by a copy, so a dispatch iterates the
 	// slice it loaded without holding mu.
 	list []*listenerEntry
+
+	// The first listeners added live here, and so does the first list:
+	// a socket usually has one listener per event type, and then costs
+	// no allocation for them. A slot is used once, never again after its
+	// listener is removed (a dispatch may still hold it, so it keeps its
+	// listener until the target goes).
+	firstList [4]*listenerEntry
+	first     [4]listenerEntry
+	used      int // slots of first taken
 }
 
 func (t *EventTarget) entries() []*listenerEntry {
@@ -125,9 +134,17 @@ func (t *EventTarget) AddEventListener(typ EventType, l Listener, opts ...Listen
 		}
 	}
 	if t.list == nil {
-		t.list = make([]*listenerEntry, 0, 4) // a socket usually has one per event type
+		t.list = t.firstList[:0]
 	}
-	t.list = append(t.list, &listenerEntry{typ: typ, l: l, comparable: cmp, once: o.Once})
+	var e *listenerEntry
+	if t.used < len(t.first) {
+		e = &t.first[t.used]
+		t.used++
+	} else {
+		e = new(listenerEntry)
+	}
+	e.typ, e.l, e.comparable, e.once = typ, l, cmp, o.Once
+	t.list = append(t.list, e)
 }
 
 // RemoveEventListener removes l from the listeners of typ, if present.
