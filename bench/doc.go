@@ -105,12 +105,22 @@
 //	Connect/gorilla-loopback-hop / Connect/gorilla-loopback  what the shape itself costs
 //
 // In this project's measurements on a 2-core VM the hand-off is most of
-// Echo/loopback's gap and about half of Connect/loopback's; the rest is
-// wsdouble's own work per connection on both ends (the attempt log, the
-// peer, the event target, 60 more allocations than raw gorilla), spread
-// over many small pieces with no hot spot in a CPU profile. Removing the
-// hand-off would mean running listeners on the caller's goroutine, which
-// gives up the dispatch model the contract promises.
+// Echo/loopback's gap and about half of Connect/loopback's. With one P
+// (-cpu 1) there is no idle thread to wake, and the gap shrinks to
+// wsdouble's own work. That work was, by CPU profile, mostly the garbage
+// collector marking the Server's attempt log (each attempt kept a cloned
+// header map) and the socket goroutine's stack growing in steps during the
+// dial; both are gone (the log keeps headers packed, the goroutine grows
+// its stack once). What is left is spread over many small pieces: the
+// attempt log, the peer, about 55 more allocations per connect than raw
+// gorilla. Removing the hand-off would mean running listeners on the
+// caller's goroutine, which gives up the dispatch model the contract
+// promises.
+//
+// cpu-ns/op, next to ns/op, is the CPU time the whole process spent per op
+// (both ends, the runtime, the collector). It leaves out the time an op
+// waits for a wake-up: compare it to see the work an op costs, and ns/op
+// to see how long it takes.
 //
 // For example:
 //
