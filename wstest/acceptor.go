@@ -86,6 +86,7 @@ func (a *acceptor) Attempts() []AttemptRecord {
 	out := make([]AttemptRecord, len(a.log))
 	for i, r := range a.log {
 		out[i] = *r
+		out[i].Protocols = slices.Clone(r.Protocols)
 		if r.header != "" {
 			out[i].Header = r.header.unpack()
 			out[i].header = ""

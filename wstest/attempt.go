@@ -69,7 +69,8 @@ type Acceptor interface {
 	// for one to arrive until ctx is done.
 	NextAttempt(ctx context.Context) (Attempt, error)
 	// Attempts returns a snapshot of the log of every attempt so far, in
-	// order of arrival.
+	// order of arrival. The records are the caller's, with their Header
+	// and Protocols: changing them does not change the log.
 	Attempts() []AttemptRecord
 }
 

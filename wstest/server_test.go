@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -433,14 +434,14 @@ func mustRefuseBadStatus(t *testing.T, srv *wstest.Server) error {
 }
 
 // TestAttemptLogHeader checks that the log keeps each handshake's header,
-// refused ones too, and that a caller who changes the header Attempts
-// returned does not change the log.
+// and offered protocols, refused ones too, and that a caller who changes
+// the header or the protocols Attempts returned does not change the log.
 func TestAttemptLogHeader(t *testing.T) {
 	srv := wstest.NewServer(t, wstest.AutoAccept(nil), wstest.CheckOrigin(func(r *http.Request) bool {
 		return r.Header.Get("Origin") != "http://evil.example"
 	}))
 	for _, origin := range []string{"http://good.example", "http://evil.example"} {
-		ws, err := wsdouble.NewConstructor(wsdouble.WithHeader(http.Header{"Origin": {origin}, "X-Trace": {"a", "b"}}))(srv.URL())
+		ws, err := wsdouble.NewConstructor(wsdouble.WithHeader(http.Header{"Origin": {origin}, "X-Trace": {"a", "b"}}))(srv.URL(), "chat")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,14 +468,20 @@ func TestAttemptLogHeader(t *testing.T) {
 		if got := h.Values("X-Trace"); len(got) != 2 || got[0] != "a" || got[1] != "b" {
 			t.Errorf("attempt #%d: X-Trace %q, want [a b]", i+1, got)
 		}
+		if got := log[i].Protocols; len(got) != 1 || got[0] != "chat" {
+			t.Errorf("attempt #%d: Protocols %q, want [chat]", i+1, got)
+		}
 		if got := h.Get("Sec-Websocket-Version"); got != "13" {
 			t.Errorf("attempt #%d: Sec-WebSocket-Version %q, want 13", i+1, got)
 		}
 		h.Set("Origin", "changed")
 		h.Del("X-Trace")
+		if len(log[i].Protocols) > 0 {
+			log[i].Protocols[0] = "changed"
+		}
 	}
 	for i, r := range srv.Attempts() {
-		if r.Header.Get("Origin") == "changed" || len(r.Header.Values("X-Trace")) != 2 {
+		if r.Header.Get("Origin") == "changed" || len(r.Header.Values("X-Trace")) != 2 || slices.Contains(r.Protocols, "changed") {
 			t.Errorf("attempt #%d: the log changed with the header Attempts returned: %v", i+1, r.Header)
 		}
 	}
