@@ -122,3 +122,16 @@ func loopbackHost(h string) bool {
 	ip, err := netip.ParseAddr(h)
 	return err == nil && ip.Unmap().IsLoopback()
 }
+
+// attemptNumberKey is the context key of the number a Server gave a
+// handshake before it ran its origin check.
+type attemptNumberKey struct{}
+
+// AttemptNumber reports the number a Server's attempt log gives the
+// handshake r (AttemptRecord.N), inside a function set by CheckOrigin: a
+// check that logs the handshakes it refuses can name them as the log does.
+// It reports false for any other request.
+func AttemptNumber(r *http.Request) (int, bool) {
+	n, ok := r.Context().Value(attemptNumberKey{}).(int)
+	return n, ok
+}

@@ -9,6 +9,7 @@ import (
 	"path"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wsdouble/wsdouble/wstest"
@@ -157,4 +158,90 @@ func TestCheckOriginOncePerHandshake(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("the origin check ran %d times for one accepted handshake, want 1", n)
 	}
+}
+
+// TestAttemptNumberInOriginCheck: the origin check learns the number the
+// attempt log gives the handshake it judges, refused or not, and the log
+// keeps a refused handshake at that number.
+func TestAttemptNumberInOriginCheck(t *testing.T) {
+	var seen []int // the check runs on the dialing goroutine's handshake, one at a time
+	srv := wstest.NewServer(t, wstest.AutoAccept(nil), wstest.CheckOrigin(func(r *http.Request) bool {
+		n, ok := wstest.AttemptNumber(r)
+		if !ok {
+			t.Errorf("AttemptNumber: not known inside the origin check")
+		}
+		seen = append(seen, n)
+		return r.Header.Get("Origin") != "https://evil.example"
+	}))
+	d := srv.Dialer()
+	for i, origin := range []string{"", "https://evil.example", ""} {
+		c, resp, err := d.Dial(wstest.MemoryURL, http.Header{"Origin": {origin}})
+		switch {
+		case i == 1 && (err == nil || resp == nil || resp.StatusCode != http.StatusForbidden):
+			t.Fatalf("dial %d: got %v (response %v), want 403", i+1, err, resp)
+		case i == 1:
+			resp.Body.Close()
+		case err != nil:
+			t.Fatalf("dial %d: %v", i+1, err)
+		default:
+			c.Close()
+		}
+	}
+	if fmt.Sprint(seen) != "[1 2 3]" {
+		t.Errorf("the check saw attempts %v, want [1 2 3]", seen)
+	}
+	log := srv.Attempts()
+	if len(log) != 3 {
+		t.Fatalf("the log has %d attempts, want 3", len(log))
+	}
+	for i, want := range []wstest.Outcome{wstest.Accepted, wstest.Refused, wstest.Accepted} {
+		if log[i].N != i+1 || log[i].Outcome != want {
+			t.Errorf("attempt %d is logged as #%d %v, want #%d %v", i+1, log[i].N, log[i].Outcome, i+1, want)
+		}
+	}
+	if log[1].Status != http.StatusForbidden || log[1].AnswerTime.IsZero() {
+		t.Errorf("the refused attempt has status %d, answer time %v; want 403 and a time", log[1].Status, log[1].AnswerTime)
+	}
+	if n, ok := wstest.AttemptNumber(httptest.NewRequest(http.MethodGet, "/", nil)); ok {
+		t.Errorf("AttemptNumber of a request no Server numbered: got %d, true; want false", n)
+	}
+}
+
+// TestCloseDuringOriginCheck: a handshake whose origin check is still
+// running when the Server closes is answered 503 and logged as refused,
+// not left pending; Close waits for the check.
+func TestCloseDuringOriginCheck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		checking, release := make(chan struct{}), make(chan struct{})
+		srv := wstest.NewServer(t, wstest.AutoAccept(nil), wstest.CheckOrigin(func(*http.Request) bool {
+			close(checking)
+			<-release
+			return true
+		}))
+		dialed := make(chan *http.Response, 1)
+		go func() {
+			c, resp, err := srv.Dialer().Dial(wstest.MemoryURL, nil)
+			if err == nil {
+				c.Close()
+				t.Errorf("dial: accepted by a closed Server")
+			}
+			dialed <- resp
+		}()
+		<-checking
+		closed := make(chan struct{})
+		go func() {
+			srv.Close() // waits for the check's connection
+			close(closed)
+		}()
+		synctest.Wait() // Close has marked the Server closed and waits
+		close(release)
+		<-closed
+		log := srv.Attempts()
+		if len(log) != 1 || log[0].Outcome != wstest.Refused || log[0].Status != http.StatusServiceUnavailable || !errors.Is(log[0].Err, wstest.ErrClosed) {
+			t.Fatalf("the log is %+v, want one attempt refused 503 for ErrClosed", log)
+		}
+		if resp := <-dialed; resp != nil {
+			resp.Body.Close()
+		}
+	})
 }

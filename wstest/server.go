@@ -1,6 +1,7 @@
 package wstest
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log"
@@ -236,12 +237,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, reason, status)
 		return
 	}
-	if s.cfg.checkOrigin != nil && !s.cfg.checkOrigin(r) {
-		s.logInvalid(r, http.StatusForbidden, "origin not allowed")
-		http.Error(w, "wstest: origin not allowed", http.StatusForbidden)
-		return
+	var rec *AttemptRecord
+	if s.cfg.checkOrigin != nil {
+		// The handshake is numbered before the check runs, so that the
+		// check can tell which attempt it judges (AttemptNumber) and a
+		// refusal keeps its place in the log.
+		if rec = s.reserve(r); rec == nil {
+			http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
+			return
+		}
+		if !s.cfg.checkOrigin(r.WithContext(context.WithValue(r.Context(), attemptNumberKey{}, rec.N))) {
+			s.refuse(rec, http.StatusForbidden, "origin not allowed")
+			http.Error(w, "wstest: origin not allowed", http.StatusForbidden)
+			return
+		}
 	}
-	a := s.newAttempt(r)
+	a := s.newAttempt(r, rec)
 	if a == nil {
 		http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
 		return
@@ -306,29 +317,64 @@ func requestURL(r *http.Request) string {
 	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
+// logInvalid logs r, which the Server refused with status for reason.
 func (s *Server) logInvalid(r *http.Request, status int, reason string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.addLocked(&AttemptRecord{
-		Time: now, URL: requestURL(r), header: packHeader(r.Header),
-		Protocols: websocket.Subprotocols(r), Outcome: Refused, AnswerTime: now,
-		Status: status, Err: errors.New(reason),
-	})
+	rec := newRecord(r, now)
+	rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, status, errors.New(reason)
+	s.addLocked(rec)
 }
 
-func (s *Server) newAttempt(r *http.Request) *serverAttempt {
+// newRecord is the record of an attempt r that arrived at now, not yet
+// numbered or answered.
+func newRecord(r *http.Request, now time.Time) *AttemptRecord {
+	return &AttemptRecord{
+		Time: now, URL: requestURL(r), header: packHeader(r.Header),
+		Protocols: websocket.Subprotocols(r),
+	}
+}
+
+// reserve logs r as a pending attempt, not yet offered to the test, and
+// returns its record; nil means the Server is closed.
+func (s *Server) reserve(r *http.Request) *AttemptRecord {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
-	rec := &AttemptRecord{
-		Time: now, URL: requestURL(r), header: packHeader(r.Header),
-		Protocols: websocket.Subprotocols(r),
-	}
+	rec := newRecord(r, now)
 	s.addLocked(rec)
+	return rec
+}
+
+// refuse records that the Server itself refused the reserved attempt rec.
+func (s *Server) refuse(rec *AttemptRecord, status int, reason string) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, status, errors.New(reason)
+}
+
+// newAttempt makes the attempt of r, with the record rec reserved for it,
+// or a new one if rec is nil, and offers it to Close; nil means the Server
+// is closed (a reserved record is then logged as refused 503).
+func (s *Server) newAttempt(r *http.Request, rec *AttemptRecord) *serverAttempt {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		if rec != nil {
+			rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, http.StatusServiceUnavailable, ErrClosed
+		}
+		return nil
+	}
+	if rec == nil {
+		rec = newRecord(r, now)
+		s.addLocked(rec)
+	}
 	a := &serverAttempt{
 		s:      s,
 		rec:    rec,

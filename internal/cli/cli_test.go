@@ -575,8 +575,9 @@ func TestServeOrigin(t *testing.T) {
 		}
 		out := c.stdout.String()
 		for _, want := range []string{
-			`handshake for /feed from origin "https://evil.example": refused 403, origin not allowed (--origin evil.example admits it)`,
-			`handshake for /feed from origin "null": refused 403, origin not allowed (--origin null admits it)`,
+			// Refused handshakes keep their numbers in the server's log.
+			`#1   handshake for /feed from origin "https://evil.example": refused 403, origin not allowed (--origin evil.example admits it)`,
+			`#5   handshake for /feed from origin "null": refused 403, origin not allowed (--origin null admits it)`,
 			`#2   attempt 1: accepted`, // #1 is the refused handshake
 			"summary: 1 pass, 3 attempts: 3 accepted",
 			"2 handshakes refused for their origin (see --origin)",
@@ -617,7 +618,7 @@ func TestServeOrigin(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]any{"url": "/x?y=1", "origin": "https://evil.example", "answer": "refused 403", "detail": "origin not allowed"}
+		want := map[string]any{"n": 1.0, "url": "/x?y=1", "origin": "https://evil.example", "answer": "refused 403", "detail": "origin not allowed"}
 		for k, v := range want {
 			if ev[k] != v {
 				t.Errorf("%s: got %v, want %v in %s", k, ev[k], v, line)

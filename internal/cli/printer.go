@@ -186,12 +186,12 @@ func (p *printer) progress(pr scenario.Progress) {
 }
 
 // refusedOrigin reports a handshake the origin check refused. The server
-// answered it 403 and logged it, but the script never saw it: it has no
-// attempt of the script, and its number in the server's log is not known
-// here.
+// answered it 403 and logged it under its number, but the script never saw
+// it: it has no attempt of the script.
 func (p *printer) refusedOrigin(r *http.Request, origin, hint string) {
-	ev := jsonEvent{Event: "refused", URL: r.URL.RequestURI(), Origin: origin, Answer: "refused 403", Detail: "origin not allowed"}
-	line := fmt.Sprintf("handshake for %s from origin %q: %s", r.URL.RequestURI(), origin, p.paint(yellow, "refused 403, origin not allowed"))
+	n, _ := wstest.AttemptNumber(r)
+	ev := jsonEvent{Event: "refused", N: n, URL: r.URL.RequestURI(), Origin: origin, Answer: "refused 403", Detail: "origin not allowed"}
+	line := fmt.Sprintf("#%-3d handshake for %s from origin %q: %s", n, r.URL.RequestURI(), origin, p.paint(yellow, "refused 403, origin not allowed"))
 	if hint != "" {
 		line += p.paint(dim, " (--origin "+hint+" admits it)")
 	}
