@@ -111,7 +111,9 @@ func Subprotocols(protocols ...string) Option {
 // allowed; a refused origin is answered 403 Forbidden and logged as
 // refused, and the test never sees it as an attempt. The check runs after
 // the handshake has its number in the attempt log, which AttemptNumber
-// reports from the request the check is given. By default every
+// reports from the request the check is given. A check that panics fails
+// the test (the Server's tb.Errorf, with the panic and its stack) and the
+// handshake is closed unanswered, logged as aborted. By default every
 // origin is allowed, so that pages served from anywhere (a browser test,
 // file://) can connect; AllowOrigins(patterns...) is a check that admits
 // clients that are not browsers, pages on loopback and the patterns only.

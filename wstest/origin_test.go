@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -244,4 +245,33 @@ func TestCloseDuringOriginCheck(t *testing.T) {
 			resp.Body.Close()
 		}
 	})
+}
+
+// TestOriginCheckPanics: a check that panics fails the test, naming the
+// panic and the attempt (net/http would recover it and say nothing), its
+// attempt is logged as aborted, not pending, and the client sees the
+// connection closed.
+func TestOriginCheckPanics(t *testing.T) {
+	tb := &fakeTB{}
+	defer tb.runCleanups()
+	srv := wstest.NewServer(tb, wstest.CheckOrigin(func(*http.Request) bool { panic("broken check") }))
+	c, resp, err := srv.Dialer().Dial(wstest.MemoryURL, nil)
+	if err == nil {
+		c.Close()
+		t.Fatal("dial: accepted, want the connection closed")
+	}
+	if resp != nil {
+		resp.Body.Close()
+		t.Errorf("dial: answered %s, want the connection closed unanswered", resp.Status)
+	}
+	log := srv.Attempts()
+	if len(log) != 1 || log[0].Outcome != wstest.Aborted || log[0].AnswerTime.IsZero() ||
+		log[0].Err == nil || log[0].Err.Error() != "wstest: the origin check panicked: broken check" {
+		t.Fatalf("the log is %+v, want one aborted attempt with the panic", log)
+	}
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if len(tb.errors) != 1 || !strings.HasPrefix(tb.errors[0], "wstest: the origin check panicked: broken check (attempt #1)\n") {
+		t.Errorf("reported %q, want the panic with attempt #1 and a stack", tb.errors)
+	}
 }

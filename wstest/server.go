@@ -3,12 +3,14 @@ package wstest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -246,7 +248,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
 			return
 		}
-		if !s.cfg.checkOrigin(r.WithContext(context.WithValue(r.Context(), attemptNumberKey{}, rec.N))) {
+		if !s.originAllowed(r, rec) {
 			s.refuse(rec, http.StatusForbidden, "origin not allowed")
 			http.Error(w, "wstest: origin not allowed", http.StatusForbidden)
 			return
@@ -348,6 +350,29 @@ func (s *Server) reserve(r *http.Request) *AttemptRecord {
 	rec := newRecord(r, now)
 	s.addLocked(rec)
 	return rec
+}
+
+// originAllowed runs the origin check on r, whose reserved record is rec.
+// A check that panics fails the test (net/http would recover the panic
+// and, its log discarded here, hide it): the attempt is logged as aborted
+// with the panic, and the connection is closed unanswered.
+func (s *Server) originAllowed(r *http.Request, rec *AttemptRecord) bool {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		p := recover()
+		err := fmt.Errorf("wstest: the origin check panicked: %v", p)
+		s.mu.Lock()
+		rec.Outcome, rec.AnswerTime, rec.Err = Aborted, time.Now(), err
+		s.mu.Unlock()
+		s.tb.Errorf("%v (attempt #%d)\n%s", err, rec.N, debug.Stack())
+		panic(http.ErrAbortHandler)
+	}()
+	ok := s.cfg.checkOrigin(r.WithContext(context.WithValue(r.Context(), attemptNumberKey{}, rec.N)))
+	returned = true
+	return ok
 }
 
 // refuse records that the Server itself refused the reserved attempt rec.
