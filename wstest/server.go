@@ -325,7 +325,7 @@ func (s *Server) logInvalid(r *http.Request, status int, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := newRecord(r, now)
-	rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, status, errors.New(reason)
+	rec.refused(now, status, errors.New(reason))
 	s.addLocked(rec)
 }
 
@@ -357,22 +357,17 @@ func (s *Server) reserve(r *http.Request) *AttemptRecord {
 // and, its log discarded here, hide it): the attempt is logged as aborted
 // with the panic, and the connection is closed unanswered.
 func (s *Server) originAllowed(r *http.Request, rec *AttemptRecord) bool {
-	returned := false
 	defer func() {
-		if returned {
-			return
+		if p := recover(); p != nil {
+			err := fmt.Errorf("wstest: the origin check panicked: %v", p)
+			s.mu.Lock()
+			rec.Outcome, rec.AnswerTime, rec.Err = Aborted, time.Now(), err
+			s.mu.Unlock()
+			s.tb.Errorf("%v (attempt #%d)\n%s", err, rec.N, debug.Stack())
+			panic(http.ErrAbortHandler)
 		}
-		p := recover()
-		err := fmt.Errorf("wstest: the origin check panicked: %v", p)
-		s.mu.Lock()
-		rec.Outcome, rec.AnswerTime, rec.Err = Aborted, time.Now(), err
-		s.mu.Unlock()
-		s.tb.Errorf("%v (attempt #%d)\n%s", err, rec.N, debug.Stack())
-		panic(http.ErrAbortHandler)
 	}()
-	ok := s.cfg.checkOrigin(r.WithContext(context.WithValue(r.Context(), attemptNumberKey{}, rec.N)))
-	returned = true
-	return ok
+	return s.cfg.checkOrigin(r.WithContext(context.WithValue(r.Context(), attemptNumberKey{}, rec.N)))
 }
 
 // refuse records that the Server itself refused the reserved attempt rec.
@@ -380,7 +375,13 @@ func (s *Server) refuse(rec *AttemptRecord, status int, reason string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, status, errors.New(reason)
+	rec.refused(now, status, errors.New(reason))
+}
+
+// refused records that the Server answered the attempt with status at now,
+// for err.
+func (rec *AttemptRecord) refused(now time.Time, status int, err error) {
+	rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, status, err
 }
 
 // newAttempt makes the attempt of r, with the record rec reserved for it,
@@ -392,7 +393,7 @@ func (s *Server) newAttempt(r *http.Request, rec *AttemptRecord) *serverAttempt 
 	defer s.mu.Unlock()
 	if s.closed {
 		if rec != nil {
-			rec.Outcome, rec.AnswerTime, rec.Status, rec.Err = Refused, now, http.StatusServiceUnavailable, ErrClosed
+			rec.refused(now, http.StatusServiceUnavailable, ErrClosed)
 		}
 		return nil
 	}
