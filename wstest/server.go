@@ -243,12 +243,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.checkOrigin != nil {
 		// The handshake is numbered before the check runs, so that the
 		// check can tell which attempt it judges (AttemptNumber) and a
-		// refusal keeps its place in the log.
-		if rec = s.reserve(r); rec == nil {
-			http.Error(w, "wstest: server closed", http.StatusServiceUnavailable)
-			return
-		}
-		if !s.originAllowed(r, rec) {
+		// refusal keeps its place in the log. A closed Server reserves
+		// nothing, and newAttempt answers 503.
+		if rec = s.reserve(r); rec != nil && !s.originAllowed(r, rec) {
 			s.refuse(rec, http.StatusForbidden, "origin not allowed")
 			http.Error(w, "wstest: origin not allowed", http.StatusForbidden)
 			return
