@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble/internal/bubble"
+	"github.com/wsdouble/wsdouble/internal/bufamount"
 	"github.com/wsdouble/wsdouble/internal/listenhold"
 	"github.com/wsdouble/wsdouble/internal/nbconn"
 )
@@ -47,7 +48,6 @@ type WebSocket struct {
 	protocol      string
 	extensions    string
 	binaryType    string
-	discarded     int             // bytes Send discarded while Closing or Closed
 	transport     *nbconn.Conn    // the transport, from the dial on
 	conn          *websocket.Conn // the connection, once the handshake succeeded
 	aborted       bool            // Close was called while connecting
@@ -58,6 +58,9 @@ type WebSocket struct {
 	closeErr      error // what Err reports
 	ended         bool  // the reader has finished
 	failErr       error
+
+	// buffered is BufferedAmount: it falls only between tasks (dispatch).
+	buffered bufamount.Amount
 
 	// wmu makes the writes of Send and Close one at a time (gorilla allows
 	// one writer), in the order they were called. It is taken with mu
@@ -150,6 +153,7 @@ func newWebSocket(rawURL string, protocols []string, o options) (*WebSocket, err
 		opened:     make(chan struct{}),
 		done:       make(chan struct{}),
 	}
+	w.buffered.Init(nil, (*turner)(w))
 	for _, il := range o.listeners {
 		w.target.AddEventListener(il.typ, il.l, il.opts...)
 	}
@@ -207,18 +211,12 @@ func (w *WebSocket) SetBinaryType(t string) {
 	w.binaryType = t
 }
 
-// BufferedAmount implements IWebSocket.
-// Data Send wrote counts until the transport has taken it; data it
-// discarded while Closing or Closed counts for good.
-func (w *WebSocket) BufferedAmount() int {
-	w.mu.Lock()
-	n, tr := w.discarded, w.transport
-	w.mu.Unlock()
-	if tr != nil {
-		n += tr.Buffered()
-	}
-	return n
-}
+// BufferedAmount implements IWebSocket, as the WHATWG standard defines it
+// (see the package doc, "Semantics"): data Send wrote counts at once and
+// until a turn of the socket's event loop finds the transport has taken it
+// (never during a listener call); data it discarded while Closing or
+// Closed counts for good.
+func (w *WebSocket) BufferedAmount() int { return w.buffered.Value() }
 
 // AddEventListener implements WebSocketLike.
 func (w *WebSocket) AddEventListener(typ EventType, l Listener, opts ...ListenerOption) {
@@ -248,10 +246,13 @@ func (w *WebSocket) Send(m Message) error {
 		conn, tr := w.conn, w.transport
 		w.wmu.Lock()
 		w.mu.Unlock()
-		err := conn.WriteMessage(int(m.Type), m.Data) // copies m.Data
-		if err == nil {
-			tr.Track(len(m.Data))
-		}
+		err := w.buffered.Send(len(m.Data), func() error {
+			err := conn.WriteMessage(int(m.Type), m.Data) // copies m.Data
+			if err == nil {
+				tr.Track(len(m.Data))
+			}
+			return err
+		})
 		w.wmu.Unlock()
 		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 			// The transport broke; closing it makes the reader finish.
@@ -259,10 +260,10 @@ func (w *WebSocket) Send(m Message) error {
 		}
 		return nil
 	}
+	w.mu.Unlock()
 	// Closing or Closed: the data is discarded but still counted (WHATWG
 	// WebSockets, send()).
-	w.discarded += len(m.Data)
-	w.mu.Unlock()
+	w.buffered.Discarded(len(m.Data))
 	return nil
 }
 
@@ -417,12 +418,10 @@ func (w *WebSocket) run(ctx context.Context) {
 		return
 	}
 	protocol := conn.Subprotocol()
-	if protocol != "" && !slices.Contains(w.protocols, protocol) {
-		// RFC 6455 §4.1: a subprotocol the client did not offer fails the
-		// connection.
+	if err := ValidateSubprotocolAnswer(w.protocols, protocol); err != nil {
+		// RFC 6455 §4.1 and the Fetch standard: fail the connection.
 		conn.Close()
-		w.fail(&HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header,
-			Err: fmt.Errorf("server chose subprotocol %q, which was not offered", protocol)})
+		w.fail(&HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header, Err: err})
 		return
 	}
 	w.mu.Lock()
@@ -435,6 +434,8 @@ func (w *WebSocket) run(ctx context.Context) {
 	w.conn = conn
 	tr := w.transport
 	w.mu.Unlock()
+	w.buffered.SetPending(tr.Buffered)
+	tr.OnTaken(w.buffered.Taken)
 	tr.SetNonblocking()
 
 	if w.opts.readLimit > 0 {
@@ -637,11 +638,23 @@ func (w *WebSocket) Err() error {
 	return w.closeErr
 }
 
+// turner runs the turns of a socket's event loop that BufferedAmount asks
+// for, each on a goroutine of its own: the socket's dispatch goroutine may
+// be reading, and a turn that finds a dispatch running waits for its end
+// (internal/bufamount).
+type turner WebSocket
+
+func (t *turner) ScheduleTurn() { go t.buffered.Turn() }
+
 // dispatch dispatches e, first giving the code that made the socket the
-// moment to add a listener for it (see internal/listenhold).
+// moment to add a listener for it (see internal/listenhold). The dispatch
+// is a task of the socket's event loop: BufferedAmount changes only
+// between tasks.
 func (w *WebSocket) dispatch(e Event) {
 	w.awaitListener(e.Type())
+	w.buffered.BeginTask()
 	w.target.DispatchEvent(e)
+	w.buffered.EndTask()
 }
 
 // awaitListener returns when an event of type typ may be dispatched (see

@@ -51,7 +51,24 @@
 //     the error and close events; a message that arrives once the state is
 //     no longer Open is not dispatched;
 //   - Send while Connecting fails with ErrInvalidState; while Closing or
-//     Closed the data is discarded and BufferedAmount grows;
+//     Closed the data is discarded and BufferedAmount grows, for good;
+//   - BufferedAmount counts the bytes sent that, "as of the last time the
+//     event loop reached step 1", the transport had not taken (WHATWG
+//     WebSockets, bufferedAmount): it grows with each Send at once and
+//     falls only at a turn of the socket's event loop, never during a
+//     task. For Go code a task is one listener call: a listener that sends
+//     4 bytes reads 4 until it returns, however long it runs, and the next
+//     event's listener sees what the transport took since. The loop also
+//     turns by itself soon after the transport takes data (Chromium lowers
+//     the count in a task of its own when its network service reports the
+//     bytes sent), so code outside any listener sees the count include a
+//     message right after Send and fall soon after, with no event; when
+//     exactly is not promised, but inside a testing/synctest bubble it has
+//     fallen once synctest.Wait returns;
+//   - a handshake answer must name one of the subprotocols offered, and
+//     must name one when any were offered: else the connection fails
+//     (RFC 6455 §4.1; the Fetch standard's "establish a WebSocket
+//     connection", stricter than the RFC, as browsers are);
 //   - Close accepts code 0 (none), 1000 or 3000–4999 and a reason of at most
 //     123 UTF-8 bytes; a second Close does nothing; Close while Connecting
 //     abandons the connection (error, then close 1006);

@@ -25,7 +25,9 @@ var (
 	ErrInvalidURL = errors.New("wsdouble: invalid WebSocket URL")
 	// ErrInvalidProtocol: a constructor was given a subprotocol that is not
 	// an HTTP token, or the same subprotocol twice (the browser's
-	// SyntaxError).
+	// SyntaxError); or the server's handshake answer named a subprotocol
+	// the client did not offer, or none when it offered some (the
+	// HandshakeError of the connection's error event wraps it).
 	ErrInvalidProtocol = errors.New("wsdouble: invalid subprotocol")
 	// ErrInvalidMessage: Send was given a message of unknown type, or text
 	// that is not valid UTF-8.

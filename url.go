@@ -3,6 +3,7 @@ package wsdouble
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -77,4 +78,26 @@ func isTokenChar(c byte) bool {
 		return false
 	}
 	return !strings.ContainsRune(`()<>@,;:\"/[]?={}`, rune(c))
+}
+
+// ValidateSubprotocolAnswer reports whether a client may open a connection
+// whose handshake it offered the subprotocols offered and the server
+// answered with answer (its Sec-WebSocket-Protocol header, "" when missing
+// or empty). The answer must be one of those offered (RFC 6455 §4.1, the
+// client's fifth check), and must not be empty when any were offered: the
+// Fetch standard's "establish a WebSocket connection" fails a response
+// without a subprotocol then, stricter than RFC 6455, and so do browsers
+// (web-platform-tests websockets/constructor/012.html; Chromium checked in
+// ./interop). The error wraps ErrInvalidProtocol.
+//
+// Every IWebSocket in this module runs this check; it is exported for other
+// implementations of the contract.
+func ValidateSubprotocolAnswer(offered []string, answer string) error {
+	switch {
+	case answer == "" && len(offered) > 0:
+		return fmt.Errorf("%w: the server answered no subprotocol, but the client offered %s", ErrInvalidProtocol, strings.Join(offered, ", "))
+	case answer != "" && !slices.Contains(offered, answer):
+		return fmt.Errorf("%w: the server chose %q, which the client did not offer", ErrInvalidProtocol, answer)
+	}
+	return nil
 }

@@ -50,8 +50,10 @@ type IWebSocket interface {
 	// always a []byte whatever the binary type.
 	SetBinaryType(string)
 	// BufferedAmount returns the number of bytes of message data queued by
-	// Send and not yet written to the network, plus every byte Send
-	// discarded after the socket started closing.
+	// Send and not yet written to the network as of the last turn of the
+	// socket's event loop, plus every byte Send discarded after the socket
+	// started closing. It does not fall during a listener call (WHATWG
+	// WebSockets: a task); see the package doc, "Semantics".
 	BufferedAmount() int
 }
 

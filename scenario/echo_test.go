@@ -131,14 +131,14 @@ func TestProgressIsTheTimelineLive(t *testing.T) {
 		want := `+0s attempt 1 (#1) "busy" arrived
 +0s attempt 1 (#1) "busy": refused 503
 +1s attempt 2 (#2) arrived
-+1s attempt 2 (#2): accepted
++1s attempt 2 (#2): accepted v1
 +1s attempt 2 (#2): step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
 +1s attempt 2 (#2): step 2 → text "ping"
 +1s attempt 2 (#2): step 3 expect text "pong": ← text "pong" ✓
 +1s attempt 2 (#2): step 4 drop
 +1s attempt 2 (#2): end: dropped
 +2s attempt 3 (#3) arrived
-+2s attempt 3 (#3): accepted
++2s attempt 3 (#3): accepted v1
 +2s attempt 3 (#3): step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
 +2s attempt 3 (#3): step 2 close 4000 "bye"
 +2s attempt 3 (#3): end: server closed 4000 "bye" clean`

@@ -47,7 +47,7 @@ func faultScript(t *testing.T) *scenario.Script {
 const wantFaultOutline = `scenario "faults": 4 attempts played, ok
 timeline:
   attempt 1 (#1) "crash mid-handshake": aborted
-  attempt 2 (#2): accepted
+  attempt 2 (#2): accepted v1
     step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
     step 2 fault latency 1s to_client
     step 3 → text "ping"
@@ -59,12 +59,12 @@ timeline:
     step 9 heal
     step 10 reset
     end: reset
-  attempt 3 (#3): accepted
+  attempt 3 (#3): accepted v1
     step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
     step 2 drop every connection
     step 3 server down for 5s
     end: dropped
-  attempt 4 (#4): accepted
+  attempt 4 (#4): accepted v1
     step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
     step 2 fault no_close_reply
     step 3 close 4000 "bye"

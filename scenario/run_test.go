@@ -42,7 +42,7 @@ timeline:
     step 4 → binary [3]010203
     step 5 drop
     end: dropped
-  attempt 3 (#3): accepted
+  attempt 3 (#3): accepted v1
     step 1 expect JSON containing {"id":1,"op":"subscribe"}: ← text "{\"op\":\"subscribe\",\"id\":1}" ✓
     step 2 close 4000 "bye"
     end: server closed 4000 "bye" clean

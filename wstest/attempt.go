@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -50,9 +51,12 @@ type Attempt interface {
 // the acceptor's defaults.
 type AcceptOptions struct {
 	// Subprotocol is the subprotocol to choose. Empty means the acceptor's
-	// default: the first of its configured subprotocols that the client
-	// offered, or none. A value the client did not offer is sent anyway,
-	// which makes a browser-conformant client fail the connection.
+	// default (see Subprotocols): the first of its configured subprotocols
+	// that the client offered; with none configured, the client's first
+	// offer. NoSubprotocol answers with none. A value the client did not
+	// offer is sent anyway. Either answer makes a browser-conformant client
+	// fail the connection (wsdouble.ValidateSubprotocolAnswer), which is how
+	// a test provokes it.
 	Subprotocol string
 	// Header is added to the 101 response.
 	Header http.Header
@@ -60,6 +64,34 @@ type AcceptOptions struct {
 	// Fake honours it; a Server negotiates extensions itself and rejects a
 	// non-empty value.
 	Extensions string
+}
+
+// NoSubprotocol, as AcceptOptions.Subprotocol, answers the handshake
+// without a Sec-WebSocket-Protocol header even when the client offered
+// subprotocols. A browser then fails the connection (Fetch standard,
+// "establish a WebSocket connection"), and so does every IWebSocket of this
+// module: an error event, then close 1006. It is not a valid subprotocol
+// name (parentheses are not token characters), so it never means one.
+const NoSubprotocol = "(none)"
+
+// chooseSubprotocol returns the Sec-WebSocket-Protocol value an acceptor
+// configured with supported answers with, for a client that offered
+// offered: "" for none.
+func chooseSubprotocol(supported, offered []string, opts AcceptOptions) string {
+	switch {
+	case opts.Subprotocol == NoSubprotocol:
+		return ""
+	case opts.Subprotocol != "":
+		return opts.Subprotocol
+	case len(supported) == 0 && len(offered) > 0:
+		return offered[0]
+	}
+	for _, p := range supported {
+		if slices.Contains(offered, p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // Acceptor hands out connection attempts in the order they arrive, and logs

@@ -490,15 +490,52 @@ func badHandshake(t *testing.T, h struct {
 
 // unofferedSubprotocol: a server that supports none of the client's
 // subprotocols accepts without one (RFC 6455 §4.2.2 step 5.4: the header is
-// then absent) and the socket's protocol is "" (WHATWG WebSockets); a
+// then absent), and the client fails the connection: the Fetch standard
+// ("establish a WebSocket connection") fails a response without a
+// subprotocol when some were requested, as Chromium does (./interop); a
 // server that chooses one the client did not offer makes the client fail
-// the connection (RFC 6455 §4.1, the client's step 6 of the response):
-// an error event wrapping a *wsdouble.HandshakeError, then close 1006.
+// the connection too (RFC 6455 §4.1, the client's step 6 of the response).
+// Both: an error event wrapping a *wsdouble.HandshakeError that wraps
+// wsdouble.ErrInvalidProtocol, then close 1006. A client that offers none
+// opens with protocol "".
 func unofferedSubprotocol(t *testing.T) {
 	for _, side := range clientSides {
 		t.Run(side.name+": none in common", func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ws, ev, acc := side.dial(t, []wstest.Option{wstest.Subprotocols("v1")}, "v9")
+				var errEvent wsdouble.ErrorEvent
+				ws.AddEventListener(wsdouble.EventError, wsdouble.ListenerFunc(func(e wsdouble.Event) { errEvent = e.(wsdouble.ErrorEvent) }))
+				if _, err := mustAttempt(t, acc).Accept(wstest.AcceptOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				<-ev.done
+				if got, want := ev.String(), "[error, close 1006 unclean]"; got != want {
+					t.Errorf("events: got %s, want %s", got, want)
+				}
+				var herr *wsdouble.HandshakeError
+				if !errors.As(errEvent.Err, &herr) || !errors.Is(herr, wsdouble.ErrInvalidProtocol) || !strings.Contains(herr.Err.Error(), "no subprotocol") {
+					t.Errorf("error event: got %v, want a HandshakeError saying the server answered no subprotocol", errEvent.Err)
+				}
+				if rec := acc.Attempts()[0]; rec.Protocol != "" {
+					t.Errorf("log: protocol %q, want none", rec.Protocol)
+				}
+			})
+		})
+		t.Run(side.name+": NoSubprotocol", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				_, ev, acc := side.dial(t, nil, "v1")
+				if _, err := mustAttempt(t, acc).Accept(wstest.AcceptOptions{Subprotocol: wstest.NoSubprotocol}); err != nil {
+					t.Fatal(err)
+				}
+				<-ev.done
+				if got, want := ev.String(), "[error, close 1006 unclean]"; got != want {
+					t.Errorf("events: got %s, want %s", got, want)
+				}
+			})
+		})
+		t.Run(side.name+": none offered, none chosen", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws, ev, acc := side.dial(t, []wstest.Option{wstest.Subprotocols("v1")})
 				up := opened(ws)
 				p, err := mustAttempt(t, acc).Accept(wstest.AcceptOptions{})
 				if err != nil {
@@ -507,6 +544,20 @@ func unofferedSubprotocol(t *testing.T) {
 				<-up
 				if ws.Protocol() != "" || p.Protocol() != "" || acc.Attempts()[0].Protocol != "" {
 					t.Errorf("protocol: client %q, server %q, log %q; want none", ws.Protocol(), p.Protocol(), acc.Attempts()[0].Protocol)
+				}
+				closeAndWait(ws, ev)
+			})
+		})
+		t.Run(side.name+": the acceptor's default speaks the client's protocol", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws, ev, acc := side.dial(t, nil, "v2", "v1")
+				up := opened(ws)
+				if _, err := mustAttempt(t, acc).Accept(wstest.AcceptOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				<-up
+				if ws.Protocol() != "v2" {
+					t.Errorf("protocol: got %q, want v2, the client's first offer", ws.Protocol())
 				}
 				closeAndWait(ws, ev)
 			})
@@ -522,7 +573,7 @@ func unofferedSubprotocol(t *testing.T) {
 					t.Errorf("events: got %s, want %s", got, want)
 				}
 				var herr *wsdouble.HandshakeError
-				if !errors.As(errEvent.Err, &herr) || herr.Err == nil || !strings.Contains(herr.Err.Error(), "not offered") {
+				if !errors.As(errEvent.Err, &herr) || herr.Err == nil || !strings.Contains(herr.Err.Error(), "did not offer") {
 					t.Errorf("error event: got %v, want a HandshakeError saying v9 was not offered", errEvent.Err)
 				}
 			})

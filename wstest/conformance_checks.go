@@ -2,6 +2,7 @@ package wstest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/wsdouble/wsdouble"
 )
@@ -22,12 +24,15 @@ var conformanceChecks = []ConformanceCheck{
 	{"open/event", "accepting fires exactly one open event, with readyState OPEN inside the listener", checkOpen},
 	{"open/request", "the handshake asks for the socket's path and query and offers its subprotocols", checkRequest},
 	{"open/protocol-chosen", "protocol is empty until open, then the subprotocol the server chose", checkProtocolChosen},
-	{"open/protocol-none", "a server that chooses no subprotocol still opens, with protocol empty", checkProtocolNone},
+	{"open/protocol-none", "a client that offers no subprotocol opens when the server chooses none, with protocol empty", checkProtocolNone},
+	{"open/protocol-missing", "a server that answers no subprotocol when the client offered some fails the connection: error, close 1006, no open (Fetch: establish a WebSocket connection)", checkProtocolMissing},
 	{"open/protocol-not-offered", "a subprotocol the client did not offer fails the connection: error, close 1006 (RFC 6455 §4.1)", checkProtocolNotOffered},
 	{"send/before-open", "send while CONNECTING is ErrInvalidState and sends nothing", checkSendBeforeOpen},
 	{"send/text-and-binary", "sent messages reach the server in order, with their types", checkClientSend},
 	{"send/invalid", "send of an unknown message type or invalid UTF-8 text is ErrInvalidMessage", checkSendInvalid},
 	{"send/after-close", "send while CLOSING or CLOSED discards the data and grows bufferedAmount", checkSendAfterClose},
+	{"send/buffered-in-task", "bufferedAmount counts every byte a listener sent, until it returns, even once the server has them; the next event's listener sees 0 (WHATWG: as of the last time the event loop reached step 1)", checkBufferedInTask},
+	{"send/buffered-drains", "bufferedAmount falls to 0 once the server has the data, with no event to dispatch (a turn of the event loop of its own)", checkBufferedDrains},
 	{"message/text", "a text message arrives as a message event with its text", checkMessageText},
 	{"message/binary", "a binary message arrives as a message event with its bytes", checkMessageBinary},
 	{"message/empty", "empty text and binary messages arrive", checkMessageEmpty},
@@ -207,11 +212,26 @@ func checkProtocolChosen(c *checker) error {
 }
 
 func checkProtocolNone(c *checker) error {
-	r, _, err := c.open(AcceptOptions{}, "chat")
+	r, _, err := c.open(AcceptOptions{Subprotocol: NoSubprotocol})
 	if err != nil {
 		return err
 	}
 	return gotWant("Protocol", r.ws.Protocol(), "")
+}
+
+func checkProtocolMissing(c *checker) error {
+	r, err := c.dial("", "chat")
+	if err != nil {
+		return err
+	}
+	a, err := c.attempt()
+	if err != nil {
+		return err
+	}
+	if p, err := a.Accept(AcceptOptions{Subprotocol: NoSubprotocol}); err == nil {
+		c.peers = append(c.peers, p)
+	}
+	return r.expect(c.ctx, "error", "close 1006 unclean")
 }
 
 func checkProtocolNotOffered(c *checker) error {
@@ -331,6 +351,111 @@ func checkSendAfterClose(c *checker) error {
 		errs = append(errs, fmt.Errorf("server receiving: got %v, %v; want nothing received (ErrPeerClosed)", m, err))
 	}
 	return errors.Join(errs...)
+}
+
+// bufferedLarge is the large message of the buffered-amount checks: 1 MiB,
+// more than a transport takes in one write.
+const bufferedLarge = 1 << 20
+
+func checkBufferedInTask(c *checker) error {
+	type readings struct {
+		afterSmall, afterLarge, afterServerHasThem int
+		err                                        error
+	}
+	serverHasThem := make(chan struct{})
+	inTask := make(chan readings, 1)
+	later := make(chan int, 1)
+	_, p, err := c.openWith(func(ws wsdouble.IWebSocket) {
+		ws.AddEventListener(wsdouble.EventMessage, wsdouble.ListenerFunc(func(e wsdouble.Event) {
+			switch string(e.(wsdouble.MessageEvent).Data) {
+			case "send":
+				var rd readings
+				ws.Send(wsdouble.Text("abcd"))
+				rd.afterSmall = ws.BufferedAmount()
+				ws.Send(wsdouble.Binary(make([]byte, bufferedLarge)))
+				rd.afterLarge = ws.BufferedAmount()
+				// Still in the listener (the task), while the server
+				// receives both: the count must not fall.
+				select {
+				case <-serverHasThem:
+				case <-c.ctx.Done():
+					rd.err = errors.New("the server never received the messages sent from the listener")
+				}
+				rd.afterServerHasThem = ws.BufferedAmount()
+				inTask <- rd
+			case "later":
+				later <- ws.BufferedAmount()
+			}
+		}))
+	})
+	if err != nil {
+		return err
+	}
+	if err := p.Send(wsdouble.Text("send")); err != nil {
+		return fmt.Errorf("server sending: %w", err)
+	}
+	for range 2 {
+		if _, err := c.receive(p); err != nil {
+			close(serverHasThem)
+			return err
+		}
+	}
+	close(serverHasThem)
+	var rd readings
+	select {
+	case rd = <-inTask:
+	case <-c.ctx.Done():
+		return errors.New("the listener that sent never returned")
+	}
+	if rd.err != nil {
+		return rd.err
+	}
+	if err := p.Send(wsdouble.Text("later")); err != nil {
+		return fmt.Errorf("server sending: %w", err)
+	}
+	var afterTask int
+	select {
+	case afterTask = <-later:
+	case <-c.ctx.Done():
+		return errors.New(`no listener call for the message "later"`)
+	}
+	return errors.Join(
+		gotWant("BufferedAmount in the listener after a 4-byte Send", rd.afterSmall, 4),
+		gotWant("BufferedAmount in the listener after a further 1 MiB Send", rd.afterLarge, 4+bufferedLarge),
+		gotWant("BufferedAmount in the listener once the server has both", rd.afterServerHasThem, 4+bufferedLarge),
+		gotWant("BufferedAmount in the next event's listener", afterTask, 0),
+	)
+}
+
+func checkBufferedDrains(c *checker) error {
+	r, p, err := c.open(AcceptOptions{})
+	if err != nil {
+		return err
+	}
+	if err := r.ws.Send(wsdouble.Binary(make([]byte, bufferedLarge))); err != nil {
+		return fmt.Errorf("Send: %w", err)
+	}
+	if n := r.ws.BufferedAmount(); n < 0 || n > bufferedLarge {
+		return fmt.Errorf("BufferedAmount right after a 1 MiB Send: got %d, want 0..%d", n, bufferedLarge)
+	}
+	if _, err := c.receive(p); err != nil {
+		return err
+	}
+	// No event comes: the count falls at a turn of the socket's event
+	// loop of its own, soon. Nothing notifies it, so poll.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		n := r.ws.BufferedAmount()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-c.ctx.Done():
+			return fmt.Errorf("BufferedAmount once the server has the 1 MiB, with no event since: got %d until %v, want 0", n, context.Cause(c.ctx))
+		}
+	}
 }
 
 func checkMessageText(c *checker) error {

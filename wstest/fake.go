@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/bufamount"
 	"github.com/wsdouble/wsdouble/internal/eventloop"
 	"github.com/wsdouble/wsdouble/internal/latch"
 	"github.com/wsdouble/wsdouble/internal/listenhold"
@@ -92,7 +93,7 @@ type Fake struct {
 	shown      [2]string // what Protocol and Extensions report
 	closeErr   error     // what Err reports
 	binaryType string
-	buffered   int
+	buffered   bufamount.Amount // BufferedAmount: falls only between tasks
 	sent       history[wsdouble.Message]
 	events     history[wsdouble.Event]
 	// The first chunk of events, in the Fake: most see only a handful.
@@ -140,6 +141,7 @@ const (
 	fakeClosing
 	fakeClosed
 	fakeRaw
+	fakeTurn // a turn of the loop for BufferedAmount, between tasks
 )
 
 // fakeTask is kept small: one is copied per message.
@@ -185,6 +187,7 @@ func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake
 	}
 	f.eventChunks[0] = f.firstEvents[:0]
 	f.events.chunks = f.eventChunks[:]
+	f.buffered.Init(nil, (*fakeRunner)(f))
 	f.loop.Init((*fakeRunner)(f))
 	return f
 }
@@ -194,6 +197,9 @@ func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake
 type fakeRunner Fake
 
 func (r *fakeRunner) RunTask(t fakeTask) bool { return (*Fake)(r).runTask(t) }
+
+// ScheduleTurn implements bufamount.Loop: the turn is a task of the loop.
+func (r *fakeRunner) ScheduleTurn() { r.loop.Post(fakeTask{kind: fakeTurn}) }
 
 // addFaults applies faults to the connection.
 func (f *Fake) addFaults(faults ...Fault) error {
@@ -372,14 +378,11 @@ func (f *Fake) SetBinaryType(t string) {
 	f.binaryType = t
 }
 
-// BufferedAmount implements wsdouble.IWebSocket. Data sent while open
-// reaches the server end at once, so only data discarded while closing or
-// closed counts.
-func (f *Fake) BufferedAmount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.buffered
-}
+// BufferedAmount implements wsdouble.IWebSocket, as the real client does
+// (see the wsdouble package doc, "Semantics"): data sent while open counts
+// at once, and until a turn of the Fake's event loop, never during a
+// listener call; data discarded while closing or closed counts for good.
+func (f *Fake) BufferedAmount() int { return f.buffered.Value() }
 
 // AddEventListener implements wsdouble.WebSocketLike.
 func (f *Fake) AddEventListener(typ wsdouble.EventType, l wsdouble.Listener, opts ...wsdouble.ListenerOption) {
@@ -395,7 +398,9 @@ func (f *Fake) dispatch(e wsdouble.Event) {
 		typ := e.Type()
 		f.hold.Wait(func() bool { return f.target.Len(typ) > 0 })
 	}
+	f.buffered.BeginTask()
 	f.target.DispatchEvent(e)
+	f.buffered.EndTask()
 }
 
 // RemoveEventListener implements wsdouble.WebSocketLike.
@@ -419,14 +424,16 @@ func (f *Fake) Send(m wsdouble.Message) error {
 	case wsdouble.Open:
 		if f.wire == wireOpen && !f.clientClosing {
 			f.mu.Unlock()
+			// The server end takes it at once: counted until a turn.
+			f.buffered.Send(len(m.Data), func() error { return nil })
 			f.transmit(m)
 			return nil
 		}
 	}
+	f.mu.Unlock()
 	// Closing or Closed, or the connection already ended: discarded, but
 	// counted (WHATWG WebSockets, send()).
-	f.buffered += len(m.Data)
-	f.mu.Unlock()
+	f.buffered.Discarded(len(m.Data))
 	return nil
 }
 
@@ -509,6 +516,10 @@ func (f *Fake) runTask(t fakeTask) (stop bool) {
 			}
 			return false
 		}
+	case fakeTurn:
+		f.mu.Unlock()
+		f.buffered.Turn()
+		return false
 	case fakeClosing:
 		if wsdouble.ReadyState(f.state.Load()) == wsdouble.Open {
 			f.state.Store(int32(wsdouble.Closing))

@@ -254,24 +254,16 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 		return nil, err
 	}
 	f.replied = true
-	protocol := opts.Subprotocol
-	if protocol == "" {
-		for _, p := range d.cfg.subprotocols {
-			if slices.Contains(f.protocols, p) {
-				protocol = p
-				break
-			}
-		}
-	}
+	protocol := chooseSubprotocol(d.cfg.subprotocols, f.protocols, opts)
 	f.protocol = protocol
-	if protocol != "" && !slices.Contains(f.protocols, protocol) {
-		// RFC 6455 §4.1: the client fails the connection.
+	if err := wsdouble.ValidateSubprotocolAnswer(f.protocols, protocol); err != nil {
+		// RFC 6455 §4.1 and the Fetch standard: the client fails the
+		// connection.
 		f.setWireEnded()
 		f.mu.Unlock()
 		d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
-		f.endPeer(End{Kind: ClientGone, Err: fmt.Errorf("the client failed the connection: subprotocol %q was not offered", protocol)})
-		f.postFailed(&wsdouble.HandshakeError{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{},
-			Err: fmt.Errorf("server chose subprotocol %q, which was not offered", protocol)})
+		f.endPeer(End{Kind: ClientGone, Err: fmt.Errorf("the client failed the connection: %w", err)})
+		f.postFailed(&wsdouble.HandshakeError{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{}, Err: err})
 		return &f.peer, nil
 	}
 	f.wire = wireOpen

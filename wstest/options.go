@@ -101,7 +101,11 @@ type echoer interface {
 
 // Subprotocols sets the subprotocols the acceptor supports, in order of
 // preference: Accept with an empty AcceptOptions.Subprotocol chooses the
-// first of them the client offered. Applies to Server and FakeDialer.
+// first of them the client offered, or none when the client offered none
+// of them (a browser then fails the connection, as it would with a real
+// server that does not speak its protocol). Without this option an
+// acceptor speaks every protocol: it chooses the client's first offer.
+// Applies to Server and FakeDialer.
 func Subprotocols(protocols ...string) Option {
 	protocols = append([]string(nil), protocols...)
 	return optionFunc(func(c *config) { c.subprotocols = protocols })

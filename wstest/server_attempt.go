@@ -130,13 +130,14 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		return
 	}
 	up := a.s.upgrader
+	up.Subprotocols = nil // gorilla then takes the choice from the header
 	header := d.opts.Header.Clone()
-	if d.opts.Subprotocol != "" {
-		up.Subprotocols = nil // gorilla then takes the choice from the header
-		if header == nil {
-			header = http.Header{}
-		}
-		header.Set("Sec-WebSocket-Protocol", d.opts.Subprotocol)
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Del("Sec-WebSocket-Protocol")
+	if p := chooseSubprotocol(a.s.cfg.subprotocols, a.rec.Protocols, d.opts); p != "" {
+		header.Set("Sec-WebSocket-Protocol", p)
 	}
 	uw := &upgradeWatch{ResponseWriter: w}
 	up.Error = uw.refuse

@@ -41,6 +41,7 @@ type Conn struct {
 	written     int64 // of those, bytes the transport has taken
 	marks       []mark
 	buffered    int
+	onTaken     func() // called when the background writer ends marks
 }
 
 // mark counts n bytes of message data as buffered until the transport has
@@ -131,6 +132,18 @@ func (c *Conn) Track(n int) {
 	}
 }
 
+// OnTaken makes the background writer call f, without locks held, each time
+// the transport has taken bytes that Track counted (see Buffered). Call it
+// before SetNonblocking.
+func (c *Conn) OnTaken(f func()) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onTaken = f
+}
+
 // Buffered returns the bytes of message data counted by Track that the
 // transport has not yet taken.
 func (c *Conn) Buffered() int {
@@ -158,7 +171,7 @@ func (c *Conn) flush(done chan struct{}) {
 		n, err := c.Conn.Write(buf)
 		c.mu.Lock()
 		c.written += int64(n)
-		c.releaseLocked()
+		released := c.releaseLocked()
 		if err != nil && c.err == nil {
 			c.err = err
 		}
@@ -166,7 +179,11 @@ func (c *Conn) flush(done chan struct{}) {
 			c.spare = buf[:0]
 		}
 		failed := c.err != nil
+		onTaken := c.onTaken
 		c.mu.Unlock()
+		if released && onTaken != nil {
+			onTaken()
+		}
 		if failed {
 			c.Conn.Close() // the reader sees the failure
 		}
@@ -176,8 +193,9 @@ func (c *Conn) flush(done chan struct{}) {
 // maxSpare is the largest drained buffer kept for the next burst.
 const maxSpare = 64 << 10
 
-// releaseLocked ends the marks the transport has taken.
-func (c *Conn) releaseLocked() {
+// releaseLocked ends the marks the transport has taken, and reports
+// whether there were any.
+func (c *Conn) releaseLocked() bool {
 	i := 0
 	for ; i < len(c.marks) && c.marks[i].end <= c.written; i++ {
 		c.buffered -= c.marks[i].n
@@ -185,6 +203,7 @@ func (c *Conn) releaseLocked() {
 	if i > 0 {
 		c.marks = append(c.marks[:0], c.marks[i:]...)
 	}
+	return i > 0
 }
 
 // Close closes the transport, then waits for the background writer, which
