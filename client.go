@@ -17,6 +17,7 @@ import (
 
 	"github.com/wsdouble/wsdouble/internal/bubble"
 	"github.com/wsdouble/wsdouble/internal/bufamount"
+	"github.com/wsdouble/wsdouble/internal/closeguard"
 	"github.com/wsdouble/wsdouble/internal/listenhold"
 	"github.com/wsdouble/wsdouble/internal/nbconn"
 )
@@ -48,11 +49,12 @@ type WebSocket struct {
 	protocol      string
 	extensions    string
 	binaryType    string
-	transport     *nbconn.Conn    // the transport, from the dial on
-	conn          *websocket.Conn // the connection, once the handshake succeeded
-	aborted       bool            // Close was called while connecting
-	closeQueued   bool            // Close wrote our close frame
-	closeSent     bool            // a close frame (ours, or our echo) was written
+	transport     *nbconn.Conn     // the transport, from the dial on
+	guard         *closeguard.Conn // reads the transport for gorilla
+	conn          *websocket.Conn  // the connection, once the handshake succeeded
+	aborted       bool             // Close was called while connecting
+	closeQueued   bool             // Close wrote our close frame
+	closeSent     bool             // a close frame (ours, or our echo) was written
 	closeTimer    *time.Timer
 	closeTimedOut bool  // the close timeout fired
 	closeErr      error // what Err reports
@@ -345,13 +347,13 @@ func (w *WebSocket) failure() error {
 
 // setTransport records the transport being dialed so that Close can abort
 // it.
-func (w *WebSocket) setTransport(c *nbconn.Conn) bool {
+func (w *WebSocket) setTransport(c *nbconn.Conn, g *closeguard.Conn) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.aborted {
 		return false
 	}
-	w.transport = c
+	w.transport, w.guard = c, g
 	return true
 }
 
@@ -381,11 +383,12 @@ func (w *WebSocket) recordDial(dial func(context.Context, string, string) (net.C
 			return nil, err
 		}
 		nc := nbconn.New(c)
-		if !w.setTransport(nc) {
+		g := closeguard.Client(nc)
+		if !w.setTransport(nc, g) {
 			c.Close()
 			return nil, ErrClosedBeforeOpen
 		}
-		return nc, nil
+		return g, nil
 	}
 }
 
@@ -441,8 +444,8 @@ func (w *WebSocket) run(ctx context.Context) {
 	if w.opts.readLimit > 0 {
 		conn.SetReadLimit(w.opts.readLimit)
 	}
-	conn.SetCloseHandler(func(code int, _ string) error {
-		w.onCloseFrame(conn, code)
+	conn.SetCloseHandler(func(code int, reason string) error {
+		w.onCloseFrame(conn, code, reason)
 		return nil
 	})
 	w.open(protocol, resp.Header.Get("Sec-WebSocket-Extensions"))
@@ -504,8 +507,9 @@ func (w *WebSocket) readLoop(conn *websocket.Conn) {
 // onCloseFrame runs on the reader goroutine when a close frame arrives.
 // When the server started the closing handshake, the socket becomes
 // Closing and the client echoes its code (RFC 6455 §5.5.1).
-func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int) {
+func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int, reason string) {
 	w.mu.Lock()
+	code = w.guard.SentCode(code)
 	echo := !w.closeSent
 	w.closeSent = true
 	if echo && ReadyState(w.state.Load()) == Open {
@@ -515,9 +519,11 @@ func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int) {
 	if !echo {
 		return
 	}
+	// The echo carries the code and reason received, as Chromium's does
+	// (RFC 6455 §5.5.1: "typically echos the status code it received").
 	payload := []byte{}
 	if code != CloseNoStatusReceived {
-		payload = websocket.FormatCloseMessage(code, "")
+		payload = websocket.FormatCloseMessage(code, reason)
 	}
 	conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(w.opts.closeTimeout))
 }
@@ -525,6 +531,11 @@ func (w *WebSocket) onCloseFrame(conn *websocket.Conn, code int) {
 // finish ends the connection after the reader stopped with err, and
 // dispatches the close event that says how.
 func (w *WebSocket) finish(conn *websocket.Conn, err error) {
+	if errors.Is(err, closeguard.ErrCloseBodySize) {
+		// Fail the connection as gorilla does on its own protocol errors
+		// (RFC 6455 §7.1.7), and as Chromium does: close 1002 first.
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseProtocolError, ""), time.Now().Add(w.opts.closeTimeout))
+	}
 	conn.Close() // and waits for the transport's background writer
 	w.mu.Lock()
 	w.ended = true
@@ -542,7 +553,7 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 	case errors.As(err, &ce) && ce.Code != CloseAbnormalClosure:
 		// The closing handshake completed: the server's close frame either
 		// answered ours or we echoed it.
-		w.closed(ce.Code, ce.Text, true, false, nil)
+		w.closed(w.guard.SentCode(ce.Code), ce.Text, true, false, nil)
 	case aborted:
 		w.fail(ErrClosedBeforeOpen)
 	case closing:

@@ -3,6 +3,8 @@ package wsdouble
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/wsdouble/wsdouble/internal/closeguard"
 )
 
 // Close status codes (RFC 6455 §7.4.1 and the IANA registry). The names
@@ -104,6 +106,31 @@ func ValidateServerClose(code int, reason string) error {
 	}
 	if len(reason) > MaxReasonBytes {
 		return fmt.Errorf("%w: %d bytes, at most %d allowed", ErrReasonTooLong, len(reason), MaxReasonBytes)
+	}
+	if !utf8.ValidString(reason) {
+		return fmt.Errorf("%w: close reason is not valid UTF-8", ErrInvalidMessage)
+	}
+	return nil
+}
+
+// ValidateReceivedClose reports whether a client that receives a close
+// frame whose body holds this code and reason must fail the connection
+// (an error event, then close 1006) rather than close with the code. As in
+// Chromium (net/websockets/websocket_channel.cc, ParseClose; measured in
+// ./interop), it must only for the codes RFC 6455 §7.4.1 says "MUST NOT
+// be set as a status code in a Close control frame" (1005, 1006, 1015) and
+// for a reason that is not UTF-8 (§5.5.1, §8.1). Every other code,
+// registered or not (999, 1004, 1014, 2999, 5000), is received as sent:
+// the close event carries it, WasClean true. A close frame without a body
+// reads as 1005 and is not checked here; one with a one-byte body fails
+// the connection too (§5.5.1).
+//
+// Every code ValidateServerClose allows a server to send passes. Every
+// IWebSocket in this module runs this check; it is exported for other
+// implementations of the contract.
+func ValidateReceivedClose(code int, reason string) error {
+	if closeguard.MustFail(code) {
+		return fmt.Errorf("%w: %d must never be sent in a close frame (RFC 6455 §7.4.1)", ErrInvalidCode, code)
 	}
 	if !utf8.ValidString(reason) {
 		return fmt.Errorf("%w: close reason is not valid UTF-8", ErrInvalidMessage)

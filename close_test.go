@@ -63,3 +63,25 @@ func TestCloseCodeText(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateReceivedClose: every code a server may send is received;
+// the three that may never be sent fail the connection; anything else is
+// received as sent, as in Chromium.
+func TestValidateReceivedClose(t *testing.T) {
+	for code := range 1 << 16 {
+		sendable := wsdouble.ValidateServerClose(code, "") == nil && code != 0
+		err := wsdouble.ValidateReceivedClose(code, "")
+		never := code == wsdouble.CloseNoStatusReceived || code == wsdouble.CloseAbnormalClosure || code == wsdouble.CloseTLSHandshake
+		switch {
+		case sendable && err != nil:
+			t.Errorf("code %d: a server may send it, but the client fails it: %v", code, err)
+		case never && !errors.Is(err, wsdouble.ErrInvalidCode):
+			t.Errorf("code %d: got %v, want wsdouble.ErrInvalidCode", code, err)
+		case !never && err != nil:
+			t.Errorf("code %d: got %v, want it received as sent (Chromium)", code, err)
+		}
+	}
+	if err := wsdouble.ValidateReceivedClose(1000, "bad \xff"); !errors.Is(err, wsdouble.ErrInvalidMessage) {
+		t.Errorf("a reason that is not UTF-8: got %v, want wsdouble.ErrInvalidMessage", err)
+	}
+}

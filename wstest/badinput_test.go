@@ -3,6 +3,7 @@ package wstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ func TestBadInput(t *testing.T) {
 	for _, code := range []int{0, 999, 1004, 1005, 1006, 1015, 2999, 5000} {
 		t.Run("close code "+strconv.Itoa(code), func(t *testing.T) { badCloseCode(t, code) })
 	}
+	t.Run("close frame with a one-byte body", oneByteClose)
 	t.Run("close reason of 124 bytes", badReason)
 	t.Run("invalid UTF-8 text", badUTF8)
 	t.Run("message over the read limit", overReadLimit)
@@ -119,6 +121,18 @@ func serverWithPeers(t *testing.T, opts ...wstest.Option) (*wstest.Server, <-cha
 // answer with a close frame whose code is returned.
 func toClient(t *testing.T, frames ...[]byte) int {
 	t.Helper()
+	events, code := toClientEvents(t, frames...)
+	if want := "[open, error, close 1006 unclean]"; events != want {
+		t.Errorf("client events: got %s, want %s", events, want)
+	}
+	return code
+}
+
+// toClientEvents has a hand-written server send frames to the real
+// client, and returns the client's events and the code of the close frame
+// it answered with.
+func toClientEvents(t *testing.T, frames ...[]byte) (string, int) {
+	t.Helper()
 	d, got := rawServer(frames...)
 	ws, err := wsdouble.NewConstructor(wsdouble.WithDialer(d))(wstest.MemoryURL)
 	if err != nil {
@@ -126,10 +140,7 @@ func toClient(t *testing.T, frames ...[]byte) int {
 	}
 	ev := watch(ws)
 	<-ev.done
-	if got, want := ev.String(), "[open, error, close 1006 unclean]"; got != want {
-		t.Errorf("client events: got %s, want %s", got, want)
-	}
-	return <-got
+	return ev.String(), <-got
 }
 
 // toServer has a hand-written client complete the handshake with a Server,
@@ -162,11 +173,14 @@ func toServer(t *testing.T, opts []wstest.Option, frames ...[]byte) (int, wstest
 
 // badCloseCode: a code no one may send (RFC 6455 §7.4.1, §7.4.2): the
 // APIs refuse it, as the browser's close() does (WHATWG WebSockets, "close
-// the WebSocket", step 1: only 1000 and 3000-4999); on the wire, the
-// receiver fails the connection with 1002 (protocol error). Code 0 is the
-// API's "no code" (close() without arguments; a close frame without a
-// body, which the receiver reads as 1005) but on the wire it is a code
-// like the others, in the unused range 0-999.
+// the WebSocket", step 1: only 1000 and 3000-4999). On the wire, the
+// server fails the connection with 1002 (protocol error); the client does
+// as Chromium does (wsdouble.ValidateReceivedClose): it fails the
+// connection with 1002 for 1005, 1006 and 1015, and receives every other
+// code as sent, closing clean and echoing it. Code 0 is the API's "no
+// code" (close() without arguments; a close frame without a body, which
+// the receiver reads as 1005) but on the wire it is a code like the
+// others, in the unused range 0-999.
 func badCloseCode(t *testing.T, code int) {
 	for _, side := range clientSides {
 		t.Run(side.name+" Close", func(t *testing.T) {
@@ -216,8 +230,19 @@ func badCloseCode(t *testing.T, code int) {
 	}
 	t.Run("close frame to the client", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			if got := toClient(t, rawFrame(true, 0x8, closePayload(code, ""), false, 2)); got != websocket.CloseProtocolError {
-				t.Errorf("the client answered close %d, want 1002", got)
+			frame := rawFrame(true, 0x8, closePayload(code, ""), false, 2)
+			if wsdouble.ValidateReceivedClose(code, "") != nil {
+				if got := toClient(t, frame); got != websocket.CloseProtocolError {
+					t.Errorf("the client answered close %d, want 1002", got)
+				}
+				return
+			}
+			events, echo := toClientEvents(t, frame)
+			if want := fmt.Sprintf("[open, close %d clean]", code); events != want {
+				t.Errorf("client events: got %s, want %s (as Chromium)", events, want)
+			}
+			if echo != code {
+				t.Errorf("the client answered close %d, want its echo %d", echo, code)
 			}
 		})
 	})
@@ -607,4 +632,15 @@ func jsonExpectedBinaryReceived(t *testing.T) {
 			})
 		})
 	}
+}
+
+// oneByteClose: a close frame whose body is one byte cannot hold a code
+// (RFC 6455 §5.5.1): the client fails the connection with 1002, as
+// Chromium does (gorilla alone would read it as no code, 1005).
+func oneByteClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		if got := toClient(t, rawFrame(true, 0x8, []byte{3}, false, 1)); got != websocket.CloseProtocolError {
+			t.Errorf("the client answered close %d, want 1002", got)
+		}
+	})
 }

@@ -42,6 +42,7 @@ var conformanceChecks = []ConformanceCheck{
 	{"close/server-code-and-reason", "a server close frame fires close with its code and reason, wasClean true, and no error", checkServerClose},
 	{"close/server-no-status", "a server close frame without a code reads as 1005", checkServerCloseNoStatus},
 	{"close/server-1012", "a server restarting (1012) fires close 1012, clean", checkServerClose1012},
+	{"close/server-every-code", "every code a server may send (1000-1003, 1007-1014, 3000-4999) fires close with that code and reason, clean (RFC 6455 §7.4; 1014 too, as in Chromium)", checkServerEveryCode},
 	{"close/client", "close() goes CLOSING at once, the server sees the code and reason, and close fires clean", checkClientClose},
 	{"close/client-no-code", "close() without a code sends a close frame without one; both ends read 1005", checkClientCloseNoCode},
 	{"close/client-reason-only", "close() with only a reason sends code 1000 (WHATWG: close the WebSocket)", checkClientCloseReasonOnly},
@@ -608,6 +609,19 @@ func checkServerCloseNoStatus(c *checker) error {
 
 func checkServerClose1012(c *checker) error {
 	return checkServerCloseWith(c, wsdouble.CloseServiceRestart, "restarting", `close 1012 "restarting" clean`)
+}
+
+func checkServerEveryCode(c *checker) error {
+	codes := []int{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}
+	var errs []error
+	for _, code := range codes {
+		reason := wsdouble.CloseCodeText(code)
+		want := fmt.Sprintf("close %d %q clean", code, reason)
+		if err := checkServerCloseWith(c, code, reason, want); err != nil {
+			errs = append(errs, fmt.Errorf("code %d: %w", code, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func checkClientCloseWith(c *checker, code int, reason string, wantEnd End, wantEvent string) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdouble/wsdouble/internal/closeguard"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
@@ -72,7 +73,7 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 			}
 		},
 	}
-	hs.Serve(&oneConnListener{conn: server})
+	hs.Serve(&oneConnListener{conn: closeguard.Server(server)})
 	return client, nil
 }
 

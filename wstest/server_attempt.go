@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/wsdouble/wsdouble/internal/closeguard"
 )
 
 // serverAttempt is an Attempt of a Server. Its handler goroutine (serve)
@@ -157,6 +159,9 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		d.reply <- acceptResult{err: err}
 		return
 	}
+	// Frames follow the 101: the guard reads the client's close frames
+	// as the browser's own would (internal/closeguard).
+	closeguard.Of(conn.NetConn()).StartFrames()
 	p := newServerPeer(a, conn)
 	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
 	d.reply <- acceptResult{peer: p}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/closeguard"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
@@ -279,6 +280,9 @@ func (p *serverPeer) closeTransport(reset bool) {
 		return
 	}
 	nc := p.conn.NetConn()
+	if g := closeguard.Of(nc); g != nil {
+		nc = g.Unwrap()
+	}
 	if reset {
 		switch c := nc.(type) {
 		case *net.TCPConn:
@@ -346,6 +350,7 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 		return nil
 	}
 	p.closeSent = true
+	code = closeguard.Of(p.conn.NetConn()).SentCode(code)
 	p.clientClose = &End{Kind: ClientClosed, Code: code, Reason: text}
 	p.mu.Unlock()
 	delay, never := p.faults.closeReply()

@@ -123,6 +123,7 @@ func TestSendQueuesWhileDisconnected(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, wsdouble.Text(want), m)
 		}
+		synctest.Wait() // the socket's event loop turns: its count falls
 		assert.Zero(t, c.BufferedAmount())
 
 		// Lost again: what is sent meanwhile waits for the next connection.
