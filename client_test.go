@@ -232,6 +232,66 @@ func TestCloseTimeout(t *testing.T) {
 	})
 }
 
+// TestDefaultCloseTimeout: with no close timeout set, a socket waits a
+// minute for the answer to its close frame, as Chromium does
+// (net/websockets/websocket_channel.cc; measured in headless Chromium 156:
+// close 1006 unclean 60.9 s after close() to a server that never answers):
+// the real client, and the Fake, which follows it.
+func TestDefaultCloseTimeout(t *testing.T) {
+	if wsdouble.DefaultCloseTimeout != time.Minute {
+		t.Errorf("DefaultCloseTimeout: got %v, want Chromium's minute", wsdouble.DefaultCloseTimeout)
+	}
+	for _, side := range []struct {
+		name string
+		dial func(t *testing.T) wsdouble.IWebSocket
+	}{
+		{"real client", func(t *testing.T) wsdouble.IWebSocket {
+			dialer := rawServer(func(conn net.Conn) { io.Copy(io.Discard, conn) })
+			ws, err := wsdouble.Dial(t.Context(), "ws://raw/", wsdouble.WithDialer(dialer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ws
+		}},
+		{"fake", func(t *testing.T) wsdouble.IWebSocket {
+			d := wstest.NewFakeDialer(t, wstest.Faults(wstest.NoCloseReply()))
+			ws, err := d.Constructor()("ws://fake.test/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opened := make(chan struct{})
+			ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { close(opened) }))
+			a, err := d.NextAttempt(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Accept(wstest.AcceptOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			<-opened
+			return ws
+		}},
+	} {
+		t.Run(side.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws := side.dial(t)
+				ev := watch(ws)
+				ws.Close(1000, "")
+				<-ev.done
+				if got, want := ev.String(), "[close 1006 unclean]"; got != want {
+					t.Errorf("events: got %s, want %s", got, want)
+				}
+				if ev.at[0] != time.Minute {
+					t.Errorf("close event after %v, want a minute", ev.at[0])
+				}
+				if err := wsdouble.CloseCause(ws); !errors.Is(err, wsdouble.ErrCloseTimeout) {
+					t.Errorf("CloseCause: got %v, want ErrCloseTimeout", err)
+				}
+			})
+		})
+	}
+}
+
 func TestReadLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := wstest.NewServer(t)

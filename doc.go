@@ -87,7 +87,14 @@
 //     WasClean true; a close frame without a code reads as 1005;
 //   - Close sends a close frame after the messages already queued and fires
 //     close when the server answers, or after the close timeout with code
-//     1006 and WasClean false.
+//     1006 and WasClean false: a minute unless WithCloseTimeout says
+//     otherwise, as in Chromium (net/websockets/websocket_channel.cc);
+//   - a close frame received is answered with one carrying the same code
+//     and reason (RFC 6455 §5.5.1; Chromium echoes both); every code but
+//     1005, 1006 and 1015 is received as sent, registered or not, and
+//     those three, a one-byte body or a reason that is not UTF-8 fail the
+//     connection (ValidateReceivedClose; Chromium's rule, measured in
+//     ./interop).
 //
 // ErrorEvent.Err carries the cause, which the browser hides: a
 // *HandshakeError with the HTTP status for a refusal, the I/O error of a

@@ -14,8 +14,13 @@ const (
 	// server receives close code 1009).
 	DefaultReadLimit = 32 << 20
 	// DefaultCloseTimeout is how long the real client waits for the server
-	// to answer its close frame before it drops the connection.
-	DefaultCloseTimeout = 5 * time.Second
+	// to answer its close frame before it drops the connection: a minute,
+	// as Chromium does (kClosingHandshakeTimeoutSeconds in
+	// net/websockets/websocket_channel.cc; a headless Chromium 156 fired
+	// close 1006 60 s after close() to a server that never answered). A
+	// test on virtual time pays nothing for it; see WithCloseTimeout for
+	// one on real time.
+	DefaultCloseTimeout = 60 * time.Second
 )
 
 // Option configures the real client made by Dial or NewConstructor.
@@ -82,7 +87,12 @@ func WithReadLimit(n int64) Option {
 
 // WithCloseTimeout sets how long Close waits for the server's close frame
 // before it drops the connection and dispatches a close event with code
-// 1006 and WasClean false (see DefaultCloseTimeout).
+// 1006 and WasClean false (see DefaultCloseTimeout, the browser's minute).
+// Inside a testing/synctest bubble the minute costs no wall time; a test
+// that runs on real time against a server that never answers (a
+// blackhole, a NoCloseReply fault, a half-open connection) waits it out,
+// so such a test may want a second or less. Production code has no reason
+// to differ from the browser.
 func WithCloseTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.closeTimeout = d })
 }
