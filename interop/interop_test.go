@@ -17,10 +17,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,27 +110,64 @@ func scripts(t *testing.T) map[string]*scenario.Script {
 	return out
 }
 
+// clientOptions are client.js's options for one script.
+type clientOptions struct {
+	// Protocols are the subprotocols the client offers.
+	Protocols []string `json:"protocols,omitempty"`
+	// GiveUpMs closes a socket still connecting after that long.
+	GiveUpMs int `json:"giveUpMs,omitempty"`
+	// slow marks a script that takes a minute of real time (a close
+	// timeout): its subtests run in parallel with the others.
+	slow bool
+}
+
+// scriptOptions are the client's options per script; a script not listed
+// runs with none.
+var scriptOptions = map[string]clientOptions{
+	"subprotocol":    {Protocols: []string{"chat", "superchat"}},
+	"no-subprotocol": {Protocols: []string{"chat"}},
+	"close-no-reply": {slow: true},
+}
+
 // interopClient is client.js in Go: the same connections, sends and log.
-func interopClient(ctor wsdouble.Constructor, url string, attempts int) ([][]string, error) {
+func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts clientOptions) ([][]string, error) {
 	var logs [][]string
 	for n := 1; n <= attempts; n++ {
-		ws, err := ctor(url)
+		ws, err := ctor(url, opts.Protocols...)
 		if err != nil {
 			return nil, err
 		}
 		var log []string
+		var closeCalled time.Time
+		giveUp := time.AfterFunc(time.Duration(opts.GiveUpMs)*time.Millisecond, func() {
+			if opts.GiveUpMs > 0 {
+				ws.Close(0, "")
+			}
+		})
 		closed := make(chan struct{})
 		l := wsdouble.ListenerFunc(func(e wsdouble.Event) {
 			switch e := e.(type) {
 			case wsdouble.OpenEvent:
-				log = append(log, "open")
+				giveUp.Stop()
+				if p := ws.Protocol(); p != "" {
+					log = append(log, "open "+p)
+				} else {
+					log = append(log, "open")
+				}
 				ws.Send(wsdouble.Text("hello"))
 				ws.Send(wsdouble.Binary([]byte{1, 2, 3}))
+				log = append(log, fmt.Sprintf("buffered %d", ws.BufferedAmount()))
 			case wsdouble.MessageEvent:
 				if e.Message.Type == wsdouble.TextMessage {
 					log = append(log, "message text "+string(e.Data))
-					if string(e.Data) == "ping" {
+					switch string(e.Data) {
+					case "ping":
 						ws.Send(wsdouble.Text("pong"))
+					case "buffered?":
+						log = append(log, fmt.Sprintf("buffered %d", ws.BufferedAmount()))
+					case "close":
+						closeCalled = time.Now()
+						ws.Close(1000, "asked")
 					}
 				} else {
 					log = append(log, "message binary "+hex.EncodeToString(e.Data))
@@ -136,11 +175,15 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int) ([][]str
 			case wsdouble.ErrorEvent:
 				log = append(log, "error")
 			case wsdouble.CloseEvent:
+				giveUp.Stop()
 				clean := "unclean"
 				if e.WasClean {
 					clean = "clean"
 				}
 				log = append(log, fmt.Sprintf("close %d %s %s", e.Code, jsString(e.Reason), clean))
+				if !closeCalled.IsZero() {
+					log = append(log, fmt.Sprintf("closed after %ds", int(time.Since(closeCalled)/time.Second)))
+				}
 				close(closed)
 			}
 		})
@@ -156,6 +199,41 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int) ([][]str
 	return logs, nil
 }
 
+// nodeDeviations are where Node's ws differs from the browser, and so
+// from the Fake, on purpose of its own: ws's bufferedAmount counts only the
+// bytes its socket has not handed to the kernel (0 on loopback, where the
+// browser counts what the task sent: WHATWG WebSockets), and its close
+// timeout is 30 s (the browser's, and wsdouble's, a minute). normalizeNode
+// checks that Node stays within those, and gives its log the Fake's values
+// there, so that everything else is compared exactly.
+func normalizeNode(got, want [][]string) error {
+	var errs []error
+	for i := range min(len(got), len(want)) {
+		for j := range min(len(got[i]), len(want[i])) {
+			g, w := got[i][j], want[i][j]
+			var gn, wn int
+			switch {
+			case sscan(g, "buffered %d", &gn) && sscan(w, "buffered %d", &wn):
+				if gn < 0 || gn > wn {
+					errs = append(errs, fmt.Errorf("connection %d: Node's %q, want 0..%d", i+1, g, wn))
+				}
+				got[i][j] = w
+			case sscan(g, "closed after %ds", &gn) && sscan(w, "closed after %ds", &wn):
+				if gn != 30 {
+					errs = append(errs, fmt.Errorf("connection %d: Node's %q, want ws's 30 s close timeout", i+1, g))
+				}
+				got[i][j] = w
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sscan(s, format string, n *int) bool {
+	_, err := fmt.Sscanf(s, format, n)
+	return err == nil
+}
+
 // jsString is JSON.stringify of a string.
 func jsString(s string) string {
 	var b bytes.Buffer
@@ -166,7 +244,7 @@ func jsString(s string) string {
 }
 
 // fakeRun plays s on a FakeDialer, in virtual time, with interopClient.
-func fakeRun(t *testing.T, s *scenario.Script) [][]string {
+func fakeRun(t *testing.T, s *scenario.Script, opts clientOptions) [][]string {
 	var logs [][]string
 	synctest.Test(t, func(t *testing.T) {
 		d := wstest.NewFakeDialer(t)
@@ -176,7 +254,7 @@ func fakeRun(t *testing.T, s *scenario.Script) [][]string {
 			played <- rep
 		}()
 		var err error
-		logs, err = interopClient(d.Constructor(), "ws://interop.test/", len(s.Attempts))
+		logs, err = interopClient(d.Constructor(), "ws://interop.test/", len(s.Attempts), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,6 +263,55 @@ func fakeRun(t *testing.T, s *scenario.Script) [][]string {
 		}
 	})
 	return logs
+}
+
+// memoryRun plays s on an in-memory wstest.Server, in virtual time, with
+// interopClient on the real client.
+func memoryRun(t *testing.T, s *scenario.Script, opts clientOptions) [][]string {
+	var logs [][]string
+	synctest.Test(t, func(t *testing.T) {
+		srv := wstest.NewServer(t)
+		played := make(chan *scenario.Report, 1)
+		go func() {
+			rep, _ := scenario.Run(t.Context(), srv, s)
+			played <- rep
+		}()
+		var err error
+		logs, err = interopClient(srv.Constructor(), wstest.MemoryURL, len(s.Attempts), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep := <-played; !rep.OK() {
+			t.Errorf("the script's expectations failed on the in-memory server:\n%s", rep)
+		}
+	})
+	return logs
+}
+
+// TestRealClient: the real client, over the in-memory transport and over
+// loopback against `wsdouble serve --once`, sees what the Fake shows, and
+// so what the browser sees (TestBrowser).
+func TestRealClient(t *testing.T) {
+	t.Parallel() // each waits a minute for a close timeout
+	for name, s := range scripts(t) {
+		opts := scriptOptions[name]
+		t.Run("memory/"+name, func(t *testing.T) {
+			compare(t, "the real client in memory", memoryRun(t, s, opts), fakeRun(t, s, opts))
+		})
+		t.Run("loopback/"+name, func(t *testing.T) {
+			if opts.slow {
+				t.Parallel()
+			}
+			want := fakeRun(t, s, opts)
+			srv := serve(t, name)
+			got, err := interopClient(wsdouble.New, srv.url, len(s.Attempts), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.wait(t)
+			compare(t, "the real client over loopback", got, want)
+		})
+	}
 }
 
 // served is `wsdouble serve --once` of one script.
@@ -241,7 +368,7 @@ func (s *served) wait(t *testing.T) {
 	t.Helper()
 	select {
 	case <-s.done:
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatalf("serve --once did not end:\n%s", s.output.String())
 	}
 	if err := s.cmd.Wait(); err != nil {
@@ -270,16 +397,22 @@ func compare(t *testing.T, who string, got, want [][]string) {
 }
 
 func TestNodeWS(t *testing.T) {
+	t.Parallel() // each waits a minute for a close timeout
 	need(t, "node", lookPath("node"))
 	_, err := os.Stat("node_modules/ws/package.json")
 	need(t, "the ws package (npm ci in interop/)", err == nil)
 	for name, s := range scripts(t) {
 		t.Run(name, func(t *testing.T) {
-			want := fakeRun(t, s)
+			opts := scriptOptions[name]
+			if opts.slow {
+				t.Parallel()
+			}
+			want := fakeRun(t, s, opts)
 			srv := serve(t, name)
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, "node", "node-client.mjs", srv.url, fmt.Sprint(len(s.Attempts))).Output()
+			optJSON, _ := json.Marshal(opts)
+			out, err := exec.CommandContext(ctx, "node", "node-client.mjs", srv.url, fmt.Sprint(len(s.Attempts)), string(optJSON)).Output()
 			if err != nil {
 				t.Fatalf("node: %v\n%s", err, out)
 			}
@@ -287,6 +420,9 @@ func TestNodeWS(t *testing.T) {
 			var got [][]string
 			if err := json.Unmarshal(out, &got); err != nil {
 				t.Fatalf("node printed %q: %v", out, err)
+			}
+			if err := normalizeNode(got, want); err != nil {
+				t.Error(err)
 			}
 			compare(t, "Node's ws", got, want)
 		})
@@ -302,6 +438,7 @@ var chromiumFlags = []string{
 }
 
 func TestBrowser(t *testing.T) {
+	t.Parallel() // each waits a minute for a close timeout
 	chromium := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -312,7 +449,11 @@ func TestBrowser(t *testing.T) {
 	need(t, "chromium", chromium != "")
 	for name, s := range scripts(t) {
 		t.Run(name, func(t *testing.T) {
-			want := fakeRun(t, s)
+			opts := scriptOptions[name]
+			if opts.slow {
+				t.Parallel()
+			}
+			want := fakeRun(t, s, opts)
 			srv := serve(t, name)
 			results := make(chan []byte, 1)
 			mux := http.NewServeMux()
@@ -327,11 +468,12 @@ func TestBrowser(t *testing.T) {
 			page := httptest.NewServer(mux)
 			defer page.Close()
 
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
+			optJSON, _ := json.Marshal(opts)
 			args := append(append([]string(nil), chromiumFlags...),
 				"--user-data-dir="+t.TempDir(),
-				fmt.Sprintf("%s/browser.html?ws=%s&attempts=%d", page.URL, srv.url, len(s.Attempts)))
+				fmt.Sprintf("%s/browser.html?ws=%s&attempts=%d&options=%s", page.URL, srv.url, len(s.Attempts), url.QueryEscape(string(optJSON))))
 			browser := exec.CommandContext(ctx, chromium, args...)
 			var browserOut lockedWriter
 			var buf bytes.Buffer
@@ -352,7 +494,7 @@ func TestBrowser(t *testing.T) {
 				}
 			case <-ctx.Done():
 				browserOut.mu.Lock()
-				t.Fatalf("no result from the browser within a minute:\n%s", buf.String())
+				t.Fatalf("no result from the browser within two minutes:\n%s", buf.String())
 			}
 			srv.wait(t)
 			compare(t, "Chromium", got, want)

@@ -117,7 +117,8 @@ func (a *AttemptBuilder) Hang() *AttemptBuilder { return a.setAnswer(Hang{}) }
 // Abort closes the connection mid-handshake, with no answer.
 func (a *AttemptBuilder) Abort() *AttemptBuilder { return a.setAnswer(Abort{}) }
 
-// Subprotocol sets the subprotocol an Accept chooses.
+// Subprotocol sets the subprotocol an Accept chooses: wstest.NoSubprotocol
+// answers with none, which fails a browser that offered some.
 func (a *AttemptBuilder) Subprotocol(p string) *AttemptBuilder {
 	acc, ok := a.cur().Answer.(Accept)
 	if !ok {

@@ -67,7 +67,8 @@
 //	  "label": "warming up",           optional, shown in reports
 //	  "after": "2s",                   optional: wait before answering
 //	  "accept": {                      complete the handshake
-//	    "subprotocol": "v1",           optional; else the acceptor chooses
+//	    "subprotocol": "v1",           optional; else the acceptor chooses; "" answers with
+//	                                   none, which fails a client that offered some
 //	    "headers": {"X-A": "1"}        optional; a value is a string or an array of strings
 //	  },
 //	  "refuse": {                      or answer with an HTTP status

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // Version is the version of the file format this package reads and
@@ -368,6 +369,11 @@ func (d *decoder) attemptScript(n *node) Attempt {
 				var acc Accept
 				if v := m.val.get("subprotocol"); v != nil {
 					acc.Subprotocol, _ = d.str(v, "accept.subprotocol")
+					if acc.Subprotocol == "" {
+						// Explicitly none: a browser that offered some
+						// fails the connection (Fetch).
+						acc.Subprotocol = wstest.NoSubprotocol
+					}
 				}
 				if v := m.val.get("headers"); v != nil {
 					acc.Header, _ = d.header(v, "accept.headers")
@@ -677,7 +683,12 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 	switch ans := a.Answer.(type) {
 	case Accept:
 		w.open('{')
-		if ans.Subprotocol != "" {
+		switch ans.Subprotocol {
+		case "":
+		case wstest.NoSubprotocol:
+			w.key("subprotocol")
+			w.value("")
+		default:
 			w.key("subprotocol")
 			w.value(ans.Subprotocol)
 		}

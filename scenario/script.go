@@ -52,7 +52,8 @@ type Answer interface {
 // Accept completes the handshake.
 type Accept struct {
 	// Subprotocol is the subprotocol to choose; empty lets the acceptor
-	// choose (see wstest.AcceptOptions).
+	// choose, wstest.NoSubprotocol answers with none (see
+	// wstest.AcceptOptions).
 	Subprotocol string
 	// Header is added to the 101 response.
 	Header http.Header

@@ -60,7 +60,8 @@ type half struct {
 	buf      []byte
 	store    []byte
 	window   int
-	eof      bool          // the writer closed: reads drain buf, then io.EOF
+	eof      bool          // the writer closed: reads drain buf, then io.EOF (or eofErr)
+	eofErr   error         // the writer reset: reads drain buf, then this
 	rdErr    error         // the reader gets this at once (reset, or its own close)
 	wrErr    error         // the writer gets this (the reader went away)
 	readable chan struct{} // a token: bytes were written
@@ -139,7 +140,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		if h.eof {
+			err := h.eofErr
 			h.mu.Unlock()
+			if err != nil {
+				return 0, c.opError("read", err)
+			}
 			return 0, io.EOF
 		}
 		h.mu.Unlock()
@@ -241,9 +246,11 @@ func (h *half) drainedLocked() {
 // io.EOF; its writes fail with a broken pipe.
 func (c *Conn) Close() error { return c.shut(false) }
 
-// Reset aborts the connection, as a TCP RST does: the peer's reads and
-// writes fail at once with ECONNRESET ("connection reset by peer") and
-// anything in flight is lost.
+// Reset aborts the connection, as a TCP RST does: the peer's writes fail
+// at once with ECONNRESET ("connection reset by peer"); its reads return
+// what was already written, then fail with ECONNRESET, as on loopback,
+// where what was written before the RST arrives before it (Linux reads the
+// receive queue before reporting the reset).
 func (c *Conn) Reset() error { return c.shut(true) }
 
 func (c *Conn) shut(reset bool) error {
@@ -263,8 +270,7 @@ func (c *Conn) shut(reset bool) error {
 		c.wr.mu.Lock()
 		c.wr.eof = true
 		if reset {
-			c.wr.rdErr = syscall.ECONNRESET
-			c.wr.buf, c.wr.store = nil, nil
+			c.wr.eofErr = syscall.ECONNRESET
 		}
 		c.wr.mu.Unlock()
 		c.rd.wakeAll()
