@@ -180,6 +180,7 @@ func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake
 	f.rec = &f.recData
 	f.attempt.f = f
 	f.peer.f = f
+	f.in.init(d.cfg.inbox)
 	if !d.guard.virtual {
 		f.hold.Init(now) // inside a bubble the zero Hold holds nothing
 	}
@@ -285,8 +286,10 @@ func (f *Fake) Err() error {
 	return f.closeErr
 }
 
-// Sent returns a snapshot of the messages the client sent that reached the
-// server end, in order.
+// Sent returns a snapshot of the messages the client sent while open and
+// no fault lost, in order. It includes those still waiting for room in the
+// server end's inbox (see BufferedAmount): the server end receives them
+// next, unless the connection ends abruptly first.
 func (f *Fake) Sent() []wsdouble.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -373,12 +376,16 @@ func (f *Fake) SetBinaryType(t string) {
 }
 
 // BufferedAmount implements wsdouble.IWebSocket. Data sent while open
-// reaches the server end at once, so only data discarded while closing or
-// closed counts.
+// reaches the server end at once, unless its inbox is full (see
+// InboxLimit): then it waits in the client, in order, and counts here
+// until the server end has room for it, as a browser's bufferedAmount
+// counts what the network has not taken. Data sent while closing or
+// closed is discarded and counts for good (WHATWG WebSockets, send()), and
+// so does data still waiting when the connection ends abruptly.
 func (f *Fake) BufferedAmount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.buffered
+	return f.buffered + f.in.heldData()
 }
 
 // AddEventListener implements wsdouble.WebSocketLike.
@@ -449,7 +456,7 @@ func (f *Fake) Close(code int, reason string) error {
 		switch wire {
 		case wireConnecting:
 			f.d.answer(f, Abandoned, 0, "", errors.New("client went away: closed while connecting"))
-			f.closeDone()
+			f.closeDone(false)
 		case wireOpen:
 			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
 		}
@@ -472,9 +479,20 @@ func (f *Fake) Close(code int, reason string) error {
 	return nil
 }
 
-// closeDone marks the connection ended for the server end's waiters.
-func (f *Fake) closeDone() {
-	f.in.close()
+// closeDone marks the connection ended for the server end's waiters. The
+// messages the inbox still holds back reach the server end if deliverHeld
+// is set (the connection ended with a close frame, which came behind
+// them); otherwise they are lost, and stay in BufferedAmount, as data a
+// browser had not sent when its connection ended does (WHATWG WebSockets:
+// bufferedAmount does not reset).
+func (f *Fake) closeDone(deliverHeld bool) {
+	f.mu.Lock()
+	lost, lostBytes := f.in.close(deliverHeld)
+	f.buffered += lostBytes
+	f.mu.Unlock()
+	if lost > 0 {
+		f.fromClient.Add(-int64(lost)) // the server end never had them
+	}
 	f.done.Close()
 }
 

@@ -85,7 +85,7 @@ func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket,
 		// failure is reported a nanosecond later, once the client listens
 		// (see settle).
 		f.setWireEnded()
-		f.closeDone()
+		f.closeDone(false)
 		refused := &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(u), Err: syscall.ECONNREFUSED}
 		time.AfterFunc(time.Nanosecond, func() { f.postFailed(refused) })
 		return f, nil
@@ -330,7 +330,7 @@ func (a *FakeAttempt) fail(op string, outcome Outcome, status int) error {
 	f.setWireEnded()
 	f.mu.Unlock()
 	d.answer(f, outcome, status, "", nil)
-	f.closeDone()
+	f.closeDone(false)
 	return nil
 }
 

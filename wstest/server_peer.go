@@ -28,6 +28,10 @@ type serverPeer struct {
 	conn     *websocket.Conn
 	done     chan struct{}
 	in       inbox
+	// quit is closed by shutdown: the reader stops waiting for room in
+	// the inbox and reads on to the end of the transport.
+	quit     chan struct{}
+	quitOnce sync.Once
 	faults   *connFaults
 	pump     pump
 
@@ -65,7 +69,9 @@ func newServerPeer(a *serverAttempt, conn *websocket.Conn) *serverPeer {
 		protocol: conn.Subprotocol(),
 		conn:     conn,
 		done:     make(chan struct{}),
+		quit:     make(chan struct{}),
 	}
+	p.in.init(a.s.cfg.inbox)
 	p.faults = newConnFaults(false, p.faultDrop)
 	if a.s.cfg.readLimit > 0 {
 		conn.SetReadLimit(a.s.cfg.readLimit)
@@ -297,6 +303,7 @@ func (p *serverPeer) shutdown() {
 	p.shut = !p.ended
 	p.mu.Unlock()
 	p.conn.NetConn().Close()
+	p.quitOnce.Do(func() { close(p.quit) })
 }
 
 func (p *serverPeer) Wait(ctx context.Context) (End, error) {
@@ -377,6 +384,9 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 
 func (p *serverPeer) readLoop() {
 	for {
+		// Backpressure: while the inbox is full, nothing more is read from
+		// the connection (see inbox).
+		p.in.waitRoom(p.quit)
 		mt, data, err := p.conn.ReadMessage()
 		if err != nil {
 			p.mu.Lock()
@@ -491,10 +501,7 @@ func echoQueued(p Peer, in *inbox, on func()) bool {
 		}
 		p.Send(m)
 	}
-	in.mu.Lock()
-	left := len(in.items)
-	in.mu.Unlock()
-	if left > 0 {
+	if in.left() > 0 {
 		return false
 	}
 	on()
@@ -591,7 +598,7 @@ func (p *serverPeer) endWith(end End) {
 	p.mu.Unlock()
 	p.faults.stop()
 	p.pump.stop()
-	p.in.close()
+	p.in.close(false) // a wire reader holds nothing back
 	p.s.mu.Lock()
 	p.rec.End = end
 	delete(p.s.peers, p)
