@@ -137,7 +137,8 @@ func CloseTimeout(d time.Duration) Option {
 }
 
 // ReadLimit sets the largest message, in bytes, the server end accepts; a
-// larger one fails the connection with close code 1009 (see
+// larger one fails the connection with close code 1009 as soon as a frame
+// header says so, and the connection's End is a ProtocolViolation (see
 // DefaultReadLimit). n <= 0 means no limit. Applies to Server.
 func ReadLimit(n int64) Option {
 	return optionFunc(func(c *config) { c.readLimit = n })

@@ -26,8 +26,11 @@ type serverPeer struct {
 	req      *http.Request
 	protocol string
 	conn     *websocket.Conn
-	done     chan struct{}
-	in       inbox
+	// transport is the connection under conn and its frameCheck (a
+	// *net.TCPConn or a *memconn.Conn), to reset and to drain.
+	transport net.Conn
+	done      chan struct{}
+	in        inbox
 	// quit is closed by shutdown: the reader stops waiting for room in
 	// the inbox and reads on to the end of the transport.
 	quit     chan struct{}
@@ -61,21 +64,21 @@ type serverPeer struct {
 	end         End
 }
 
-func newServerPeer(a *serverAttempt, conn *websocket.Conn) *serverPeer {
+func newServerPeer(a *serverAttempt, conn *websocket.Conn, transport net.Conn) *serverPeer {
 	p := &serverPeer{
-		s:        a.s,
-		rec:      a.rec,
-		req:      a.req,
-		protocol: conn.Subprotocol(),
-		conn:     conn,
-		done:     make(chan struct{}),
-		quit:     make(chan struct{}),
+		s:         a.s,
+		rec:       a.rec,
+		req:       a.req,
+		protocol:  conn.Subprotocol(),
+		conn:      conn,
+		transport: transport,
+		done:      make(chan struct{}),
+		quit:      make(chan struct{}),
 	}
 	p.in.init(a.s.cfg.inbox)
 	p.faults = newConnFaults(false, p.faultDrop)
-	if a.s.cfg.readLimit > 0 {
-		conn.SetReadLimit(a.s.cfg.readLimit)
-	}
+	// gorilla's read limit is not set: the frameCheck below it enforces
+	// the limit, so that the End says so (ProtocolViolation, 1009).
 	conn.SetCloseHandler(p.onCloseFrame)
 	conn.SetPingHandler(p.onPing)
 	if len(a.s.cfg.faults) > 0 {
@@ -284,7 +287,7 @@ func (p *serverPeer) closeTransport(reset bool) {
 	if blackholed {
 		return
 	}
-	nc := p.conn.NetConn()
+	nc := p.transport
 	if reset {
 		switch c := nc.(type) {
 		case *net.TCPConn:
@@ -388,6 +391,11 @@ func (p *serverPeer) readLoop() {
 		// the connection (see inbox).
 		p.in.waitRoom(p.quit)
 		mt, data, err := p.conn.ReadMessage()
+		var bad *violation
+		if errors.As(err, &bad) {
+			p.failConnection(bad)
+			return
+		}
 		if err != nil {
 			p.mu.Lock()
 			drain := p.lostClose || (p.clientClose != nil && !p.replied) || (p.serverClose && !p.gotReply && isCloseFrame(err))
@@ -403,7 +411,7 @@ func (p *serverPeer) readLoop() {
 		if mt == websocket.TextMessage && !utf8.Valid(data) {
 			// RFC 6455 §8.1: invalid UTF-8 in a text message fails the
 			// connection, with status 1007 (§7.4.1) to the client.
-			p.failConnection(wsdouble.CloseInvalidFramePayloadData, ErrInvalidUTF8)
+			p.failConnection(invalidUTF8(data))
 			return
 		}
 		p.mu.Lock()
@@ -453,19 +461,19 @@ func (p *serverPeer) count(n int) {
 }
 
 // failConnection fails the connection for a protocol error of the client's
-// (RFC 6455 §7.1.7): the server sends a close frame with code, does not
-// wait for the client's reply, and closes the transport. The End says
-// ClientGone, with err, as for the protocol errors gorilla detects itself
-// (a bad close code, a bad opcode).
-func (p *serverPeer) failConnection(code int, err error) {
+// (RFC 6455 §7.1.7): the server sends a close frame with the violation's
+// code and reason, unless it has sent one already or is ending the
+// connection otherwise, does not wait for the client's reply, and closes
+// the transport. The End says ProtocolViolation (see finish).
+func (p *serverPeer) failConnection(v *violation) {
 	p.mu.Lock()
-	send := !p.closeSent && !p.ended
+	send := !p.closeSent && !p.ended && !p.dropped && !p.reset && !p.shut
 	p.closeSent = true
 	p.mu.Unlock()
 	if send && !p.faults.blackholed(ToClient) {
-		p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(p.s.cfg.closeTimeout))
+		p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(v.code, v.reason), time.Now().Add(p.s.cfg.closeTimeout))
 	}
-	p.finish(err)
+	p.finish(v)
 }
 
 // echo implements echoer (see Echo).
@@ -519,7 +527,7 @@ func isCloseFrame(err error) bool {
 func (p *serverPeer) drain() error {
 	buf := make([]byte, 512)
 	for {
-		if _, err := p.conn.NetConn().Read(buf); err != nil {
+		if _, err := p.transport.Read(buf); err != nil {
 			return err
 		}
 	}
@@ -533,6 +541,8 @@ func (p *serverPeer) finish(err error) {
 	// finds the end in the log when its close event fires.
 	defer p.conn.NetConn().Close()
 	gotClose := isCloseFrame(err)
+	var v *violation
+	failed := errors.As(err, &v)
 	p.mu.Lock()
 	var end End
 	switch {
@@ -553,6 +563,8 @@ func (p *serverPeer) finish(err error) {
 		end = End{Kind: Dropped}
 	case p.shut:
 		end = End{Kind: Shutdown}
+	case failed:
+		end = End{Kind: ProtocolViolation, Code: v.code, Reason: v.reason, Err: err}
 	default:
 		end = End{Kind: ClientGone, Err: err}
 	}
