@@ -36,8 +36,9 @@ type FakeDialer struct {
 var _ Acceptor = (*FakeDialer)(nil)
 
 // NewFakeDialer returns a FakeDialer and registers its Close with
-// tb.Cleanup. Options that apply: AutoAccept, Subprotocols. A nil tb is
-// allowed outside tests; the caller must then call Close.
+// tb.Cleanup. Options that apply: AutoAccept, Subprotocols, CloseTimeout,
+// ClientCloseTimeout, Faults, InboxLimit. A nil tb is allowed outside
+// tests; the caller must then call Close.
 func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
 	if tb == nil {
 		tb = standaloneTB{}
