@@ -359,8 +359,8 @@ func badUTF8(t *testing.T) {
 			if got != wsdouble.CloseInvalidFramePayloadData {
 				t.Errorf("the server answered close %d (%v), want close 1007", got, err)
 			}
-			if end.Kind != wstest.ClientGone || !errors.Is(end.Err, wstest.ErrInvalidUTF8) {
-				t.Errorf("the server's end: got %v, want client gone with ErrBadUTF8", end)
+			if end.Kind != wstest.ProtocolViolation || end.Code != wsdouble.CloseInvalidFramePayloadData || !errors.Is(end.Err, wstest.ErrInvalidUTF8) {
+				t.Errorf("the server's end: got %v (%v), want a protocol violation 1007 wrapping ErrInvalidUTF8", end, end.Err)
 			}
 		})
 	})
@@ -403,12 +403,12 @@ func overReadLimit(t *testing.T) {
 			<-up
 			ws.Send(wsdouble.Binary(make([]byte, 1025)))
 			<-ev.done
-			if got, want := ev.String(), "[open, close 1009 clean]"; got != want {
+			if got, want := ev.String(), `[open, close 1009 "message of at least 1025 bytes, over the read limit of 1024" clean]`; got != want {
 				t.Errorf("events: got %s, want %s", got, want)
 			}
 			end, _ := p.Wait(t.Context())
-			if !errors.Is(end.Err, websocket.ErrReadLimit) {
-				t.Errorf("the server's end: got %v, want one wrapping websocket.ErrReadLimit", end)
+			if end.Kind != wstest.ProtocolViolation || end.Code != wsdouble.CloseMessageTooBig || !errors.Is(end.Err, websocket.ErrReadLimit) {
+				t.Errorf("the server's end: got %v (%v), want a protocol violation 1009 wrapping websocket.ErrReadLimit", end, end.Err)
 			}
 		})
 	})
@@ -422,19 +422,15 @@ func overReadLimit(t *testing.T) {
 	})
 	t.Run("frame header claiming 2^63 bytes", func(t *testing.T) {
 		// RFC 6455 §5.2: the most significant bit of a 64-bit length
-		// must be 0. The connection fails at once.
+		// must be 0: a protocol error (1002), at once. gorilla alone
+		// sends no close frame, and calls it over the read limit.
 		synctest.Test(t, func(t *testing.T) {
 			got, end, err := toServer(t, nil, rawFrame(true, 0x2, nil, true, 1<<63))
-			switch {
-			case err != nil && isTimeout(err):
-				t.Errorf("the server still waits for the frame's payload: %v", err)
-			case err == nil && got != wsdouble.CloseMessageTooBig && got != websocket.CloseProtocolError:
-				// §7.1.7: it SHOULD send a close frame (gorilla sends none
-				// here); if it does, its code must say why.
-				t.Errorf("the server answered close %d, want 1002 or 1009", got)
+			if err != nil || got != websocket.CloseProtocolError {
+				t.Errorf("the server answered close %d (%v), want 1002", got, err)
 			}
-			if !errors.Is(end.Err, websocket.ErrReadLimit) {
-				t.Errorf("the server's end: got %v, want one wrapping websocket.ErrReadLimit", end)
+			if end.Kind != wstest.ProtocolViolation || end.Code != websocket.CloseProtocolError {
+				t.Errorf("the server's end: got %v, want a protocol violation 1002", end)
 			}
 		})
 	})

@@ -27,6 +27,20 @@
 // server over an in-memory connection. The loopback wire serves any client
 // in any language. The same conformance checks pass on all three.
 //
+// # Backpressure
+//
+// The server end of a connection holds at most DefaultInboxMessages
+// messages, or DefaultInboxBytes bytes, that the client sent and the Peer
+// has not received yet (InboxLimit changes both). A full inbox holds the
+// client back as a server that stops reading does over TCP, so that a
+// client that sends faster than the test receives cannot grow the server
+// end without bound: a Server reads nothing more from the connection until
+// the Peer receives (on both transports), and the client's writes wait, or
+// its BufferedAmount grows; a Fake's Send never waits (the browser's send()
+// does not), and what finds no room waits in the Fake, counted by its
+// BufferedAmount. Nothing is lost: once the Peer receives, the rest
+// follows, in order.
+//
 // # Virtual time
 //
 // The Fake, the FakeDialer and the in-memory transport are built only from

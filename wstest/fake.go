@@ -182,12 +182,13 @@ func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake
 	f.rec = &f.recData
 	f.attempt.f = f
 	f.peer.f = f
+	f.in.init(d.cfg.inbox, f.buffered.Taken)
 	if !d.guard.virtual {
 		f.hold.Init(now) // inside a bubble the zero Hold holds nothing
 	}
 	f.eventChunks[0] = f.firstEvents[:0]
 	f.events.chunks = f.eventChunks[:]
-	f.buffered.Init(nil, (*fakeRunner)(f))
+	f.buffered.Init(f.in.untaken, (*fakeRunner)(f))
 	f.loop.Init((*fakeRunner)(f))
 	return f
 }
@@ -291,8 +292,10 @@ func (f *Fake) Err() error {
 	return f.closeErr
 }
 
-// Sent returns a snapshot of the messages the client sent that reached the
-// server end, in order.
+// Sent returns a snapshot of the messages the client sent while open and
+// no fault lost, in order. It includes those still waiting for room in the
+// server end's inbox (see BufferedAmount): the server end receives them
+// next, unless the connection ends abruptly first.
 func (f *Fake) Sent() []wsdouble.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -380,8 +383,13 @@ func (f *Fake) SetBinaryType(t string) {
 
 // BufferedAmount implements wsdouble.IWebSocket, as the real client does
 // (see the wsdouble package doc, "Semantics"): data sent while open counts
-// at once, and until a turn of the Fake's event loop, never during a
-// listener call; data discarded while closing or closed counts for good.
+// at once, and until a turn of the Fake's event loop finds the server end
+// took it: at once, unless its inbox is full (see InboxLimit), when it
+// waits in the client, in order, until the server end has room for it, as
+// a browser's bufferedAmount counts what the network has not taken. It
+// never falls during a listener call. Data sent while closing or closed
+// is discarded and counts for good (WHATWG WebSockets, send()), and so
+// does data still waiting when the connection ends abruptly.
 func (f *Fake) BufferedAmount() int { return f.buffered.Value() }
 
 // AddEventListener implements wsdouble.WebSocketLike.
@@ -425,8 +433,14 @@ func (f *Fake) Send(m wsdouble.Message) error {
 		if f.wire == wireOpen && !f.clientClosing {
 			f.mu.Unlock()
 			// The server end takes it at once: counted until a turn.
-			f.buffered.Send(len(m.Data), func() error { return nil })
-			f.transmit(m)
+			// Counted and handed over under the count's lock, so that a
+			// turn sees the message either sent or held back by a full
+			// inbox. (transmit never calls back into the count: an end it
+			// causes leaves the count to the close event's turn.)
+			f.buffered.Send(len(m.Data), func() error {
+				f.transmit(m)
+				return nil
+			})
 			return nil
 		}
 	}
@@ -456,7 +470,7 @@ func (f *Fake) Close(code int, reason string) error {
 		switch wire {
 		case wireConnecting:
 			f.d.answer(f, Abandoned, 0, "", errors.New("client went away: closed while connecting"))
-			f.closeDone()
+			f.closeDone(false)
 		case wireOpen:
 			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
 		}
@@ -479,9 +493,20 @@ func (f *Fake) Close(code int, reason string) error {
 	return nil
 }
 
-// closeDone marks the connection ended for the server end's waiters.
-func (f *Fake) closeDone() {
-	f.in.close()
+// closeDone marks the connection ended for the server end's waiters. The
+// messages the inbox still holds back reach the server end if deliverHeld
+// is set (the connection ended with a close frame, which came behind
+// them); otherwise they are lost, and stay in BufferedAmount, as data a
+// browser had not sent when its connection ended does (WHATWG WebSockets:
+// bufferedAmount does not reset). The close event's dispatch begins with
+// the turn that shows either.
+func (f *Fake) closeDone(deliverHeld bool) {
+	f.mu.Lock()
+	lost, _ := f.in.close(deliverHeld)
+	f.mu.Unlock()
+	if lost > 0 {
+		f.fromClient.Add(-int64(lost)) // the server end never had them
+	}
 	f.done.Close()
 }
 

@@ -36,8 +36,9 @@ type FakeDialer struct {
 var _ Acceptor = (*FakeDialer)(nil)
 
 // NewFakeDialer returns a FakeDialer and registers its Close with
-// tb.Cleanup. Options that apply: AutoAccept, Subprotocols. A nil tb is
-// allowed outside tests; the caller must then call Close.
+// tb.Cleanup. Options that apply: AutoAccept, Subprotocols, CloseTimeout,
+// ClientCloseTimeout, Faults, InboxLimit. A nil tb is allowed outside
+// tests; the caller must then call Close.
 func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
 	if tb == nil {
 		tb = standaloneTB{}
@@ -85,7 +86,7 @@ func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket,
 		// failure is reported a nanosecond later, once the client listens
 		// (see settle).
 		f.setWireEnded()
-		f.closeDone()
+		f.closeDone(false)
 		refused := &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(u), Err: syscall.ECONNREFUSED}
 		time.AfterFunc(time.Nanosecond, func() { f.postFailed(refused) })
 		return f, nil
@@ -322,7 +323,7 @@ func (a *FakeAttempt) fail(op string, outcome Outcome, status int) error {
 	f.setWireEnded()
 	f.mu.Unlock()
 	d.answer(f, outcome, status, "", nil)
-	f.closeDone()
+	f.closeDone(false)
 	return nil
 }
 

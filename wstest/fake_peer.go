@@ -241,7 +241,7 @@ func (f *Fake) endPeer(end End) {
 	f.mu.Unlock()
 	f.d.ended(f, end)
 	f.stopFaults()
-	f.closeDone()
+	f.closeDone(end.Kind == ClientClosed || end.Kind == ServerClosed)
 }
 
 func (p *fakePeer) Close(code int, reason string) error {
@@ -436,7 +436,7 @@ func (f *Fake) shutdown(kind EndKind) {
 			outcome = Aborted
 		}
 		f.d.answer(f, outcome, 0, "", ErrClosed)
-		f.closeDone()
+		f.closeDone(false)
 		// A client that made the Fake at this instant may not listen yet.
 		settle(f.rec.Time)
 		f.postFailed(errors.New("wstest: the FakeDialer was closed while connecting"))

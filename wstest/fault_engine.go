@@ -1,14 +1,9 @@
 package wstest
 
 import (
-	"context"
-	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
-
-	"github.com/wsdouble/wsdouble"
 )
 
 // appliedFault is a Fault applied to one connection, with its random
@@ -318,106 +313,5 @@ func (p *pump) loop() {
 		p.items = p.items[1:]
 		p.mu.Unlock()
 		it.run()
-	}
-}
-
-// inbox is the queue of messages from the client, each deliverable from
-// its due time (a latency fault delays it), in order.
-type inbox struct {
-	mu      sync.Mutex
-	items   []inboxItem
-	waiters []chan struct{}
-	closed  bool
-}
-
-type inboxItem struct {
-	m   wsdouble.Message
-	due time.Time
-}
-
-// push queues m, due at due; it reports false, dropping m, once the inbox
-// is closed (the connection has ended for the server).
-func (q *inbox) push(m wsdouble.Message, due time.Time) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return false
-	}
-	q.items = append(q.items, inboxItem{m, due})
-	q.wakeLocked()
-	return true
-}
-
-// close marks the end of the messages: receive returns the rest, then
-// ended's error.
-func (q *inbox) close() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.closed = true
-	q.wakeLocked()
-}
-
-func (q *inbox) wakeLocked() {
-	for _, ch := range q.waiters {
-		close(ch)
-	}
-	q.waiters = nil
-}
-
-// receive returns the next message once due, waiting for it; when the
-// inbox is closed and empty, it returns ended(). beforeWait is called
-// before blocking (the fake checks its bubble there).
-func (q *inbox) receive(ctx context.Context, ended func() error, beforeWait func() error) (wsdouble.Message, error) {
-	for {
-		q.mu.Lock()
-		var wait time.Duration
-		if len(q.items) > 0 {
-			it := q.items[0]
-			if wait = time.Until(it.due); wait <= 0 {
-				q.items[0] = inboxItem{}
-				q.items = q.items[1:]
-				q.mu.Unlock()
-				return it.m, nil
-			}
-		} else if q.closed {
-			q.mu.Unlock()
-			return wsdouble.Message{}, ended()
-		}
-		q.mu.Unlock()
-		if err := beforeWait(); err != nil {
-			return wsdouble.Message{}, err
-		}
-		if ctx.Err() != nil {
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-		ch := make(chan struct{})
-		q.mu.Lock()
-		if (len(q.items) > 0 && wait <= 0) || (len(q.items) == 0 && q.closed) {
-			q.mu.Unlock() // something arrived meanwhile
-			continue
-		}
-		q.waiters = append(q.waiters, ch)
-		q.mu.Unlock()
-		var t *time.Timer
-		var timer <-chan time.Time
-		if wait > 0 {
-			t = time.NewTimer(wait)
-			timer = t.C
-		}
-		select {
-		case <-ch:
-		case <-timer:
-		case <-ctx.Done():
-			q.mu.Lock()
-			q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
-			q.mu.Unlock()
-			if t != nil {
-				t.Stop()
-			}
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-		if t != nil {
-			t.Stop()
-		}
 	}
 }

@@ -2,6 +2,7 @@ package wstest_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -183,6 +186,10 @@ func FuzzServerConn(f *testing.F) {
 					t.Errorf("attempt #%d accepted and not ended once the Server is closed", rec.N)
 				case rec.Outcome == wstest.Refused && (rec.Status < 400 || rec.Status == http.StatusSwitchingProtocols):
 					t.Errorf("attempt #%d refused with status %d", rec.N, rec.Status)
+				case rec.End.Kind == wstest.ClientGone && gorillaProtocolError(rec.End.Err):
+					// The Server checks the frames before gorilla does, and
+					// names every violation (ProtocolViolation).
+					t.Errorf("attempt #%d: a protocol violation gorilla found ended as %v", rec.N, rec.End)
 				}
 			}
 		})
@@ -215,4 +222,12 @@ func fuzzFramesFrom(data []byte, mask bool) []byte {
 		out = append(out, rawFrameB0(b0, payload, mask, claimed)...)
 	}
 	return out
+}
+
+// gorillaProtocolError reports whether err is one of gorilla/websocket's
+// protocol errors: an error of its own ("websocket: ...") that is not a
+// close frame or the end of the transport.
+func gorillaProtocolError(err error) bool {
+	var ce *websocket.CloseError
+	return err != nil && strings.HasPrefix(err.Error(), "websocket: ") && !errors.As(err, &ce)
 }

@@ -3,8 +3,6 @@ package wstest
 import (
 	"net"
 	"sync"
-
-	"github.com/wsdouble/wsdouble/internal/closeguard"
 )
 
 // switchListener is the loopback listener of a Server: Down closes the
@@ -37,7 +35,7 @@ func (l *switchListener) Accept() (net.Conn, error) {
 		}
 		c, err := inner.Accept()
 		if err == nil {
-			return closeguard.Server(c), nil
+			return c, nil
 		}
 		l.mu.Lock()
 		wentDown := l.inner != inner && !l.closed

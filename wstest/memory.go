@@ -14,7 +14,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/wsdouble/wsdouble/internal/closeguard"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
@@ -73,7 +72,7 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 			}
 		},
 	}
-	hs.Serve(&oneConnListener{conn: closeguard.Server(server)})
+	hs.Serve(&oneConnListener{conn: server})
 	return client, nil
 }
 

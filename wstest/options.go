@@ -2,6 +2,7 @@ package wstest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -36,6 +37,7 @@ type config struct {
 	faults       []Fault
 	optErr       error
 	fakeCloseTO  time.Duration
+	inbox        inboxLimit
 }
 
 type optionFunc func(*config)
@@ -43,7 +45,12 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 func buildConfig(opts []Option) config {
-	c := config{closeTimeout: DefaultCloseTimeout, readLimit: DefaultReadLimit, fakeCloseTO: wsdouble.DefaultCloseTimeout}
+	c := config{
+		closeTimeout: DefaultCloseTimeout,
+		readLimit:    DefaultReadLimit,
+		fakeCloseTO:  wsdouble.DefaultCloseTimeout,
+		inbox:        defaultInboxLimit,
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -134,7 +141,8 @@ func CloseTimeout(d time.Duration) Option {
 }
 
 // ReadLimit sets the largest message, in bytes, the server end accepts; a
-// larger one fails the connection with close code 1009 (see
+// larger one fails the connection with close code 1009 as soon as a frame
+// header says so, and the connection's End is a ProtocolViolation (see
 // DefaultReadLimit). n <= 0 means no limit. Applies to Server.
 func ReadLimit(n int64) Option {
 	return optionFunc(func(c *config) { c.readLimit = n })
@@ -170,4 +178,35 @@ func Faults(faults ...Fault) Option {
 // FakeDialer.
 func ClientCloseTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.fakeCloseTO = d })
+}
+
+// InboxLimit bounds what the server end of each connection holds of the
+// messages the client sent and the Peer has not received yet: at most
+// messages messages and bytes bytes of data (a message is taken whole, so
+// one may pass the bytes). Without it the limits are DefaultInboxMessages
+// and DefaultInboxBytes. Both must be positive, or NewServer and
+// NewFakeDialer fail the test. Applies to Server and FakeDialer.
+//
+// A full inbox holds the client back as a server that stops reading does
+// over TCP, so that a client that sends faster than the test receives
+// cannot make the server end grow without bound, and nothing it sends is
+// lost:
+//   - a Server stops reading from the connection until the Peer receives
+//     (on both transports): the transport's buffers fill, then the
+//     client's writes wait, or its BufferedAmount grows. Frames behind the
+//     messages wait too: a close frame or a ping is read once the Peer has
+//     made room, as over a real network.
+//   - a Fake's Send never waits, as the browser's send() does not: what
+//     finds no room waits in the Fake, in order, and counts in its
+//     BufferedAmount until the Peer's Receive makes room for it. A
+//     connection that ends with a close frame delivers what waited (the
+//     frame came behind it) and one that ends abruptly (a drop, a reset)
+//     loses it, and it stays in BufferedAmount.
+func InboxLimit(messages, bytes int) Option {
+	return optionFunc(func(c *config) {
+		if (messages <= 0 || bytes <= 0) && c.optErr == nil {
+			c.optErr = fmt.Errorf("wstest: InboxLimit: got %d messages and %d bytes, want both > 0", messages, bytes)
+		}
+		c.inbox = inboxLimit{messages: messages, bytes: bytes}
+	})
 }

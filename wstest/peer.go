@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wsdouble/wsdouble"
@@ -16,10 +17,10 @@ import (
 // The error wraps it with a description of how the connection ended.
 var ErrPeerClosed = errors.New("wstest: connection closed")
 
-// ErrInvalidUTF8 is the End.Err of a Server connection whose client sent a
-// text message that is not valid UTF-8: the server failed the connection
-// with close code 1007 (RFC 6455 §8.1), and the Peer never received the
-// message.
+// ErrInvalidUTF8 is wrapped by the End.Err of a Server connection whose
+// client sent a text message that is not valid UTF-8: the server failed
+// the connection with close code 1007 (RFC 6455 §8.1; the End's Kind is
+// ProtocolViolation), and the Peer never received the message.
 var ErrInvalidUTF8 = errors.New("wstest: the client sent a text message that is not valid UTF-8")
 
 // Peer is the server's end of one accepted connection: what a test uses to
@@ -78,10 +79,18 @@ const (
 	Shutdown
 	// Reset: the server end aborted the connection (a TCP RST).
 	Reset
+	// ProtocolViolation: the client broke the protocol, and the server
+	// failed the connection (RFC 6455 §7.1.7): it sent a close frame whose
+	// code says how (End.Code: 1002 protocol error, 1007 a text message
+	// that is not UTF-8, 1009 a message over the read limit; §7.4.1) and
+	// whose reason says what the client did (End.Reason), and closed the
+	// transport without waiting for an answer. Only a Server's connection
+	// ends so: a Fake's client cannot send what breaks the protocol.
+	ProtocolViolation
 )
 
 // String returns a short name: "not ended", "client closed", "server closed",
-// "dropped", "client gone", "shutdown" or "reset".
+// "dropped", "client gone", "shutdown", "reset" or "protocol violation".
 func (k EndKind) String() string {
 	switch k {
 	case NotEnded:
@@ -98,6 +107,8 @@ func (k EndKind) String() string {
 		return "shutdown"
 	case Reset:
 		return "reset"
+	case ProtocolViolation:
+		return "protocol violation"
 	}
 	return "EndKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -107,7 +118,8 @@ type End struct {
 	Kind EndKind
 	// Code and Reason are those of the close frame that started the
 	// closing handshake (1005 when it had no code), for ClientClosed and
-	// ServerClosed; zero otherwise.
+	// ServerClosed; those of the close frame the server failed the
+	// connection with, for ProtocolViolation; zero otherwise.
 	Code   int
 	Reason string
 	// Clean reports whether the closing handshake completed: a close frame
@@ -122,9 +134,18 @@ type End struct {
 	Time time.Time
 }
 
-// String describes the end, for example `client closed 1000 "bye" clean`.
+// String describes the end, for example `client closed 1000 "bye" clean`,
+// or for a ProtocolViolation the name of its code, the code and the
+// reason: `protocol error 1002: bad close code 5`, `invalid UTF-8 1007:
+// ...`, `message too big 1009: ...`.
 func (e End) String() string {
 	switch e.Kind {
+	case ProtocolViolation:
+		s := violationName(e.Code) + " " + strconv.Itoa(e.Code)
+		if e.Reason != "" {
+			s += ": " + e.Reason
+		}
+		return s
 	case ClientClosed, ServerClosed:
 		s := e.Kind.String() + " " + strconv.Itoa(e.Code)
 		if e.Reason != "" {
@@ -144,6 +165,17 @@ func (e End) String() string {
 		}
 	}
 	return e.Kind.String()
+}
+
+// violationName names the close code of a ProtocolViolation.
+func violationName(code int) string {
+	if code == wsdouble.CloseInvalidFramePayloadData {
+		return "invalid UTF-8" // the only invalid data a server checks
+	}
+	if s := wsdouble.CloseCodeText(code); s != "" {
+		return strings.ToLower(s)
+	}
+	return "close"
 }
 
 func closedError(end End) error {

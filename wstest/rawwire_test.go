@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -211,4 +213,141 @@ func rawServer(frames ...[]byte) (*websocket.Dialer, <-chan int) {
 		}()
 		return c, nil
 	}}, got
+}
+
+// violations are frames a client must not send (RFC 6455): the Server
+// fails the connection with the close code given (§7.1.7, §7.4.1), whose
+// reason names what the client did, and its End says so
+// (ProtocolViolation, with the code and reason). A good text message
+// ("before") goes first: the Peer receives it.
+var violations = []struct {
+	name   string
+	frames [][]byte
+	opts   []wstest.Option
+	code   int
+	reason string
+}{
+	// §5.2: the most significant bit of a 64-bit length must be 0.
+	{"64-bit length with its top bit set", [][]byte{rawFrame(true, 0x2, nil, true, 1<<63)}, nil,
+		websocket.CloseProtocolError, "64-bit payload length with its most significant bit set"},
+	// §5.5.1: a close frame's body starts with a 2-byte code.
+	{"close frame with a 1-byte body", [][]byte{clientFrame(0x8, []byte{0x03})}, nil,
+		websocket.CloseProtocolError, "close frame with a 1-byte body"},
+	{"close code 999", [][]byte{clientFrame(0x8, closePayload(999, ""))}, nil,
+		websocket.CloseProtocolError, "bad close code 999"},
+	{"close reason not UTF-8", [][]byte{clientFrame(0x8, closePayload(1000, "\xff"))}, nil,
+		websocket.CloseProtocolError, "close reason is not UTF-8"},
+	{"RSV1 with no extension", [][]byte{rawFrameB0(0xc1, []byte("x"), true, 1)}, nil,
+		websocket.CloseProtocolError, "RSV1 set, with no extension negotiated"},
+	{"RSV2", [][]byte{rawFrameB0(0xa1, []byte("x"), true, 1)}, nil,
+		websocket.CloseProtocolError, "RSV2 set"},
+	{"RSV3", [][]byte{rawFrameB0(0x91, []byte("x"), true, 1)}, nil,
+		websocket.CloseProtocolError, "RSV3 set"},
+	{"reserved opcode 3", [][]byte{clientFrame(0x3, []byte("x"))}, nil,
+		websocket.CloseProtocolError, "reserved opcode 3"},
+	{"reserved control opcode 11", [][]byte{clientFrame(0xb, []byte("x"))}, nil,
+		websocket.CloseProtocolError, "reserved opcode 11"},
+	{"ping of 126 bytes", [][]byte{clientFrame(0x9, make([]byte, 126))}, nil,
+		websocket.CloseProtocolError, "control frame (opcode 9) longer than 125 bytes"},
+	{"fragmented ping", [][]byte{rawFrame(false, 0x9, []byte("x"), true, 1)}, nil,
+		websocket.CloseProtocolError, "fragmented control frame (opcode 9)"},
+	{"continuation first", [][]byte{clientFrame(0x0, []byte("x"))}, nil,
+		websocket.CloseProtocolError, "continuation frame outside a fragmented message"},
+	{"new message inside a fragmented one", [][]byte{rawFrame(false, 0x1, []byte("a"), true, 1), clientFrame(0x1, []byte("b"))}, nil,
+		websocket.CloseProtocolError, "new data frame (opcode 1) inside a fragmented message"},
+	{"unmasked frame", [][]byte{rawFrame(true, 0x1, []byte("x"), false, 1)}, nil,
+		websocket.CloseProtocolError, "unmasked frame from the client"},
+	// §8.1: a text message must be UTF-8.
+	{"text not UTF-8", [][]byte{clientFrame(0x1, []byte("ab\xffc"))}, nil,
+		websocket.CloseInvalidFramePayloadData, "text message of 4 bytes is not UTF-8 from byte 2"},
+	// §10.4: as soon as the header says the message is too big.
+	{"over the read limit", [][]byte{rawFrame(true, 0x2, nil, true, 1025)}, []wstest.Option{wstest.ReadLimit(1024)},
+		websocket.CloseMessageTooBig, "message of at least 1025 bytes, over the read limit of 1024"},
+	{"fragments over the read limit", [][]byte{rawFrame(false, 0x2, make([]byte, 600), true, 600), rawFrame(true, 0x0, nil, true, 600)},
+		[]wstest.Option{wstest.ReadLimit(1024)},
+		websocket.CloseMessageTooBig, "message of at least 1200 bytes, over the read limit of 1024"},
+	{"2^62 bytes claimed", [][]byte{rawFrame(true, 0x2, nil, true, 1<<62)}, nil,
+		websocket.CloseMessageTooBig, "message of at least 4611686018427387904 bytes, over the read limit of 33554432"},
+}
+
+// TestServerFailsViolations sends each of violations to a Server, over
+// both transports, and once more on the in-memory one a byte at a time,
+// each read by the server on its own (a header split across reads).
+func TestServerFailsViolations(t *testing.T) {
+	for _, v := range violations {
+		t.Run(v.name, func(t *testing.T) {
+			stream := clientFrame(0x1, []byte("before"))
+			for _, f := range v.frames {
+				stream = append(stream, f...)
+			}
+			check := func(t *testing.T, srv *wstest.Server, peers <-chan wstest.Peer, c *rawConn, byteByByte bool) {
+				t.Helper()
+				defer c.Close()
+				if err := c.upgrade(); err != nil {
+					t.Fatal(err)
+				}
+				p := <-peers
+				if byteByByte {
+					for i := range stream {
+						c.Write(stream[i : i+1])
+						synctest.Wait() // the server has read it
+					}
+				} else {
+					c.Write(stream)
+				}
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				code, reason, err := readClose(c.br)
+				if err != nil || code != v.code || reason != v.reason {
+					t.Errorf("the server answered close %d %q (%v), want %d %q", code, reason, err, v.code, v.reason)
+				}
+				end, err := p.Wait(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if end.Kind != wstest.ProtocolViolation || end.Code != v.code || end.Reason != v.reason || end.Clean {
+					t.Errorf("the server's end: got %v, want a protocol violation %d %q", end, v.code, v.reason)
+				}
+				// What a timeline shows (scenario's report, wsdouble serve).
+				names := map[int]string{1002: "protocol error", 1007: "invalid UTF-8", 1009: "message too big"}
+				if got, want := end.String(), fmt.Sprintf("%s %d: %s", names[v.code], v.code, v.reason); got != want {
+					t.Errorf("End.String: got %q, want %q", got, want)
+				}
+				if m, err := p.Receive(t.Context()); err != nil || string(m.Data) != "before" {
+					t.Errorf("the Peer received %q, %v; want the message before the violation", m.Data, err)
+				}
+				if rec := srv.Attempts()[0]; rec.End.Kind != wstest.ProtocolViolation || rec.FromClient != 1 {
+					t.Errorf("log: %v, %d messages from the client; want the violation, 1", rec.End, rec.FromClient)
+				}
+			}
+			t.Run("memory", func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					srv, peers := serverWithPeers(t, v.opts...)
+					c, err := dialRaw(t.Context(), srv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					check(t, srv, peers, c, false)
+				})
+			})
+			t.Run("memory, a byte at a time", func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					srv, peers := serverWithPeers(t, v.opts...)
+					c, err := dialRaw(t.Context(), srv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					check(t, srv, peers, c, true)
+				})
+			})
+			t.Run("loopback", func(t *testing.T) {
+				srv, peers := serverWithPeers(t, v.opts...)
+				c, err := dialRawLoopback(srv)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				check(t, srv, peers, c, false)
+			})
+		})
+	}
 }

@@ -141,7 +141,7 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 	if p := chooseSubprotocol(a.s.cfg.subprotocols, a.rec.Protocols, d.opts); p != "" {
 		header.Set("Sec-WebSocket-Protocol", p)
 	}
-	uw := &upgradeWatch{ResponseWriter: w}
+	uw := &upgradeWatch{ResponseWriter: w, limit: a.s.cfg.readLimit, deflate: a.s.cfg.compression && offersDeflate(r.Header)}
 	up.Error = uw.refuse
 	conn, err := up.Upgrade(uw, r, header)
 	if err != nil {
@@ -159,10 +159,7 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		d.reply <- acceptResult{err: err}
 		return
 	}
-	// Frames follow the 101: the guard reads the client's close frames
-	// as the browser's own would (internal/closeguard).
-	closeguard.Of(conn.NetConn()).StartFrames()
-	p := newServerPeer(a, conn)
+	p := newServerPeer(a, conn, uw.guard)
 	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
 	d.reply <- acceptResult{peer: p}
 	if a.s.cfg.auto && a.s.cfg.handler != nil {
@@ -218,11 +215,16 @@ func (a *serverAttempt) setOutcome(o Outcome, status int, protocol string, err e
 // Upgrade, so that the attempt log can say how a failed upgrade ended:
 // answered with an error status (gorilla's Upgrader.Error), or closed
 // without an answer because the client sent data before the handshake was
-// answered.
+// answered. It hands gorilla the connection wrapped in a frameCheck, which
+// gorilla then reads the client's frames through.
 type upgradeWatch struct {
 	http.ResponseWriter
-	status int  // the status of the error answer gorilla wrote, or 0
-	early  bool // the client sent bytes before the handshake was answered
+	status  int              // the status of the error answer gorilla wrote, or 0
+	early   bool             // the client sent bytes before the handshake was answered
+	limit   int64            // the read limit, for frames
+	deflate bool             // permessage-deflate will be negotiated, for frames
+	frames  *frameCheck      // what Hijack gave gorilla
+	guard   *closeguard.Conn // under frames, on the transport
 }
 
 // refuse is the Upgrader's Error: it answers as gorilla does by default,
@@ -240,8 +242,17 @@ func (u *upgradeWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("wstest: the ResponseWriter cannot be hijacked")
 	}
 	c, brw, err := hj.Hijack()
-	if err == nil && brw.Reader.Buffered() > 0 {
+	if err != nil {
+		return c, brw, err
+	}
+	if brw.Reader.Buffered() > 0 {
 		u.early = true
 	}
-	return c, brw, err
+	// gorilla reads from what it is given (it resets brw.Reader, when it
+	// keeps it, to read from it): everything after the handshake.
+	// Under the frameCheck, a closeguard hands gorilla, which refuses
+	// 1014, the echo of a server's own close 1014 as 1000.
+	u.guard = closeguard.Server(c)
+	u.frames = newFrameCheck(u.guard, u.limit, u.deflate)
+	return u.frames, brw, nil
 }

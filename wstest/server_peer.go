@@ -27,8 +27,17 @@ type serverPeer struct {
 	req      *http.Request
 	protocol string
 	conn     *websocket.Conn
-	done     chan struct{}
-	in       inbox
+	// transport is the connection under conn, its frameCheck and its
+	// closeguard (a *net.TCPConn or a *memconn.Conn), to reset and to
+	// drain; guard tells the close code the client sent.
+	transport net.Conn
+	guard     *closeguard.Conn
+	done      chan struct{}
+	in        inbox
+	// quit is closed by shutdown: the reader stops waiting for room in
+	// the inbox and reads on to the end of the transport.
+	quit     chan struct{}
+	quitOnce sync.Once
 	faults   *connFaults
 	pump     pump
 
@@ -58,19 +67,22 @@ type serverPeer struct {
 	end         End
 }
 
-func newServerPeer(a *serverAttempt, conn *websocket.Conn) *serverPeer {
+func newServerPeer(a *serverAttempt, conn *websocket.Conn, guard *closeguard.Conn) *serverPeer {
 	p := &serverPeer{
-		s:        a.s,
-		rec:      a.rec,
-		req:      a.req,
-		protocol: conn.Subprotocol(),
-		conn:     conn,
-		done:     make(chan struct{}),
+		s:         a.s,
+		rec:       a.rec,
+		req:       a.req,
+		protocol:  conn.Subprotocol(),
+		conn:      conn,
+		transport: guard.Unwrap(),
+		guard:     guard,
+		done:      make(chan struct{}),
+		quit:      make(chan struct{}),
 	}
+	p.in.init(a.s.cfg.inbox, nil)
 	p.faults = newConnFaults(false, p.faultDrop)
-	if a.s.cfg.readLimit > 0 {
-		conn.SetReadLimit(a.s.cfg.readLimit)
-	}
+	// gorilla's read limit is not set: the frameCheck below it enforces
+	// the limit, so that the End says so (ProtocolViolation, 1009).
 	conn.SetCloseHandler(p.onCloseFrame)
 	conn.SetPingHandler(p.onPing)
 	if len(a.s.cfg.faults) > 0 {
@@ -279,10 +291,7 @@ func (p *serverPeer) closeTransport(reset bool) {
 	if blackholed {
 		return
 	}
-	nc := p.conn.NetConn()
-	if g := closeguard.Of(nc); g != nil {
-		nc = g.Unwrap()
-	}
+	nc := p.transport
 	if reset {
 		switch c := nc.(type) {
 		case *net.TCPConn:
@@ -301,6 +310,7 @@ func (p *serverPeer) shutdown() {
 	p.shut = !p.ended
 	p.mu.Unlock()
 	p.conn.NetConn().Close()
+	p.quitOnce.Do(func() { close(p.quit) })
 }
 
 func (p *serverPeer) Wait(ctx context.Context) (End, error) {
@@ -350,7 +360,7 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 		return nil
 	}
 	p.closeSent = true
-	code = closeguard.Of(p.conn.NetConn()).SentCode(code)
+	code = p.guard.SentCode(code)
 	p.clientClose = &End{Kind: ClientClosed, Code: code, Reason: text}
 	p.mu.Unlock()
 	delay, never := p.faults.closeReply()
@@ -382,7 +392,15 @@ func (p *serverPeer) onCloseFrame(code int, text string) error {
 
 func (p *serverPeer) readLoop() {
 	for {
+		// Backpressure: while the inbox is full, nothing more is read from
+		// the connection (see inbox).
+		p.in.waitRoom(p.quit)
 		mt, data, err := p.conn.ReadMessage()
+		var bad *violation
+		if errors.As(err, &bad) {
+			p.failConnection(bad)
+			return
+		}
 		if err != nil {
 			p.mu.Lock()
 			drain := p.lostClose || (p.clientClose != nil && !p.replied) || (p.serverClose && !p.gotReply && isCloseFrame(err))
@@ -398,7 +416,7 @@ func (p *serverPeer) readLoop() {
 		if mt == websocket.TextMessage && !utf8.Valid(data) {
 			// RFC 6455 §8.1: invalid UTF-8 in a text message fails the
 			// connection, with status 1007 (§7.4.1) to the client.
-			p.failConnection(wsdouble.CloseInvalidFramePayloadData, ErrInvalidUTF8)
+			p.failConnection(invalidUTF8(data))
 			return
 		}
 		p.mu.Lock()
@@ -448,19 +466,19 @@ func (p *serverPeer) count(n int) {
 }
 
 // failConnection fails the connection for a protocol error of the client's
-// (RFC 6455 §7.1.7): the server sends a close frame with code, does not
-// wait for the client's reply, and closes the transport. The End says
-// ClientGone, with err, as for the protocol errors gorilla detects itself
-// (a bad close code, a bad opcode).
-func (p *serverPeer) failConnection(code int, err error) {
+// (RFC 6455 §7.1.7): the server sends a close frame with the violation's
+// code and reason, unless it has sent one already or is ending the
+// connection otherwise, does not wait for the client's reply, and closes
+// the transport. The End says ProtocolViolation (see finish).
+func (p *serverPeer) failConnection(v *violation) {
 	p.mu.Lock()
-	send := !p.closeSent && !p.ended
+	send := !p.closeSent && !p.ended && !p.dropped && !p.reset && !p.shut
 	p.closeSent = true
 	p.mu.Unlock()
 	if send && !p.faults.blackholed(ToClient) {
-		p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(p.s.cfg.closeTimeout))
+		p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(v.code, v.reason), time.Now().Add(p.s.cfg.closeTimeout))
 	}
-	p.finish(err)
+	p.finish(v)
 }
 
 // echo implements echoer (see Echo).
@@ -496,10 +514,7 @@ func echoQueued(p Peer, in *inbox, on func()) bool {
 		}
 		p.Send(m)
 	}
-	in.mu.Lock()
-	left := len(in.items)
-	in.mu.Unlock()
-	if left > 0 {
+	if in.left() > 0 {
 		return false
 	}
 	on()
@@ -517,7 +532,7 @@ func isCloseFrame(err error) bool {
 func (p *serverPeer) drain() error {
 	buf := make([]byte, 512)
 	for {
-		if _, err := p.conn.NetConn().Read(buf); err != nil {
+		if _, err := p.transport.Read(buf); err != nil {
 			return err
 		}
 	}
@@ -531,6 +546,8 @@ func (p *serverPeer) finish(err error) {
 	// finds the end in the log when its close event fires.
 	defer p.conn.NetConn().Close()
 	gotClose := isCloseFrame(err)
+	var v *violation
+	failed := errors.As(err, &v)
 	p.mu.Lock()
 	var end End
 	switch {
@@ -551,6 +568,8 @@ func (p *serverPeer) finish(err error) {
 		end = End{Kind: Dropped}
 	case p.shut:
 		end = End{Kind: Shutdown}
+	case failed:
+		end = End{Kind: ProtocolViolation, Code: v.code, Reason: v.reason, Err: err}
 	default:
 		end = End{Kind: ClientGone, Err: err}
 	}
@@ -596,7 +615,7 @@ func (p *serverPeer) endWith(end End) {
 	p.mu.Unlock()
 	p.faults.stop()
 	p.pump.stop()
-	p.in.close()
+	p.in.close(false) // a wire reader holds nothing back
 	p.s.mu.Lock()
 	p.rec.End = end
 	delete(p.s.peers, p)

@@ -12,8 +12,8 @@
 //     §5.5.1 and Chromium fail the connection: the guard fails the read
 //     with ErrCloseBodySize.
 //
-// A Conn follows the byte stream: the HTTP response up to its blank line
-// (a client's), then frame headers, skipping payloads, and holds back a
+// A Conn follows the byte stream: a client's the HTTP response up to its
+// blank line, then frame headers, skipping payloads, and holds back a
 // close frame until it has the whole frame (at most 14 + 125 bytes). It is
 // read by one goroutine at a time (gorilla's reader), so its reading state
 // needs no lock. Frames gorilla rejects for other reasons (a fragmented
@@ -78,23 +78,13 @@ const (
 // Client wraps the transport of a client, from before its handshake.
 func Client(c net.Conn) *Conn { return &Conn{Conn: c} }
 
-// Server wraps the transport of a server. It passes bytes through until
-// StartFrames: call it once the handshake has been answered with 101, so
-// that the HTTP requests of a connection refused with keep-alive are never
-// read as frames. A server is stricter than a browser: it takes only the
-// codes an endpoint may send (1000–1003, 1007–1014, 3000–4999; RFC 6455
-// §7.4), which gorilla does but for 1014, the echo of a server's own
-// close 1014, and fails the connection on the others.
-func Server(c net.Conn) *Conn { return &Conn{Conn: c, masked: true, phase: phaseOff} }
-
-// StartFrames tells a server's Conn that frames follow. The client may not
-// send one before it read the 101 (RFC 6455 §4.1), so none has been read
-// yet. Call it before the first frame is read. g may be nil.
-func (g *Conn) StartFrames() {
-	if g != nil {
-		g.phase = phaseFrames
-	}
-}
+// Server wraps the transport of a server from the moment it answers the
+// handshake with 101 (the client may send no frame before it read the
+// 101: RFC 6455 §4.1). A server is stricter than a browser: of the codes
+// gorilla refuses it takes only 1014 (registered, and sendable: the echo
+// of a server's own close 1014), and it leaves every other check, a
+// one-byte body included, to the reader above it.
+func Server(c net.Conn) *Conn { return &Conn{Conn: c, masked: true, phase: phaseFrames} }
 
 // Unwrap returns the transport.
 func (g *Conn) Unwrap() net.Conn { return g.Conn }
@@ -228,7 +218,7 @@ func (g *Conn) closeFrame() {
 	}
 	body := g.hold[size : size+int(length)]
 	switch {
-	case length == 1:
+	case length == 1 && !g.masked:
 		g.hold = nil // nothing of the frame goes to gorilla
 		g.err = ErrCloseBodySize
 		g.phase = phaseOff
@@ -237,7 +227,7 @@ func (g *Conn) closeFrame() {
 		code := int(body[0]^key[0])<<8 | int(body[1]^key[1])
 		accepted := !MustFail(code) // as a browser
 		if g.masked {
-			accepted = sendable(code)
+			accepted = sendable(code) // as a strict server
 		}
 		if accepted && !gorillaReceives(code) {
 			g.sent.Store(int32(code) + 1)

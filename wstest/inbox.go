@@ -1,0 +1,269 @@
+package wstest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/wsdouble/wsdouble"
+)
+
+// Defaults of InboxLimit: how much a connection's server end holds of what
+// the client sent and the Peer has not received yet.
+const (
+	// DefaultInboxMessages is the number of messages the server end of a
+	// connection holds before it stops reading from the client.
+	DefaultInboxMessages = 4096
+	// DefaultInboxBytes is the bytes of message data the server end of a
+	// connection holds before it stops reading from the client.
+	DefaultInboxBytes = 8 << 20
+)
+
+// inboxLimit bounds an inbox: it is full once it holds messages messages
+// or bytes bytes of data.
+type inboxLimit struct {
+	messages int
+	bytes    int
+}
+
+var defaultInboxLimit = inboxLimit{messages: DefaultInboxMessages, bytes: DefaultInboxBytes}
+
+// inbox is the queue of messages from the client to the server end, each
+// deliverable from its due time (a latency fault delays it), in order.
+// Every transport hands what the client sends to one: it is where the
+// server end's memory for the client's messages is bounded.
+//
+// It is full once it holds limit.messages messages or limit.bytes bytes of
+// data; a message is taken whole, so the bytes may pass the limit by one
+// message. A full inbox holds the client back as a server that stops
+// reading does over TCP:
+//   - a wire reader (serverPeer.readLoop) calls waitRoom before it reads
+//     the next message from the connection: while the inbox is full it
+//     reads nothing, the transport's buffers fill, and then the client's
+//     writes wait (or, for a browser-like client, its bufferedAmount
+//     grows). Its held list stays empty.
+//   - a Fake's client cannot be made to wait (the browser's send() never
+//     blocks), so push keeps what finds no room in held, in order: the
+//     client's send buffer, which Fake.BufferedAmount counts. Held messages
+//     move in, in order, as the server end receives.
+type inbox struct {
+	mu        sync.Mutex
+	limit     inboxLimit
+	items     []inboxItem // the server end's: within the limit
+	bytes     int         // the data of items
+	held      []inboxItem // sent, but no room yet: still the client's
+	heldBytes int         // the data of held
+	lostBytes int         // the data of held when an abrupt end lost it
+	onTaken   func()      // called, without mu, when held messages move in
+	waiters   []chan struct{}
+	room      chan struct{} // closed when room is made for waitRoom
+	closed    bool
+}
+
+type inboxItem struct {
+	m   wsdouble.Message
+	due time.Time
+}
+
+// init sets the limit of a zero inbox, and what to call when held
+// messages move in (the Fake's BufferedAmount then falls), or nil.
+func (q *inbox) init(limit inboxLimit, onTaken func()) { q.limit, q.onTaken = limit, onTaken }
+
+// fullLocked reports whether the inbox has no room for another message. A
+// zero limit (an inbox never given one) is the default.
+func (q *inbox) fullLocked() bool {
+	l := q.limit
+	if l == (inboxLimit{}) {
+		l = defaultInboxLimit
+	}
+	return len(q.items) >= l.messages || q.bytes >= l.bytes
+}
+
+// push queues m, due at due. While the inbox is full, or messages are held
+// already (they go first), m is held until receive makes room. It reports
+// false, dropping m, once the inbox is closed (the connection has ended
+// for the server end).
+func (q *inbox) push(m wsdouble.Message, due time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	it := inboxItem{m, due}
+	if len(q.held) > 0 || q.fullLocked() {
+		q.held = append(q.held, it)
+		q.heldBytes += len(m.Data)
+		return true
+	}
+	q.items = append(q.items, it)
+	q.bytes += len(m.Data)
+	q.wakeLocked()
+	return true
+}
+
+// waitRoom returns once the inbox has room for a message, or is closed, or
+// stop is closed. One goroutine at a time may wait (the connection's
+// reader).
+func (q *inbox) waitRoom(stop <-chan struct{}) {
+	for {
+		q.mu.Lock()
+		if q.closed || !q.fullLocked() {
+			q.mu.Unlock()
+			return
+		}
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		select {
+		case <-room:
+		case <-stop:
+			return
+		}
+	}
+}
+
+// untaken returns the bytes of the messages the client sent that the
+// server end has not taken: held, or lost with them when the connection
+// ended abruptly (those count for good, as in a browser's
+// bufferedAmount).
+func (q *inbox) untaken() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.heldBytes + q.lostBytes
+}
+
+// left returns the number of messages queued or held.
+func (q *inbox) left() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) + len(q.held)
+}
+
+// close marks the end of the messages: receive returns the rest, then
+// ended's error. The held messages are delivered too when deliverHeld is
+// set (the connection ended with a close frame, which came behind them),
+// past the limit, as they are in memory already; otherwise they are lost
+// (an abrupt end loses what the client had not sent), and close returns
+// how many, and their bytes.
+func (q *inbox) close(deliverHeld bool) (lost, lostBytes int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return 0, 0
+	}
+	q.closed = true
+	if deliverHeld {
+		q.items = append(q.items, q.held...)
+		q.bytes += q.heldBytes
+	} else {
+		lost, lostBytes = len(q.held), q.heldBytes
+		q.lostBytes += lostBytes
+	}
+	q.held, q.heldBytes = nil, 0
+	q.wakeLocked()
+	q.roomLocked()
+	return lost, lostBytes
+}
+
+func (q *inbox) wakeLocked() {
+	for _, ch := range q.waiters {
+		close(ch)
+	}
+	q.waiters = nil
+}
+
+// roomLocked wakes waitRoom if it need not wait any more.
+func (q *inbox) roomLocked() {
+	if q.room != nil && (q.closed || !q.fullLocked()) {
+		close(q.room)
+		q.room = nil
+	}
+}
+
+// takeLocked removes the first message, moves held messages in while
+// there is room, and wakes a waitRoom that now has room. It reports
+// whether held messages moved in.
+func (q *inbox) takeLocked() (wsdouble.Message, bool) {
+	moved := false
+	it := q.items[0]
+	q.items[0] = inboxItem{}
+	q.items = q.items[1:]
+	q.bytes -= len(it.m.Data)
+	for len(q.held) > 0 && !q.fullLocked() {
+		h := q.held[0]
+		q.held[0] = inboxItem{}
+		q.held = q.held[1:]
+		q.heldBytes -= len(h.m.Data)
+		q.items = append(q.items, h)
+		q.bytes += len(h.m.Data)
+		moved = true
+	}
+	if len(q.held) == 0 {
+		q.held = nil // let the array go: a flood may have grown it
+	}
+	q.roomLocked()
+	return it.m, moved
+}
+
+// receive returns the next message once due, waiting for it; when the
+// inbox is closed and empty, it returns ended(). beforeWait is called
+// before blocking (the fake checks its bubble there).
+func (q *inbox) receive(ctx context.Context, ended func() error, beforeWait func() error) (wsdouble.Message, error) {
+	for {
+		q.mu.Lock()
+		var wait time.Duration
+		if len(q.items) > 0 {
+			if wait = time.Until(q.items[0].due); wait <= 0 {
+				m, moved := q.takeLocked()
+				q.mu.Unlock()
+				if moved && q.onTaken != nil {
+					q.onTaken()
+				}
+				return m, nil
+			}
+		} else if q.closed {
+			q.mu.Unlock()
+			return wsdouble.Message{}, ended()
+		}
+		q.mu.Unlock()
+		if err := beforeWait(); err != nil {
+			return wsdouble.Message{}, err
+		}
+		if ctx.Err() != nil {
+			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+		}
+		ch := make(chan struct{})
+		q.mu.Lock()
+		if (len(q.items) > 0 && wait <= 0) || (len(q.items) == 0 && q.closed) {
+			q.mu.Unlock() // something arrived meanwhile
+			continue
+		}
+		q.waiters = append(q.waiters, ch)
+		q.mu.Unlock()
+		var t *time.Timer
+		var timer <-chan time.Time
+		if wait > 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case <-ch:
+		case <-timer:
+		case <-ctx.Done():
+			q.mu.Lock()
+			q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
+			q.mu.Unlock()
+			if t != nil {
+				t.Stop()
+			}
+			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+		}
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
