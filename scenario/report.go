@@ -24,6 +24,11 @@ type Report struct {
 	Attempts []AttemptReport
 	// Mismatches lists every expectation the client did not meet.
 	Mismatches []Mismatch
+	// Pending lists what the run was still waiting for when its context
+	// ended it: a step in progress, a hung attempt the client had not
+	// given up, an attempt that never came. It is empty for a run that
+	// finished by itself.
+	Pending []Pending
 	// Complete reports whether every scripted attempt was played (for a
 	// script whose last attempt repeats: until the run was stopped).
 	Complete bool
@@ -97,6 +102,30 @@ func (m Mismatch) Error() string {
 	return s + ": want " + m.Want + ", got " + m.Got
 }
 
+// Pending is something a run was still waiting for when it was stopped.
+type Pending struct {
+	// Attempt is the index of the script's attempt, from 1; N is the
+	// acceptor's attempt number, 0 for an attempt that never came.
+	Attempt, N int
+	// Step is the index of the step in progress, from 1; 0 when the
+	// attempt was waiting for something else (its answer, its client).
+	Step int
+	// What says what was awaited, as the timeline shows it.
+	What string
+}
+
+// String formats it: attempt 2 (#2), step 3: expect text "pong".
+func (p Pending) String() string {
+	s := fmt.Sprintf("attempt %d", p.Attempt)
+	if p.N > 0 {
+		s += fmt.Sprintf(" (#%d)", p.N)
+	}
+	if p.Step > 0 {
+		s += fmt.Sprintf(", step %d", p.Step)
+	}
+	return s + ": " + p.What
+}
+
 // OK reports whether the script was played to the end with no mismatch.
 func (r *Report) OK() bool { return r.Err == nil && len(r.Mismatches) == 0 && r.Complete }
 
@@ -157,6 +186,12 @@ func (r *Report) format(times bool) string {
 			b.WriteString("  " + m.Error() + "\n")
 		}
 	}
+	if len(r.Pending) > 0 {
+		b.WriteString("still waiting when the run was stopped:\n")
+		for _, p := range r.Pending {
+			b.WriteString("  " + p.String() + "\n")
+		}
+	}
 	b.WriteString("timeline:\n")
 	for _, a := range r.Attempts {
 		fmt.Fprintf(&b, "  %sattempt %d (#%d)", at(a.At), a.Attempt, a.N)
@@ -180,6 +215,10 @@ func (r *Report) format(times bool) string {
 			fmt.Fprintf(&b, "    %send: %s\n", at(a.EndAt), endText(a.End))
 		case a.Outcome == wstest.Abandoned:
 			fmt.Fprintf(&b, "    %send: the client gave up\n", at(a.EndAt))
+		case a.Outcome == wstest.Hung:
+			b.WriteString("    end: still hanging when the acceptor was closed\n")
+		case a.Outcome == wstest.Pending && a.Answer == "hung":
+			b.WriteString("    end: still hanging when the run finished\n")
 		case a.Outcome == wstest.Accepted:
 			b.WriteString("    end: still open when the run finished\n")
 		}
