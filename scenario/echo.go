@@ -70,7 +70,7 @@ func (e Echo) play(ctx context.Context, r *runner, p wstest.Peer, ar int, entry 
 				entry.Detail += fmt.Sprintf(": %d echoed", n)
 				return stepNext // For has passed
 			}
-			entry.Detail += runStopped
+			entry.Stopped = true
 			return stepStopped
 		}
 		echo := Entry{Step: entry.Step, Label: entry.Label, Action: "echo", Message: &m}

@@ -76,6 +76,9 @@ type Entry struct {
 	Detail string
 	// Err is set if the step failed.
 	Err error
+	// Stopped reports that the run was stopped while the step ran: it
+	// neither passed nor failed (Err is nil).
+	Stopped bool
 }
 
 // ToClient reports whether the entry is a message the server sent.
@@ -233,29 +236,36 @@ func endText(e wstest.End) string {
 	return e.String()
 }
 
+// describe is the entry's line of the timeline: what happened, and
+// whether the step held.
 func (e Entry) describe() string {
-	var s string
+	s := e.what()
 	switch {
-	case e.Action == "send" && e.Message != nil:
-		s = "→ " + e.Message.String()
-	case e.Action == "echo" && e.Message != nil:
-		s = "↔ " + e.Message.String() + " (echoed)"
-	case e.Action == "extra":
-		s = "← " + e.Message.String() + " (not expected by any step)"
-	case e.Action == "expect" && e.Message != nil:
-		s = "expect " + e.Detail + ": ← " + e.Message.String()
-	case e.Action == "expect":
-		s = "expect " + e.Detail
-	default:
-		s = e.Detail
-	}
-	if e.Err != nil {
+	case e.Err != nil:
 		return s + " ✗ " + e.Err.Error()
-	}
-	if e.Action == "expect" || e.Action == "expect_close" {
+	case e.Stopped:
+		return s + " (run stopped)"
+	case e.Action == "expect" || e.Action == "expect_close":
 		return s + " ✓"
 	}
 	return s
+}
+
+// what says what the entry did or awaited.
+func (e Entry) what() string {
+	switch {
+	case e.Action == "send" && e.Message != nil:
+		return "→ " + e.Message.String()
+	case e.Action == "echo" && e.Message != nil:
+		return "↔ " + e.Message.String() + " (echoed)"
+	case e.Action == "extra":
+		return "← " + e.Message.String() + " (not expected by any step)"
+	case e.Action == "expect" && e.Message != nil:
+		return "expect " + e.Detail + ": ← " + e.Message.String()
+	case e.Action == "expect":
+		return "expect " + e.Detail
+	}
+	return e.Detail
 }
 
 var errIncomplete = errors.New("the run ended before the script was complete")

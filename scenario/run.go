@@ -282,7 +282,7 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 			r.endAfterMismatch(ctx, p, ar, m, len(as.Steps)-j-1)
 		case stepStopped:
 			a := r.attempt(ar)
-			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: strings.TrimSuffix(e.describe(), runStopped)})
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what()})
 		}
 		break
 	}
@@ -350,9 +350,6 @@ func mismatchReason(m Mismatch) string {
 	return s[:cut] + ellipsis
 }
 
-// runStopped ends the description of a step the run stopped.
-const runStopped = " (run stopped)"
-
 // step runs one step and says what the attempt does next; for stepFailed
 // it sets *m to the mismatch.
 func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *Entry, m *Mismatch) stepResult {
@@ -364,7 +361,7 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 	// stopped reports whether the run was stopped, and notes it.
 	stopped := func() bool {
 		if ctx.Err() != nil {
-			e.Detail += runStopped
+			e.Stopped = true
 			return true
 		}
 		return false

@@ -65,7 +65,9 @@ type jsonEvent struct {
 	Detail  string       `json:"detail,omitempty"`
 	Message *jsonMessage `json:"message,omitempty"`
 	OK      *bool        `json:"ok,omitempty"`
-	Error   string       `json:"error,omitempty"`
+	// Stopped: the run was stopped while the step ran (Ctrl-C, --timeout).
+	Stopped bool   `json:"stopped,omitempty"`
+	Error   string `json:"error,omitempty"`
 
 	End *jsonEnd `json:"end,omitempty"`
 
@@ -163,7 +165,8 @@ func (p *printer) progress(pr scenario.Progress) {
 		if e.Err != nil {
 			ev.Error = e.Err.Error()
 		}
-		if e.Action == "expect" || e.Action == "expect_close" {
+		ev.Stopped = e.Stopped
+		if (e.Action == "expect" || e.Action == "expect_close") && !e.Stopped {
 			ok := e.Err == nil
 			ev.OK = &ok
 		}
@@ -227,6 +230,8 @@ func (p *printer) entryLine(e *scenario.Entry) string {
 	switch {
 	case e.Err != nil:
 		s += " " + p.paint(red, "✗ "+e.Err.Error())
+	case e.Stopped:
+		s += p.paint(yellow, " (run stopped)")
 	case e.Action == "expect" || e.Action == "expect_close":
 		s += " " + p.paint(green, "✓")
 	}
@@ -259,7 +264,12 @@ type summary struct {
 	// which no pass saw.
 	OriginsRefused int  `json:"origins_refused,omitempty"`
 	Complete       bool `json:"complete"`
-	OK             bool `json:"ok"`
+	// Timeout is --timeout when it passed before the script was done.
+	Timeout string `json:"timeout,omitempty"`
+	// Pending is what the last pass was still waiting for when it was
+	// stopped (by --timeout or Ctrl-C).
+	Pending []string `json:"pending,omitempty"`
+	OK      bool     `json:"ok"`
 }
 
 func (p *printer) summary(s summary) {
@@ -281,8 +291,17 @@ func (p *printer) summary(s summary) {
 	if s.OriginsRefused > 0 {
 		fmt.Fprintf(&b, "  %s (see --origin)\n", plural(s.OriginsRefused, "handshake refused for its origin", "handshakes refused for their origin"))
 	}
+	if s.Timeout != "" {
+		fmt.Fprintf(&b, "  %s\n", p.paint(red, "--timeout "+s.Timeout+" passed before the script was done"))
+	}
 	if !s.Complete {
 		b.WriteString("  the last pass was stopped before the script was complete\n")
+	}
+	if len(s.Pending) > 0 {
+		b.WriteString("  it was still waiting for:\n")
+		for _, w := range s.Pending {
+			b.WriteString("    " + w + "\n")
+		}
 	}
 	if len(s.Mismatches) == 0 {
 		b.WriteString("  " + p.paint(green, "every expectation held") + "\n")
