@@ -72,6 +72,17 @@
 // the script instead of waiting on a connection the script has given up
 // on (which left Run, and wsdouble serve --once, waiting for ever).
 //
+// # Limits
+//
+// A report keeps a bounded history, so that a script that repeats for
+// hours (wsdouble serve) does not grow without end: every entry's message
+// keeps at most MaxReportPayload bytes of its payload, and Entry.Size the
+// whole size; a report keeps MaxReportEntries entries in all, and counts
+// the others in their attempt's Unkept, which the timeline prints ("… 12,345
+// more messages, 600 MiB, not kept"); it lists MaxReportMismatches
+// mismatches and counts the others. OnProgress sees every entry, trimmed
+// the same way.
+//
 // # The file format
 //
 // A script file is one JSON object, strictly read: unknown fields, wrong

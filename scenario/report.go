@@ -1,14 +1,35 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/timeline"
 	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// Limits of what a Report keeps, so that a script that repeats for hours
+// (wsdouble serve) holds a bounded history: counts and sizes always,
+// entries and payloads up to these limits. The timeline says what was not
+// kept ("… 12,345 more messages, 600 MiB, not kept"). OnProgress still
+// sees every entry, with the same payload prefix.
+const (
+	// MaxReportEntries is how many timeline entries a report keeps, all
+	// attempts together: the first ones. Later entries are counted in
+	// their attempt's Unkept.
+	MaxReportEntries = 10000
+	// MaxReportPayload is how many bytes of a message's payload an entry
+	// keeps (Entry.Size is the whole size): enough to recognise a message
+	// in a timeline, which prints at most 64 bytes of it.
+	MaxReportPayload = 256
+	// MaxReportMismatches is how many mismatches a report lists; later
+	// ones are counted in UnkeptMismatches.
+	MaxReportMismatches = 1000
 )
 
 // Report is what happened when a script was played: a timeline of every
@@ -22,8 +43,10 @@ type Report struct {
 	Start time.Time
 	// Attempts are the attempts played, in order.
 	Attempts []AttemptReport
-	// Mismatches lists every expectation the client did not meet.
-	Mismatches []Mismatch
+	// Mismatches lists every expectation the client did not meet, up to
+	// MaxReportMismatches; UnkeptMismatches counts the others.
+	Mismatches       []Mismatch
+	UnkeptMismatches int
 	// Pending lists what the run was still waiting for when its context
 	// ended it: a step in progress, a hung attempt the client had not
 	// given up, an attempt that never came. It is empty for a run that
@@ -49,8 +72,11 @@ type AttemptReport struct {
 	// "refused 503", "hung".
 	Answer     string
 	AnsweredAt time.Duration
-	// Entries are the steps as they happened, and the messages each way.
+	// Entries are the steps as they happened, and the messages each way,
+	// as far as the report keeps them (see MaxReportEntries); Unkept
+	// counts the others.
 	Entries []Entry
+	Unkept  Unkept
 	// End is how an accepted connection (or a hung attempt) ended, as far
 	// as known when the run finished; its Kind is NotEnded when it was
 	// still open. EndAt is its offset.
@@ -70,8 +96,11 @@ type Entry struct {
 	// Action is the step's action ("send", "expect", ...), or "extra" for a
 	// message no step took.
 	Action string
-	// Message is the message sent (send) or received (expect, extra).
+	// Message is the message sent (send) or received (expect, extra);
+	// its Data is at most MaxReportPayload bytes, the start of the
+	// payload, and Size is the payload's whole size.
 	Message *wsdouble.Message
+	Size    int
 	// Detail describes the step, for example `close 1012 "restarting"`.
 	Detail string
 	// Err is set if the step failed.
@@ -83,6 +112,71 @@ type Entry struct {
 
 // ToClient reports whether the entry is a message the server sent.
 func (e Entry) ToClient() bool { return e.Message != nil && e.Action == "send" }
+
+// Unkept counts the entries of an attempt that a report did not keep.
+type Unkept struct {
+	// Entries counts them; Messages counts those that were messages,
+	// and Bytes their payloads.
+	Entries, Messages int
+	Bytes             int64
+}
+
+// String says what was not kept: "12,345 more messages, 600 MiB, not
+// kept".
+func (u Unkept) String() string {
+	size := timeline.Bytes(u.Bytes)
+	if u.Entries == u.Messages {
+		return fmt.Sprintf("%s more %s, %s, not kept", timeline.Count(int64(u.Messages)), plural(u.Messages, "message"), size)
+	}
+	return fmt.Sprintf("%s more %s (%s %s, %s), not kept", timeline.Count(int64(u.Entries)), plural(u.Entries, "entry"),
+		timeline.Count(int64(u.Messages)), plural(u.Messages, "message"), size)
+}
+
+func plural(n int, one string) string {
+	switch {
+	case n == 1:
+		return one
+	case strings.HasSuffix(one, "y"):
+		return strings.TrimSuffix(one, "y") + "ies"
+	}
+	return one + "s"
+}
+
+// keep trims an entry to what a report keeps: the start of its message's
+// payload, copied so that the whole payload is not held.
+func (e *Entry) keep() {
+	if e.Message == nil {
+		return
+	}
+	m := *e.Message
+	e.Size = len(m.Data)
+	if len(m.Data) > MaxReportPayload {
+		n := MaxReportPayload
+		if m.Type == wsdouble.TextMessage {
+			for n > 0 && !utf8.RuneStart(m.Data[n]) {
+				n--
+			}
+		}
+		m.Data = bytes.Clone(m.Data[:n])
+	}
+	e.Message = &m
+}
+
+// MessageString formats the entry's message as wsdouble.Message's String
+// does, with the payload's whole size (the report keeps only its start).
+func (e Entry) MessageString() string {
+	if e.Message == nil {
+		return ""
+	}
+	s := e.Message.String()
+	if e.Size <= len(e.Message.Data) {
+		return s
+	}
+	// A prefix of MaxReportPayload bytes is long enough that String gives
+	// its length, in brackets after the type: put the whole size there.
+	typ := e.Message.Type.String()
+	return strings.Replace(s, fmt.Sprintf("%s [%d]", typ, len(e.Message.Data)), fmt.Sprintf("%s [%d]", typ, e.Size), 1)
+}
 
 // Mismatch is an expectation the client did not meet.
 type Mismatch struct {
@@ -180,13 +274,16 @@ func (r *Report) format(times bool) string {
 	case !r.Complete:
 		status = "incomplete"
 	case len(r.Mismatches) > 0:
-		status = fmt.Sprintf("%d mismatches", len(r.Mismatches))
+		status = fmt.Sprintf("%d mismatches", len(r.Mismatches)+r.UnkeptMismatches)
 	}
 	fmt.Fprintf(&b, "scenario %q: %d attempts played, %s\n", r.Script, len(r.Attempts), status)
 	if len(r.Mismatches) > 0 {
 		b.WriteString("mismatches:\n")
 		for _, m := range r.Mismatches {
 			b.WriteString("  " + m.Error() + "\n")
+		}
+		if r.UnkeptMismatches > 0 {
+			fmt.Fprintf(&b, "  … %s more, not kept\n", timeline.Count(int64(r.UnkeptMismatches)))
 		}
 	}
 	if len(r.Pending) > 0 {
@@ -212,6 +309,9 @@ func (r *Report) format(times bool) string {
 				fmt.Fprintf(&b, " [%s]", e.Label)
 			}
 			b.WriteByte('\n')
+		}
+		if a.Unkept.Entries > 0 {
+			b.WriteString("    … " + a.Unkept.String() + "\n")
 		}
 		switch {
 		case a.End.Kind != wstest.NotEnded:
@@ -255,13 +355,13 @@ func (e Entry) describe() string {
 func (e Entry) what() string {
 	switch {
 	case e.Action == "send" && e.Message != nil:
-		return "→ " + e.Message.String()
+		return "→ " + e.MessageString()
 	case e.Action == "echo" && e.Message != nil:
-		return "↔ " + e.Message.String() + " (echoed)"
+		return "↔ " + e.MessageString() + " (echoed)"
 	case e.Action == "extra":
-		return "← " + e.Message.String() + " (not expected by any step)"
+		return "← " + e.MessageString() + " (not expected by any step)"
 	case e.Action == "expect" && e.Message != nil:
-		return "expect " + e.Detail + ": ← " + e.Message.String()
+		return "expect " + e.Detail + ": ← " + e.MessageString()
 	case e.Action == "expect":
 		return "expect " + e.Detail
 	}

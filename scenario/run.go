@@ -89,8 +89,9 @@ type runner struct {
 	wg    sync.WaitGroup
 	live  *live
 
-	mu  sync.Mutex // guards rep
-	rep *Report
+	mu   sync.Mutex // guards rep and kept
+	rep  *Report
+	kept int // entries kept in rep, at most MaxReportEntries
 }
 
 func (r *runner) now() time.Duration { return time.Since(r.start) }
@@ -150,7 +151,11 @@ func (r *runner) mismatch(ar, step int, label, want, got string) Mismatch {
 	defer r.mu.Unlock()
 	a := r.rep.Attempts[ar]
 	m := Mismatch{Attempt: a.Attempt, Step: step, N: a.N, Label: label, Want: want, Got: got}
-	r.rep.Mismatches = append(r.rep.Mismatches, m)
+	if len(r.rep.Mismatches) < MaxReportMismatches {
+		r.rep.Mismatches = append(r.rep.Mismatches, m)
+	} else {
+		r.rep.UnkeptMismatches++
+	}
 	return m
 }
 
@@ -227,12 +232,25 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 	}
 }
 
+// entry adds an entry to an attempt's timeline, as far as the report keeps
+// entries (MaxReportEntries), and reports it as progress.
 func (r *runner) entry(ar int, e Entry) {
+	e.keep()
 	var a AttemptReport
-	r.update(ar, func(x *AttemptReport) {
+	r.mu.Lock()
+	x := &r.rep.Attempts[ar]
+	if r.kept < MaxReportEntries {
 		x.Entries = append(x.Entries, e)
-		a = *x
-	})
+		r.kept++
+	} else {
+		x.Unkept.Entries++
+		if e.Message != nil {
+			x.Unkept.Messages++
+			x.Unkept.Bytes += int64(e.Size)
+		}
+	}
+	a = *x
+	r.mu.Unlock()
 	r.live.report(Progress{Kind: StepDone, At: e.At, Attempt: a.Attempt, N: a.N, Label: a.Label, Entry: &e})
 }
 

@@ -188,7 +188,7 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	}
 	srv.Close() // ends what is still open, before the summary
 	sum.OriginsRefused = int(refusedOrigins.Load())
-	sum.OK = len(sum.Mismatches) == 0 && (sum.Complete || !o.once) && sum.Timeout == ""
+	sum.OK = len(sum.Mismatches)+sum.UnlistedMismatches == 0 && (sum.Complete || !o.once) && sum.Timeout == ""
 	p.summary(sum)
 	if !sum.OK {
 		return ExitFailed
@@ -222,8 +222,14 @@ func (s *summary) add(rep *scenario.Report) {
 		if s.Passes > 1 {
 			prefix = fmt.Sprintf("pass %d, ", s.Passes)
 		}
-		s.Mismatches = append(s.Mismatches, prefix+m.Error())
+		// Passes go on for as long as serve runs: list a bounded number.
+		if len(s.Mismatches) < scenario.MaxReportMismatches {
+			s.Mismatches = append(s.Mismatches, prefix+m.Error())
+		} else {
+			s.UnlistedMismatches++
+		}
 	}
+	s.UnlistedMismatches += rep.UnkeptMismatches
 	s.Complete = rep.Complete
 	s.Pending = s.Pending[:0]
 	for _, p := range rep.Pending {

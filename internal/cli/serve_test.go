@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -127,5 +128,68 @@ func TestServeOnceHangsUntilTheClientGivesUp(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the timeline lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestServeTimelineShowsPayloadPrefixes: the live timeline, text and
+// --json, shows the start of each payload and its size, never the whole
+// payload: a client that sends megabytes does not get them printed back.
+func TestServeTimelineShowsPayloadPrefixes(t *testing.T) {
+	const echoOne = `{"version": 1, "name": "echo one", "attempts": [
+  {"accept": {}, "steps": [{"echo": {"messages": 1}}, {"close": {"code": 4000}}]}
+]}`
+	big := strings.Repeat("é", 50000) // 100,000 bytes
+	for _, asJSON := range []bool{false, true} {
+		t.Run(fmt.Sprint("json=", asJSON), func(t *testing.T) {
+			args := []string{"serve", "--once", "--listen", "127.0.0.1:0", writeScript(t, echoOne)}
+			urlRE := urlLine
+			if asJSON {
+				args = append(args, "--json")
+				urlRE = regexp.MustCompile(`"url":"(ws://127\.0\.0\.1:\d+/)"`)
+			}
+			c := start(t, args...)
+			cl := dial(t, c.stdout.waitFor(t, urlRE)[1])
+			cl.expect("open")
+			cl.ws.Send(wsdouble.Text(big))
+			if e := cl.next(); !strings.HasPrefix(e, "message text") {
+				t.Fatalf("event %q, want the echo", e)
+			}
+			cl.expect("close 4000 clean")
+			if code := c.wait(t); code != cli.ExitOK {
+				t.Fatalf("exit %d:\n%s", code, c.stdout)
+			}
+			out := c.stdout.String()
+			if len(out) > 4096 {
+				t.Errorf("the timeline is %d bytes long for one 100,000-byte message; want a prefix of it", len(out))
+			}
+			if !asJSON {
+				if want := `step 1 ↔ text [100000]"` + strings.Repeat("é", 32) + `"…`; !strings.Contains(out, want) {
+					t.Errorf("the timeline lacks %q:\n%s", want, out)
+				}
+				return
+			}
+			for line := range strings.Lines(out) {
+				var ev struct {
+					Action  string `json:"action"`
+					Message *struct {
+						Type      string `json:"type"`
+						Text      string `json:"text"`
+						Size      int    `json:"size"`
+						Truncated bool   `json:"truncated"`
+					} `json:"message"`
+				}
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatal(err)
+				}
+				if ev.Action != "echo" {
+					continue
+				}
+				if m := ev.Message; m == nil || m.Type != "text" || m.Size != len(big) || !m.Truncated || m.Text != strings.Repeat("é", 128) {
+					t.Errorf("echo event: %s", line)
+				}
+				return
+			}
+			t.Errorf("no echo event:\n%s", out)
+		})
 	}
 }
