@@ -83,14 +83,21 @@
 // mismatches and counts the others. OnProgress sees every entry, trimmed
 // the same way.
 //
+// Parse reads at most 64 MiB, and its heap stays within about 20 times
+// the script's size; it refuses a regular expression longer than
+// MaxRegexpSize before compiling it, and checks the others' syntax without
+// compiling them (a step compiles its regexp when it first plays).
+//
 // # The file format
 //
-// A script file is one JSON object, strictly read: unknown fields, wrong
-// types, invalid codes, negative or malformed durations and bad regular
-// expressions are errors, every one reported with its line, column,
-// attempt, step and field (see ParseError). Durations are Go duration
-// strings ("250ms", "2s", "1m30s"). Marshal writes the canonical form, and
-// Parse(Marshal(s)) is s.
+// A script file is one JSON object in UTF-8, strictly read: unknown
+// fields, duplicate keys, wrong types, invalid codes, negative or malformed
+// durations and bad regular expressions are errors, every one reported
+// with its line, column, attempt, step and field (see ParseError). A UTF-8
+// byte order mark at the start is skipped (RFC 8259 §8.1 allows it;
+// columns count from after it); a file in UTF-16 is refused as such.
+// Durations are Go duration strings ("250ms", "2s", "1m30s"). Marshal
+// writes the canonical form, and Parse(Marshal(s)) is s.
 //
 //	{
 //	  "version": 1,                    required; this package reads version 1
