@@ -72,8 +72,11 @@ func heapPeak(f func(), gcPercent int, metric string) (peak, allocated uint64) {
 // beside the Script and buffers grown by append made the peak 33 to 93
 // times (8 MiB of 1 KiB regexps: 93×, 750 MB; JSON values: 59×).
 func TestParseHeap(t *testing.T) {
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		t.Skip("parses megabytes")
+	case raceEnabled:
+		t.Skip("the race detector changes what is allocated on the heap")
 	}
 	const size = 1 << 20
 	re := `{"expect": {"regexp": "^` + strings.Repeat("[a-z]+x", 140) + `$"}}`
