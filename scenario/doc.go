@@ -33,9 +33,12 @@
 // steps of an accepted attempt on its own goroutine, so later attempts are
 // answered while earlier connections live on (a client that gives up on a
 // half-open connection and reconnects). Run returns once every scripted
-// attempt is answered and its steps done; a repeating script plays until
-// stopped. An Expect takes the client's next message; a message the client
-// sent that no step took is listed in the report, not counted as a
+// attempt is answered, its steps are done and every hung attempt has been
+// given up by its client (a hang lasts until the client's own handshake
+// timeout, on every acceptor); a repeating script plays until stopped. When
+// Run's context ends first, the report's Pending says what it was still
+// waiting for. An Expect takes the client's next message; a message the
+// client sent that no step took is listed in the report, not counted as a
 // mismatch. Under testing/synctest every wait is virtual: a script with
 // minutes of pauses plays in microseconds. TimeScale compresses pauses in
 // real time. OnProgress reports each line of the timeline as it happens
@@ -45,14 +48,56 @@
 // on every layer; on virtual time the fake and the in-memory server agree
 // to the nanosecond.
 //
+// # Mismatches
+//
+// One rule covers every step the client does not meet: an Expect that gets
+// the wrong message, or none within its timeout, or sees the connection
+// end; an ExpectClose that sees another end, or none in time. The mismatch
+// is listed in the report, and it ends its attempt:
+//
+//   - the attempt's remaining steps are not played (the timeline says which);
+//   - if the connection is still open, the server closes it with code 1008
+//     (MismatchCloseCode, "policy violation", RFC 6455 §7.4.1) and a reason
+//     that names the attempt, the step and what it wanted, for example
+//     `wsdouble: attempt 2, step 1: want text "hello", got text "hi"`, cut
+//     to the 123 bytes a close frame allows; the closing handshake then
+//     runs as for a Close step;
+//   - later attempts are played as usual: a reconnecting client meets the
+//     next one.
+//
+// A close with a code and a reason, rather than a drop, is what a person
+// debugging the client wants: the client's own logs (its close event)
+// name the step it failed, the close is clean and cannot be mistaken for a
+// network fault, and the client, told at once, reconnects to the rest of
+// the script instead of waiting on a connection the script has given up
+// on (which left Run, and wsdouble serve --once, waiting for ever).
+//
+// # Limits
+//
+// A report keeps a bounded history, so that a script that repeats for
+// hours (wsdouble serve) does not grow without end: every entry's message
+// keeps at most MaxReportPayload bytes of its payload, and Entry.Size the
+// whole size; a report keeps MaxReportEntries entries in all, and counts
+// the others in their attempt's Unkept, which the timeline prints ("… 12,345
+// more messages, 600 MiB, not kept"); it lists MaxReportMismatches
+// mismatches and counts the others. OnProgress sees every entry, trimmed
+// the same way.
+//
+// Parse reads at most 64 MiB, and its heap stays within about 20 times
+// the script's size; it refuses a regular expression longer than
+// MaxRegexpSize before compiling it, and checks the others' syntax without
+// compiling them (a step compiles its regexp when it first plays).
+//
 // # The file format
 //
-// A script file is one JSON object, strictly read: unknown fields, wrong
-// types, invalid codes, negative or malformed durations and bad regular
-// expressions are errors, every one reported with its line, column,
-// attempt, step and field (see ParseError). Durations are Go duration
-// strings ("250ms", "2s", "1m30s"). Marshal writes the canonical form, and
-// Parse(Marshal(s)) is s.
+// A script file is one JSON object in UTF-8, strictly read: unknown
+// fields, duplicate keys, wrong types, invalid codes, negative or malformed
+// durations and bad regular expressions are errors, every one reported
+// with its line, column, attempt, step and field (see ParseError). A UTF-8
+// byte order mark at the start is skipped (RFC 8259 §8.1 allows it;
+// columns count from after it); a file in UTF-16 is refused as such.
+// Durations are Go duration strings ("250ms", "2s", "1m30s"). Marshal
+// writes the canonical form, and Parse(Marshal(s)) is s.
 //
 //	{
 //	  "version": 1,                    required; this package reads version 1

@@ -48,8 +48,9 @@ func (e Echo) String() string {
 }
 
 // play runs the step: each echoed message is an entry of its own. It
-// returns false once the connection has ended.
-func (e Echo) play(ctx context.Context, r *runner, p wstest.Peer, ar int, entry *Entry) bool {
+// returns stepEnded once the connection has ended: an echo is the server's
+// behaviour, and a client that leaves is no mismatch.
+func (e Echo) play(ctx context.Context, r *runner, p wstest.Peer, ar int, entry *Entry) stepResult {
 	d := Echo{Messages: e.Messages, For: r.scaled(e.For)}
 	entry.Detail = d.String()
 	outer := ctx
@@ -64,13 +65,13 @@ func (e Echo) play(ctx context.Context, r *runner, p wstest.Peer, ar int, entry 
 			switch {
 			case errors.Is(err, wstest.ErrPeerClosed):
 				entry.Detail += fmt.Sprintf(": %d echoed, then the connection ended", n)
-				return false
+				return stepEnded
 			case outer.Err() == nil && ctx.Err() != nil:
 				entry.Detail += fmt.Sprintf(": %d echoed", n)
-				return true // For has passed
+				return stepNext // For has passed
 			}
-			entry.Detail += " (run stopped)"
-			return false
+			entry.Stopped = true
+			return stepStopped
 		}
 		echo := Entry{Step: entry.Step, Label: entry.Label, Action: "echo", Message: &m}
 		if err := p.Send(m); err != nil {
@@ -79,10 +80,10 @@ func (e Echo) play(ctx context.Context, r *runner, p wstest.Peer, ar int, entry 
 		echo.At = r.now()
 		r.entry(ar, echo)
 		if echo.Err != nil {
-			return false
+			return stepEnded // the connection is closing
 		}
 	}
-	return true
+	return stepNext
 }
 
 func (e Echo) encode() (json.RawMessage, error) {

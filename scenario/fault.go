@@ -261,7 +261,7 @@ func (d *decoder) fault(n *node, field string) (Action, bool) {
 		}
 	}
 	if v := n.get("probability"); v != nil {
-		p, err := v.num.Float64()
+		p, err := v.number().Float64()
 		if v.kind != '0' || err != nil || p < 0 || p > 1 {
 			d.failf(v, join(field, "probability"), "want a number from 0 to 1")
 			ok = false

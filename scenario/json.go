@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -72,7 +73,10 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // every problem it finds, each a *ParseError naming the line, column,
 // attempt and step (use errors.As, or read the joined message).
 //
-// Parse reads at most 64 MiB: a larger script is an error.
+// Parse reads at most 64 MiB: a larger script is an error. Its heap stays
+// within about 20 times the script's size (TestParseHeap). A regexp longer
+// than MaxRegexpSize is an error; the others are checked, and compiled
+// when their step first plays.
 func Parse(r io.Reader) (*Script, error) { return parseReader(r, maxScriptSize) }
 
 // parseReader is Parse with a size limit, which tests make small.
@@ -91,11 +95,33 @@ func parseReader(r io.Reader, limit int64) (*Script, error) {
 var errTooLarge = errors.New("too large")
 
 // readAtMost reads r to its end, or fails with errTooLarge as soon as it
-// has read more than limit bytes.
+// has read more than limit bytes. When r says how much it holds (a file, a
+// bytes.Reader), the buffer is made that size at once: growing it as
+// io.ReadAll does leaves twice the script's size behind (TestParseHeap).
 func readAtMost(r io.Reader, limit int64) ([]byte, error) {
-	src, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	var size int64 = 512
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		size = int64(r.Len())
+	case *os.File:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	src := make([]byte, 0, min(size, limit)+1) // +1: the byte that shows EOF
+	lr := io.LimitReader(r, limit+1)
+	for {
+		if len(src) == cap(src) {
+			src = append(src, 0)[:len(src)] // grow, as io.ReadAll does
+		}
+		n, err := lr.Read(src[len(src):cap(src)])
+		src = src[:len(src)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(src)) > limit {
 		return nil, errTooLarge
@@ -141,28 +167,48 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// parse reads a script. A UTF-8 byte order mark at its start is skipped:
+// RFC 8259 §8.1 lets a parser ignore one, and editors on Windows write it;
+// positions count from after it, as editors show them. UTF-16, with or
+// without a mark, is not JSON a script may be written in (RFC 8259 §8.1:
+// UTF-8), and the error says so rather than pointing at a byte.
 func parse(src []byte, file string) (*Script, error) {
+	switch {
+	case bytes.HasPrefix(src, []byte("\xef\xbb\xbf")):
+		src = src[3:]
+	case bytes.HasPrefix(src, []byte("\xfe\xff")), bytes.HasPrefix(src, []byte("\xff\xfe")),
+		len(src) >= 2 && (src[0] == 0) != (src[1] == 0):
+		d := &decoder{src: src, file: file}
+		d.fail(0, "", errors.New("the script is UTF-16; save it as UTF-8 (RFC 8259 §8.1)"))
+		return nil, errors.Join(d.errs...)
+	}
 	d := &decoder{src: src, file: file}
-	root, err := parseTree(src)
-	if err != nil {
+	p, err := newTreeParser(src)
+	if err == nil {
+		var s *Script
+		s, err = d.script(p)
+		if err == nil {
+			d.checkRegexps()
+			if len(d.errs) == 0 {
+				// Everything Validate checks was checked above, with
+				// positions; this is a safety net for the two to agree.
+				if err := s.Validate(); err != nil {
+					return nil, err
+				}
+				return s, nil
+			}
+		}
+	}
+	if err != nil { // a syntax error: it ends the reading
 		var pe *posError
 		if errors.As(err, &pe) {
 			d.fail(pe.off, "", errors.New(pe.msg))
 		} else {
 			d.fail(0, "", err)
 		}
-		return nil, errors.Join(d.errs...)
 	}
-	s := d.script(root)
-	if len(d.errs) > 0 {
-		return nil, errors.Join(d.errs...)
-	}
-	// Everything Validate checks was checked above, with positions; this
-	// is a safety net for the two to agree.
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	d.sortErrors()
+	return nil, errors.Join(d.errs...)
 }
 
 // decoder turns a parsed tree into a Script, collecting errors.
@@ -171,6 +217,46 @@ type decoder struct {
 	file          string
 	errs          []error
 	attempt, step int
+	// regexps are the patterns read, checked once the tree is gone.
+	regexps []pendingRegexp
+}
+
+// pendingRegexp is an expect's regexp, to be checked, and where it is.
+type pendingRegexp struct {
+	r                  *Regexp
+	off, attempt, step int32
+}
+
+// checkRegexps checks the syntax of every regexp read. It runs once the
+// trees are gone: checking a pattern leaves garbage of dozens of times its
+// size, which the heap accommodates best when only the Script is alive
+// (TestParseHeap).
+func (d *decoder) checkRegexps() {
+	for i, p := range d.regexps {
+		d.regexps[i] = pendingRegexp{}
+		if err := checkPattern(p.r.Pattern); err != nil {
+			d.attempt, d.step = int(p.attempt), int(p.step)
+			d.fail(int64(p.off), "expect.regexp", err)
+		}
+	}
+	d.attempt, d.step, d.regexps = 0, 0, nil
+}
+
+// sortErrors puts the errors in the file's order: the decoder finds some
+// out of it (a step's before its attempt's, regexps last).
+func (d *decoder) sortErrors() {
+	var located []*ParseError
+	for _, err := range d.errs {
+		if pe, ok := err.(*ParseError); ok {
+			located = append(located, pe)
+		}
+	}
+	slices.SortStableFunc(located, func(a, b *ParseError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	for i, pe := range located {
+		d.errs[i] = pe // the others ("too many errors") come last
+	}
 }
 
 const maxErrors = 20
@@ -188,7 +274,7 @@ func (d *decoder) fail(off int64, field string, err error) {
 }
 
 func (d *decoder) failf(n *node, field, format string, args ...any) {
-	d.fail(n.off, field, fmt.Errorf(format, args...))
+	d.fail(int64(n.off), field, fmt.Errorf(format, args...))
 }
 
 // fields checks that n is an object whose keys are all among allowed.
@@ -198,9 +284,9 @@ func (d *decoder) fields(n *node, field string, allowed ...string) bool {
 		return false
 	}
 	ok := true
-	for _, m := range n.keys {
+	for _, m := range n.kids {
 		if !slices.Contains(allowed, m.name) {
-			d.fail(m.off, join(field, m.name), fmt.Errorf("unknown field (allowed: %s)", strings.Join(allowed, ", ")))
+			d.fail(int64(m.off), join(field, m.name), fmt.Errorf("unknown field (allowed: %s)", strings.Join(allowed, ", ")))
 			ok = false
 		}
 	}
@@ -214,7 +300,16 @@ func join(field, name string) string {
 	return field + "." + name
 }
 
+// str returns a string field's value, for the Script to keep: a copy, so
+// that the Script does not hold the whole source it is a substring of.
 func (d *decoder) str(n *node, field string) (string, bool) {
+	s, ok := d.text(n, field)
+	return strings.Clone(s), ok
+}
+
+// text returns a string field's value as it is in the parsed source, for
+// a caller that converts it at once.
+func (d *decoder) text(n *node, field string) (string, bool) {
 	if n.kind != '"' {
 		d.failf(n, field, "got %s, want a string", n.kindName())
 		return "", false
@@ -235,9 +330,9 @@ func (d *decoder) integer(n *node, field string) (int, bool) {
 		d.failf(n, field, "got %s, want an integer", n.kindName())
 		return 0, false
 	}
-	i, err := n.num.Int64()
+	i, err := n.number().Int64()
 	if err != nil || i < math.MinInt32 || i > math.MaxInt32 {
-		d.failf(n, field, "%s is not an integer in range", n.num)
+		d.failf(n, field, "%s is not an integer in range", n.str)
 		return 0, false
 	}
 	return int(i), true
@@ -249,9 +344,9 @@ func (d *decoder) uint(n *node, field string) (uint64, bool) {
 		d.failf(n, field, "got %s, want an integer", n.kindName())
 		return 0, false
 	}
-	u, err := strconv.ParseUint(string(n.num), 10, 64)
+	u, err := strconv.ParseUint(n.str, 10, 64)
 	if err != nil {
-		d.failf(n, field, "%s is not an integer from 0 to %d", n.num, uint64(math.MaxUint64))
+		d.failf(n, field, "%s is not an integer from 0 to %d", n.str, uint64(math.MaxUint64))
 		return 0, false
 	}
 	return u, true
@@ -286,18 +381,18 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 		return nil, false
 	}
 	h := http.Header{}
-	for _, m := range n.keys {
-		key := http.CanonicalHeaderKey(m.name)
+	for _, m := range n.kids {
+		key := http.CanonicalHeaderKey(strings.Clone(m.name))
 		if !validHeaderName(m.name) {
-			d.fail(m.off, field, fmt.Errorf("bad header name %q", m.name))
+			d.fail(int64(m.off), field, fmt.Errorf("bad header name %q", m.name))
 			continue
 		}
 		switch m.val.kind {
 		case '"':
 			h.Add(key, m.val.str)
 		case '[':
-			for _, e := range m.val.elem {
-				if s, ok := d.str(e, join(field, m.name)); ok {
+			for _, e := range m.val.kids {
+				if s, ok := d.str(e.val, join(field, m.name)); ok {
 					h.Add(key, s)
 				}
 			}
@@ -308,13 +403,59 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 	return h, true
 }
 
-func (d *decoder) script(root *node) *Script {
+// script reads the script from p and decodes it. The attempts, and each
+// attempt's steps, are decoded as they are read and their trees dropped, so
+// that a tree of the whole file never lives beside the Script
+// (TestParseHeap); the other members are read as trees. It returns a
+// syntax error, which ends the reading; other problems are collected.
+func (d *decoder) script(p *treeParser) (*Script, error) {
 	s := &Script{}
+	p.space()
+	if p.pos >= len(p.src) || p.src[p.pos] != '{' {
+		n, err := p.value(0)
+		if err != nil {
+			return s, err
+		}
+		d.fields(n, "", "version", "name", "description", "attempts") // fails
+		return s, p.finish()
+	}
+	root := &node{off: int32(p.pos), kind: '{'}
+	var attempts list[Attempt]
+	var repeats []member // attempts that say "repeat", by index (name unused)
+	err := p.object(0, func(name string, off int) error {
+		if name != "attempts" || p.src[p.pos] != '[' {
+			v, err := p.value(1)
+			if err == nil {
+				root.kids = append(root.kids, member{name: name, off: int32(off), val: v})
+			}
+			return err
+		}
+		// Read as it goes: its node stays empty (s.Attempts counts).
+		arr := &node{off: int32(p.pos), kind: '['}
+		root.kids = append(root.kids, member{name: name, off: int32(off), val: arr})
+		return p.array(1, func(i int) error {
+			d.attempt, d.step = i+1, 0
+			a, repeat, err := d.attemptFrom(p)
+			attempts.push(a)
+			if repeat != nil {
+				repeats = append(repeats, member{off: int32(i), val: repeat})
+			}
+			return err
+		})
+	})
+	d.attempt, d.step = 0, 0
+	s.Attempts = attempts.all()
+	if err == nil {
+		err = p.finish()
+	}
+	if err != nil {
+		return s, err
+	}
 	if !d.fields(root, "", "version", "name", "description", "attempts") {
-		return s
+		return s, nil
 	}
 	if v := root.get("version"); v == nil {
-		d.fail(root.off, "version", fmt.Errorf("missing: the file must say \"version\": %d", Version))
+		d.fail(int64(root.off), "version", fmt.Errorf("missing: the file must say \"version\": %d", Version))
 	} else if n, ok := d.integer(v, "version"); ok && n != Version {
 		d.failf(v, "version", "version %d is not supported (this wsdouble reads version %d)", n, Version)
 	}
@@ -324,29 +465,65 @@ func (d *decoder) script(root *node) *Script {
 	if v := root.get("description"); v != nil {
 		s.Description, _ = d.str(v, "description")
 	}
-	attempts := root.get("attempts")
-	switch {
-	case attempts == nil:
-		d.fail(root.off, "attempts", errors.New("missing"))
-	case attempts.kind != '[':
-		d.failf(attempts, "attempts", "got %s, want an array", attempts.kindName())
-	case len(attempts.elem) == 0:
-		d.failf(attempts, "attempts", "empty: a script answers at least one attempt")
-	default:
-		for i, a := range attempts.elem {
-			d.attempt, d.step = i+1, 0
-			at := d.attemptScript(a)
-			if at.Repeat && i != len(attempts.elem)-1 {
-				d.failf(a.get("repeat"), "repeat", "only the last attempt may repeat")
-			}
-			s.Attempts = append(s.Attempts, at)
-		}
-		d.attempt, d.step = 0, 0
+	switch v := root.get("attempts"); {
+	case v == nil:
+		d.fail(int64(root.off), "attempts", errors.New("missing"))
+	case v.kind != '[':
+		d.failf(v, "attempts", "got %s, want an array", v.kindName())
+	case len(s.Attempts) == 0:
+		d.failf(v, "attempts", "empty: a script answers at least one attempt")
 	}
-	return s
+	for _, r := range repeats {
+		if i := int(r.off); s.Attempts[i].Repeat && i != len(s.Attempts)-1 {
+			d.attempt = i + 1
+			d.failf(r.val, "repeat", "only the last attempt may repeat")
+		}
+	}
+	d.attempt = 0
+	return s, nil
 }
 
-func (d *decoder) attemptScript(n *node) Attempt {
+// attemptFrom reads an attempt from p and decodes it, decoding its steps
+// as they are read. It returns the attempt's "repeat" node, if any.
+func (d *decoder) attemptFrom(p *treeParser) (Attempt, *node, error) {
+	if p.src[p.pos] != '{' {
+		n, err := p.value(2)
+		if err != nil {
+			return Attempt{}, nil, err
+		}
+		return d.attemptScript(n, nil), nil, nil
+	}
+	n := &node{off: int32(p.pos), kind: '{'}
+	var steps list[Step]
+	err := p.object(2, func(name string, off int) error {
+		if name != "steps" || p.src[p.pos] != '[' {
+			v, err := p.value(3)
+			if err == nil {
+				n.kids = append(n.kids, member{name: name, off: int32(off), val: v})
+			}
+			return err
+		}
+		n.kids = append(n.kids, member{name: name, off: int32(off), val: &node{off: int32(p.pos), kind: '['}})
+		return p.array(3, func(j int) error {
+			d.step = j + 1
+			v, err := p.value(4)
+			if err != nil {
+				return err
+			}
+			steps.push(d.stepScript(v))
+			return nil
+		})
+	})
+	d.step = 0
+	if err != nil {
+		return Attempt{}, nil, err
+	}
+	return d.attemptScript(n, steps.all()), n.get("repeat"), nil
+}
+
+// attemptScript decodes an attempt; its steps, when n has an array of
+// them, were decoded as they were read (attemptFrom).
+func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	var a Attempt
 	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "abort", "steps", "repeat") {
 		return a
@@ -361,7 +538,7 @@ func (d *decoder) attemptScript(n *node) Attempt {
 		a.Repeat, _ = d.boolean(v, "repeat")
 	}
 	var answers []string
-	for _, m := range n.keys {
+	for _, m := range n.kids {
 		switch m.name {
 		case "accept":
 			answers = append(answers, m.name)
@@ -426,11 +603,7 @@ func (d *decoder) attemptScript(n *node) Attempt {
 			if _, ok := a.Answer.(Accept); !ok && len(answers) == 1 {
 				d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answers[0])
 			}
-			for j, st := range v.elem {
-				d.step = j + 1
-				a.Steps = append(a.Steps, d.stepScript(st))
-			}
-			d.step = 0
+			a.Steps = steps
 		}
 	}
 	return a
@@ -462,14 +635,14 @@ func (d *decoder) stepScript(n *node) Step {
 		return st
 	}
 	var kinds []member
-	for _, m := range n.keys {
+	for _, m := range n.kids {
 		switch {
 		case m.name == "label":
 			st.Label, _ = d.str(m.val, "label")
 		case actionDecoders[m.name] != nil:
 			kinds = append(kinds, m)
 		default:
-			d.fail(m.off, m.name, fmt.Errorf("unknown field (a step has one of: %s; and a label)", strings.Join(actionNames(), ", ")))
+			d.fail(int64(m.off), m.name, fmt.Errorf("unknown field (a step has one of: %s; and a label)", strings.Join(actionNames(), ", ")))
 		}
 	}
 	switch len(kinds) {
@@ -487,7 +660,7 @@ func (d *decoder) stepScript(n *node) Step {
 		return st
 	}
 	if err := act.validate(); err != nil {
-		d.fail(m.val.off, m.name, err)
+		d.fail(int64(m.val.off), m.name, err)
 	}
 	st.Action = act
 	return st
@@ -496,7 +669,7 @@ func (d *decoder) stepScript(n *node) Step {
 // exactlyOne returns the one member of n among names, or fails.
 func (d *decoder) exactlyOne(n *node, field string, names ...string) (member, bool) {
 	var found []member
-	for _, m := range n.keys {
+	for _, m := range n.kids {
 		if slices.Contains(names, m.name) {
 			found = append(found, m)
 		}
@@ -511,10 +684,10 @@ func (d *decoder) exactlyOne(n *node, field string, names ...string) (member, bo
 func (d *decoder) message(m member, field string) (wsdouble.Message, bool) {
 	switch m.name {
 	case "text":
-		s, ok := d.str(m.val, join(field, "text"))
+		s, ok := d.text(m.val, join(field, "text"))
 		return wsdouble.Text(s), ok
 	case "binary":
-		s, ok := d.str(m.val, join(field, "binary"))
+		s, ok := d.text(m.val, join(field, "binary"))
 		if !ok {
 			return wsdouble.Message{}, false
 		}
@@ -567,11 +740,17 @@ func (d *decoder) expect(n *node, field string) (Action, bool) {
 		if !ok {
 			return nil, false
 		}
-		r, err := MatchRegexp(s)
-		if err != nil {
-			d.failf(m.val, join(field, "regexp"), "bad regexp: %v", err)
+		// Checked later, and not compiled: compiling costs over a hundred
+		// times the pattern's size (TestParseHeap); a step compiles it
+		// when it plays. Its size is checked first, so that a huge one is
+		// not even read twice.
+		if err := checkPatternSize(s); err != nil {
+			d.failf(m.val, join(field, "regexp"), "%v", err)
 			return nil, false
 		}
+		r := &Regexp{Pattern: s}
+		r.state.Store(checkedOnly) // by checkRegexps; the Script is dropped if it fails
+		d.regexps = append(d.regexps, pendingRegexp{r: r, off: m.val.off, attempt: int32(d.attempt), step: int32(d.step)})
 		e.Match = r
 	case "json":
 		e.Match = JSON{Value: m.val.raw()}

@@ -2,10 +2,13 @@ package scenario_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
 )
 
@@ -43,7 +46,7 @@ func TestParseErrors(t *testing.T) {
 		{"steps after refuse", `{"version": 1, "attempts": [{"refuse": {"status": 503}, "steps": [{"drop": {}}]}]}`, []string{"attempt 1: steps: steps need an accepted connection, but the answer is refuse"}},
 		{"repeat not last", `{"version": 1, "attempts": [{"accept": {}, "repeat": true}, {"hang": {}}]}`, []string{"attempt 1: repeat: only the last attempt may repeat"}},
 		{"duplicate key", `{"version": 1, "version": 1}`, []string{"1:16: duplicate key \"version\""}},
-		{"trailing data", `{"version": 1, "attempts": [{"hang": {}}]} {}`, []string{"1:45: unexpected data after the end of the script"}},
+		{"trailing data", `{"version": 1, "attempts": [{"hang": {}}]} {}`, []string{"1:44: unexpected data after the end of the script"}},
 		{"any 3", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect": {"any": 3}}]}]}`, []string{`attempt 1, step 1: expect.any: want true, "text" or "binary"`}},
 		{"header number", `{"version": 1, "attempts": [{"refuse": {"status": 503, "headers": {"Retry-After": 5}}}]}`, []string{"attempt 1: refuse.headers.Retry-After: got a number"}},
 		{"expect_close 5000", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect_close": {"code": 5000}}]}]}`, []string{"attempt 1, step 1: expect_close: code 5000"}},
@@ -110,5 +113,90 @@ func TestLoadSizeLimit(t *testing.T) {
 	_, err := scenario.Load(path)
 	if want := "scenario: " + path + ": the script is larger than 64 MiB"; err == nil || err.Error() != want {
 		t.Errorf("Load of a 64 MiB + 1 byte file: got %v, want %s", err, want)
+	}
+}
+
+// TestParseByteOrderMark: a UTF-8 byte order mark before the script is
+// skipped (RFC 8259 §8.1 lets a parser ignore one; Windows editors write
+// it), and positions count from after it, as an editor shows them; a
+// script in UTF-16 is refused with an error that says so. Before, both
+// failed with encoding/json's "invalid character 'ï' looking for beginning
+// of value".
+func TestParseByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	if _, err := scenario.Parse(strings.NewReader(bom + `{"version": 1, "attempts": [{"hang": {}}]}`)); err != nil {
+		t.Errorf("a script after a BOM: %v", err)
+	}
+	_, err := scenario.Parse(strings.NewReader(bom + `{"version": 2, "attempts": [{"hang": {}}]}`))
+	if err == nil || !strings.HasPrefix(err.Error(), "1:13: version:") {
+		t.Errorf("an error after a BOM: got %v, want it at 1:13, as without the BOM", err)
+	}
+	utf16 := func(s string, bigEndian bool) string {
+		var b []byte
+		for _, c := range []byte(s) {
+			if bigEndian {
+				b = append(b, 0, c)
+			} else {
+				b = append(b, c, 0)
+			}
+		}
+		return string(b)
+	}
+	for name, src := range map[string]string{
+		"UTF-16LE with BOM":    "\xff\xfe" + utf16(`{"version": 1}`, false),
+		"UTF-16BE with BOM":    "\xfe\xff" + utf16(`{"version": 1}`, true),
+		"UTF-16LE without BOM": utf16(`{"version": 1}`, false),
+	} {
+		if _, err := scenario.Parse(strings.NewReader(src)); err == nil || err.Error() != "1:1: the script is UTF-16; save it as UTF-8 (RFC 8259 §8.1)" {
+			t.Errorf("%s: got %v, want an error that says it is UTF-16", name, err)
+		}
+	}
+}
+
+// TestParseRegexpLimit: a regexp longer than MaxRegexpSize is refused
+// before it is compiled, with its line and field; one at the limit is
+// taken. Before, a 10 MiB invalid regexp took seconds to be refused (it
+// was compiled), and 8 MiB of valid ones took 1.5 GB.
+func TestParseRegexpLimit(t *testing.T) {
+	script := func(pattern string) string {
+		return "{\"version\": 1, \"attempts\": [{\"accept\": {}, \"steps\": [\n  {\"expect\": {\"regexp\": \"" + pattern + "\"}}]}]}"
+	}
+	if _, err := scenario.Parse(strings.NewReader(script(strings.Repeat("a", scenario.MaxRegexpSize)))); err != nil {
+		t.Errorf("a regexp at the limit: %v", err)
+	}
+	for _, pattern := range []string{
+		strings.Repeat("a", scenario.MaxRegexpSize+1),
+		strings.Repeat("(", 10<<20), // invalid, and 10 MiB
+	} {
+		start := time.Now()
+		_, err := scenario.Parse(strings.NewReader(script(pattern)))
+		want := fmt.Sprintf("2:25: attempt 1, step 1: expect.regexp: the pattern is %d bytes long; a regexp may be at most %d (MaxRegexpSize)", len(pattern), scenario.MaxRegexpSize)
+		if err == nil || err.Error() != want {
+			t.Errorf("a %d-byte regexp: got %v, want %s", len(pattern), err, want)
+		}
+		t.Logf("a %d-byte regexp refused in %v", len(pattern), time.Since(start))
+	}
+	if _, err := scenario.MatchRegexp(strings.Repeat("a", scenario.MaxRegexpSize+1)); err == nil {
+		t.Error("MatchRegexp took a pattern over MaxRegexpSize")
+	}
+}
+
+// TestRegexpCompiledWhenPlayed: Parse checks a regexp's syntax, with its
+// position, and the step compiles it when it first matches.
+func TestRegexpCompiledWhenPlayed(t *testing.T) {
+	_, err := scenario.Parse(strings.NewReader(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect": {"regexp": "a(b"}}]}]}`))
+	if err == nil || err.Error() != "1:76: attempt 1, step 1: expect.regexp: bad regexp: error parsing regexp: missing closing ): `a(b`" {
+		t.Errorf("a bad regexp: got %v", err)
+	}
+	s, err := scenario.Parse(strings.NewReader(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"expect": {"regexp": "^ack [0-9]+$"}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Attempts[0].Steps[0].Action.(scenario.Expect).Match
+	if err := m.Match(wsdouble.Text("ack 12")); err != nil {
+		t.Errorf("Match: %v", err)
+	}
+	if err := m.Match(wsdouble.Text("nack")); err == nil {
+		t.Error("Match: a text the regexp does not match matched")
 	}
 }

@@ -3,27 +3,39 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // A node is a JSON value with the position where it starts, so that errors
 // in a script file can name the line and column.
+//
+// A script's tree is built for the parts the decoder reads field by field;
+// an object or array deeper than treeDepth (the value of a "json" field, say)
+// is only ever written back out, so it is kept as its compact JSON text
+// instead of a tree: that keeps a script's heap within a small multiple of
+// its size (TestParseHeap), where a node per value cost ~90 times it.
 type node struct {
-	off  int64
-	kind byte // '{', '[', '"', '0' (number), 't' (bool), 'n' (null)
+	off  int32 // scripts are at most maxScriptSize bytes
+	kind byte  // '{', '[', '"', '0' (number), 't' (bool), 'n' (null)
+	b    bool  // 't'
 
-	str  string      // '"'
-	num  json.Number // '0'
-	b    bool        // 't'
-	keys []member    // '{', in file order
-	elem []*node     // '['
+	// str is a string's value, a number's text, or for an object or
+	// array deeper than treeDepth its compact JSON text (and kids is
+	// nil).
+	str  string
+	kids []member // '{' in file order; '[' with empty names
 }
+
+// number returns a number's text.
+func (n *node) number() json.Number { return json.Number(n.str) }
 
 type member struct {
 	name string
-	off  int64
+	off  int32
 	val  *node
 }
 
@@ -45,7 +57,10 @@ func (n *node) kindName() string {
 
 // get returns the member named name, or nil.
 func (n *node) get(name string) *node {
-	for _, m := range n.keys {
+	if n.kind != '{' {
+		return nil
+	}
+	for _, m := range n.kids {
 		if m.name == name {
 			return m.val
 		}
@@ -56,126 +71,681 @@ func (n *node) get(name string) *node {
 // maxDepth bounds nesting, so that a hostile file cannot exhaust the stack.
 const maxDepth = 200
 
-// parseTree reads one JSON value, and nothing after it but whitespace.
+// treeDepth is the depth from which objects and arrays are kept as raw
+// JSON text: the script format's deepest object read field by field is a
+// step's action value (root 0, attempts 1, attempt 2, steps 3, step 4,
+// action 5); at 6 are its fields, of which only "json" may be a container.
+const treeDepth = 6
+
+// treeParser reads one JSON value (RFC 8259), and nothing after it but
+// whitespace, into nodes. It reads a string made once from the source, so
+// that keys and strings without escapes are substrings of it, not copies;
+// what a Script keeps is cloned (decoder.str).
 type treeParser struct {
-	src []byte
-	dec *json.Decoder
+	src  string
+	pos  int
+	buf  []byte // scratch for raw JSON
+	sbuf []byte // scratch for unescaped strings
+	// stack holds the members of the containers being read; each is
+	// copied out once complete.
+	stack memberStack
 }
 
+// memberStack is a stack of members kept in fixed chunks, so that a long
+// array (a script of 300,000 steps) costs its size once more, not the
+// five times its size that growing one slice by append leaves behind
+// (TestParseHeap).
+type memberStack struct {
+	chunks [][]member
+	n      int
+}
+
+const stackChunk = 1024
+
+// list is a list built in chunks, doubling from 8 to stackChunk items,
+// and copied out once: a long list costs its size twice at most, where
+// append's growth leaves five times its size behind (TestParseHeap).
+type list[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+func (l *list[T]) push(v T) {
+	if k := len(l.chunks); k == 0 || len(l.chunks[k-1]) == cap(l.chunks[k-1]) {
+		size := stackChunk
+		if k < 7 {
+			size = 8 << k
+		}
+		l.chunks = append(l.chunks, make([]T, 0, size))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, v)
+	l.n++
+}
+
+// all returns the items in one slice; nil for none.
+func (l *list[T]) all() []T {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]T, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
+
+func (s *memberStack) push(m member) {
+	c := s.n / stackChunk
+	if c == len(s.chunks) {
+		s.chunks = append(s.chunks, make([]member, stackChunk))
+	}
+	s.chunks[c][s.n%stackChunk] = m
+	s.n++
+}
+
+func (s *memberStack) at(i int) *member { return &s.chunks[i/stackChunk][i%stackChunk] }
+
+// pop returns a copy of the members pushed since the stack held base, and
+// removes them.
+func (s *memberStack) pop(base int) []member {
+	if s.n == base {
+		return nil
+	}
+	kids := make([]member, s.n-base)
+	for i := range kids {
+		m := s.at(base + i)
+		kids[i], *m = *m, member{} // drop the references
+	}
+	s.n = base
+	return kids
+}
+
+func newTreeParser(src []byte) (*treeParser, error) {
+	if len(src) > math.MaxInt32 {
+		return nil, &posError{off: 0, msg: "the script is too large"}
+	}
+	return &treeParser{src: string(src)}, nil
+}
+
+// parseTree reads src, one JSON value, into a tree.
 func parseTree(src []byte) (*node, error) {
-	p := &treeParser{src: src, dec: json.NewDecoder(bytes.NewReader(src))}
-	p.dec.UseNumber()
+	p, err := newTreeParser(src)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
 	n, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, &posError{off: p.start(), msg: "unexpected data after the end of the script"}
+	return n, p.finish()
+}
+
+// finish checks that nothing but whitespace follows the value read.
+func (p *treeParser) finish() error {
+	p.space()
+	if p.pos < len(p.src) {
+		return &posError{off: int64(p.pos), msg: "unexpected data after the end of the script"}
+	}
+	return nil
+}
+
+// object reads an object at p.pos, at depth, for a decoder that reads it
+// as it goes: member is called for each key, with p.pos at its value, and
+// must read the value.
+func (p *treeParser) object(depth int, member func(name string, off int) error) error {
+	if depth > maxDepth {
+		return &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+	}
+	var keys []string
+	return p.container('}', "object key:value pair", func() error {
+		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+			return p.invalid("looking for beginning of object key string")
+		}
+		off := p.pos
+		name, err := p.string()
+		if err != nil {
+			return err
+		}
+		for _, k := range keys { // a handful of keys
+			if k == name {
+				return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
+			}
+		}
+		keys = append(keys, name)
+		p.space()
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+			return p.invalid("after object key")
+		}
+		p.pos++
+		p.space()
+		if p.pos >= len(p.src) {
+			return p.end()
+		}
+		return member(name, off)
+	})
+}
+
+// array reads an array at p.pos, at depth, for a decoder that reads it as
+// it goes: elem is called with p.pos at each element, and must read it.
+func (p *treeParser) array(depth int, elem func(i int) error) error {
+	if depth > maxDepth {
+		return &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+	}
+	i := 0
+	return p.container(']', "array element", func() error {
+		if p.pos >= len(p.src) {
+			return p.end()
+		}
+		i++
+		return elem(i - 1)
+	})
+}
+
+// space skips JSON whitespace.
+func (p *treeParser) space() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\r', '\n':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *treeParser) end() error {
+	return &posError{off: int64(len(p.src)), msg: "unexpected end of the script"}
+}
+
+// invalid reports the character at p.pos, in encoding/json's words.
+func (p *treeParser) invalid(context string) error {
+	if p.pos >= len(p.src) {
+		return p.end()
+	}
+	c := p.src[p.pos]
+	return &posError{off: int64(p.pos), msg: "invalid character " + quoteChar(c) + " " + context}
+}
+
+// quoteChar formats c as encoding/json's syntax errors do.
+func quoteChar(c byte) string {
+	switch c {
+	case '\'':
+		return `'\''`
+	case '"':
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// value reads the value at p.pos, which follows any whitespace.
+func (p *treeParser) value(depth int) (*node, error) {
+	if depth > maxDepth {
+		return nil, &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+	}
+	if p.pos >= len(p.src) {
+		return nil, p.end()
+	}
+	n := &node{off: int32(p.pos)}
+	switch c := p.src[p.pos]; {
+	case (c == '{' || c == '[') && depth >= treeDepth:
+		n.kind = c
+		p.buf = p.buf[:0]
+		var err error
+		if p.buf, err = p.raw(p.buf, depth); err != nil {
+			return nil, err
+		}
+		n.str = string(p.buf)
+	case c == '{':
+		n.kind = '{'
+		base := p.stack.n
+		err := p.container('}', "object key:value pair", func() error {
+			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+				return p.invalid("looking for beginning of object key string")
+			}
+			off := p.pos
+			name, err := p.string()
+			if err != nil {
+				return err
+			}
+			// Objects of the tree have a handful of keys; one with many
+			// (headers) is searched the same way, as a script is bounded.
+			for i := base; i < p.stack.n; i++ {
+				if p.stack.at(i).name == name {
+					return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
+				}
+			}
+			p.space()
+			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+				return p.invalid("after object key")
+			}
+			p.pos++
+			p.space()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return err
+			}
+			p.stack.push(member{name: name, off: int32(off), val: v})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		n.kids = p.stack.pop(base)
+	case c == '[':
+		n.kind = '['
+		base := p.stack.n
+		err := p.container(']', "array element", func() error {
+			off := p.pos
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return err
+			}
+			p.stack.push(member{off: int32(off), val: v})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		n.kids = p.stack.pop(base)
+	case c == '"':
+		s, err := p.string()
+		if err != nil {
+			return nil, err
+		}
+		n.kind, n.str = '"', s
+	case c == '-' || c >= '0' && c <= '9':
+		s, err := p.number()
+		if err != nil {
+			return nil, err
+		}
+		n.kind, n.str = '0', s
+	default:
+		lit, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		switch lit {
+		case "true", "false":
+			n.kind, n.b = 't', lit == "true"
+		default:
+			n.kind = 'n'
+		}
 	}
 	return n, nil
 }
 
-// start returns the offset of the next token: the decoder's offset, past
-// whitespace and separators.
-func (p *treeParser) start() int64 {
-	off := p.dec.InputOffset()
-	for off < int64(len(p.src)) {
-		switch p.src[off] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			off++
+// container reads an object or an array at p.pos: its opening delimiter,
+// elements read by elem (at the first character of each, after
+// whitespace), separators and the closing delimiter.
+func (p *treeParser) container(closing byte, what string, elem func() error) error {
+	p.pos++ // '{' or '['
+	p.space()
+	if p.pos < len(p.src) && p.src[p.pos] == closing {
+		p.pos++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		p.space()
+		if p.pos >= len(p.src) {
+			return p.end()
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+			p.space()
+		case closing:
+			p.pos++
+			return nil
+		default:
+			return p.invalid("after " + what)
+		}
+	}
+}
+
+// raw appends the value at p.pos to out as compact JSON, keys in file
+// order, strings written as encoding/json writes them (without HTML
+// escapes), as node.write does for a tree.
+func (p *treeParser) raw(out []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return nil, &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+	}
+	if p.pos >= len(p.src) {
+		return nil, p.end()
+	}
+	var err error
+	switch c := p.src[p.pos]; {
+	case c == '{':
+		out = append(out, '{')
+		var keys []string // for duplicates; a map once there are many
+		var seen map[string]bool
+		first := true
+		err = p.container('}', "object key:value pair", func() error {
+			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+				return p.invalid("looking for beginning of object key string")
+			}
+			off := p.pos
+			name, err := p.string()
+			if err != nil {
+				return err
+			}
+			dup := false
+			if seen != nil {
+				dup = seen[name]
+				seen[name] = true
+			} else {
+				for _, k := range keys {
+					dup = dup || k == name
+				}
+				keys = append(keys, name)
+				if len(keys) > 16 {
+					seen = make(map[string]bool, 2*len(keys))
+					for _, k := range keys {
+						seen[k] = true
+					}
+				}
+			}
+			if dup {
+				return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
+			}
+			p.space()
+			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+				return p.invalid("after object key")
+			}
+			p.pos++
+			p.space()
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			out = appendJSONString(out, name)
+			out = append(out, ':')
+			out, err = p.raw(out, depth+1)
+			return err
+		})
+		out = append(out, '}')
+	case c == '[':
+		out = append(out, '[')
+		first := true
+		err = p.container(']', "array element", func() error {
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			var err error
+			out, err = p.raw(out, depth+1)
+			return err
+		})
+		out = append(out, ']')
+	case c == '"':
+		var s string
+		if s, err = p.string(); err == nil {
+			out = appendJSONString(out, s)
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		var s string
+		if s, err = p.number(); err == nil {
+			out = append(out, s...)
+		}
+	default:
+		var s string
+		if s, err = p.literal(); err == nil {
+			out = append(out, s...)
+		}
+	}
+	return out, err
+}
+
+// literal reads true, false or null.
+func (p *treeParser) literal() (string, error) {
+	var lit string
+	switch p.src[p.pos] {
+	case 't':
+		lit = "true"
+	case 'f':
+		lit = "false"
+	case 'n':
+		lit = "null"
+	default:
+		return "", p.invalid("looking for beginning of value")
+	}
+	for i := 1; i < len(lit); i++ {
+		p.pos++
+		if p.pos >= len(p.src) {
+			return "", p.end()
+		}
+		if p.src[p.pos] != lit[i] {
+			return "", p.invalid(fmt.Sprintf("in literal %s (expecting %s)", lit, quoteChar(lit[i])))
+		}
+	}
+	p.pos++
+	return lit, nil
+}
+
+// number reads a number (RFC 8259 §6) and returns its text.
+func (p *treeParser) number() (string, error) {
+	start := p.pos
+	digits := func() error {
+		if p.pos >= len(p.src) {
+			return p.end()
+		}
+		if c := p.src[p.pos]; c < '0' || c > '9' {
+			return p.invalid("in numeric literal")
+		}
+		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
+			p.pos++
+		}
+		return nil
+	}
+	if p.src[p.pos] == '-' {
+		p.pos++
+	}
+	switch {
+	case p.pos < len(p.src) && p.src[p.pos] == '0':
+		p.pos++
+	default:
+		if err := digits(); err != nil {
+			return "", err
+		}
+	}
+	if p.pos < len(p.src) && p.src[p.pos] == '.' {
+		p.pos++
+		if err := digits(); err != nil {
+			return "", err
+		}
+	}
+	if p.pos < len(p.src) && (p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.src) && (p.src[p.pos] == '+' || p.src[p.pos] == '-') {
+			p.pos++
+		}
+		if err := digits(); err != nil {
+			return "", err
+		}
+	}
+	return p.src[start:p.pos], nil
+}
+
+// string reads a string at p.pos (its opening quote) and returns its
+// value: a substring of the source when it has no escape, else the
+// unescaped text. As encoding/json does, it turns invalid UTF-8 and lone
+// surrogates into U+FFFD.
+func (p *treeParser) string() (string, error) {
+	p.pos++ // '"'
+	start := p.pos
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return p.src[start : p.pos-1], nil
+		case c >= utf8.RuneSelf:
+			if r, size := utf8.DecodeRuneInString(p.src[p.pos:]); r != utf8.RuneError || size > 1 {
+				p.pos += size
+				continue
+			}
+			return p.slowString(start)
+		case c == '\\' || c < ' ':
+			return p.slowString(start)
+		}
+		p.pos++
+	}
+	return "", p.end()
+}
+
+func (p *treeParser) slowString(start int) (string, error) {
+	b := append(p.sbuf[:0], p.src[start:p.pos]...)
+	defer func() { p.sbuf = b[:0] }()
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(b), nil
+		case c < ' ':
+			return "", p.invalid("in string literal")
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(p.src[p.pos:])
+			b = utf8.AppendRune(b, r) // RuneError for invalid UTF-8
+			p.pos += size
+			continue
+		case c != '\\':
+			b = append(b, c)
+			p.pos++
 			continue
 		}
-		break
-	}
-	return off
-}
-
-func (p *treeParser) token() (json.Token, int64, error) {
-	off := p.start()
-	tok, err := p.dec.Token()
-	if err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, se.Offset, &posError{off: max(se.Offset-1, 0), msg: se.Error()}
+		p.pos++ // '\\'
+		if p.pos >= len(p.src) {
+			return "", p.end()
 		}
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, off, &posError{off: int64(len(p.src)), msg: "unexpected end of the script"}
-		}
-		return nil, off, &posError{off: off, msg: err.Error()}
-	}
-	return tok, off, nil
-}
-
-func (p *treeParser) value(depth int) (*node, error) {
-	tok, off, err := p.token()
-	if err != nil {
-		return nil, err
-	}
-	return p.fromToken(tok, off, depth)
-}
-
-func (p *treeParser) fromToken(tok json.Token, off int64, depth int) (*node, error) {
-	if depth > maxDepth {
-		return nil, &posError{off: off, msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
-	}
-	n := &node{off: off}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			n.kind = '{'
-			seen := map[string]bool{}
-			for p.dec.More() {
-				ktok, koff, err := p.token()
-				if err != nil {
-					return nil, err
-				}
-				name, ok := ktok.(string)
-				if !ok {
-					return nil, &posError{off: koff, msg: "object key is not a string"}
-				}
-				if seen[name] {
-					return nil, &posError{off: koff, msg: fmt.Sprintf("duplicate key %q", name)}
-				}
-				seen[name] = true
-				v, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, member{name: name, off: koff, val: v})
+		switch e := p.src[p.pos]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, err := p.hex4()
+			if err != nil {
+				return "", err
 			}
-			if _, _, err := p.token(); err != nil { // '}'
-				return nil, err
-			}
-		case '[':
-			n.kind = '['
-			for p.dec.More() {
-				v, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
+			if utf16.IsSurrogate(r) {
+				// A pair, or U+FFFD (RFC 8259 §7 allows either reading).
+				save := p.pos
+				if p.pos+2 < len(p.src) && p.src[p.pos+1] == '\\' && p.src[p.pos+2] == 'u' {
+					p.pos += 2
+					if r2, err := p.hex4(); err == nil {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							b = utf8.AppendRune(b, dec)
+							p.pos++
+							continue
+						}
+					}
 				}
-				n.elem = append(n.elem, v)
+				p.pos = save
+				r = utf8.RuneError
 			}
-			if _, _, err := p.token(); err != nil { // ']'
-				return nil, err
-			}
+			b = utf8.AppendRune(b, r)
 		default:
-			return nil, &posError{off: off, msg: fmt.Sprintf("unexpected %q", rune(t))}
+			return "", p.invalid("in string escape code")
 		}
-	case string:
-		n.kind, n.str = '"', t
-	case json.Number:
-		n.kind, n.num = '0', t
-	case bool:
-		n.kind, n.b = 't', t
-	case nil:
-		n.kind = 'n'
+		p.pos++
 	}
-	return n, nil
+	return "", p.end()
+}
+
+// hex4 reads the four hex digits after `\u`, p.pos at the 'u', and leaves
+// p.pos at the last digit.
+func (p *treeParser) hex4() (rune, error) {
+	var r rune
+	for range 4 {
+		p.pos++
+		if p.pos >= len(p.src) {
+			return 0, p.end()
+		}
+		c := p.src[p.pos]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, p.invalid(`in \u hexadecimal character escape`)
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, nil
+}
+
+// appendJSONString appends s, valid UTF-8, as a JSON string, escaped as
+// encoding/json escapes it without HTML escapes (marshalValue): `"` and
+// `\`, the control characters (\b, \f, \n, \r, \t by name), U+2028 and
+// U+2029. TestAppendJSONString holds the two to the same output.
+func appendJSONString(out []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	out = append(out, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= ' ' && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != '\u2028' && r != '\u2029' {
+				i += size
+				continue
+			}
+			out = append(out, s[start:i]...)
+			out = append(out, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		out = append(out, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			out = append(out, '\\', c)
+		case '\b':
+			out = append(out, '\\', 'b')
+		case '\f':
+			out = append(out, '\\', 'f')
+		case '\n':
+			out = append(out, '\\', 'n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		case '\t':
+			out = append(out, '\\', 't')
+		default:
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		i++
+		start = i
+	}
+	out = append(out, s[start:]...)
+	return append(out, '"')
 }
 
 // raw re-encodes n as compact JSON, keys in file order.
 func (n *node) raw() json.RawMessage {
+	if (n.kind == '{' || n.kind == '[') && n.str != "" {
+		return json.RawMessage(n.str)
+	}
 	var buf bytes.Buffer
 	n.write(&buf)
 	return buf.Bytes()
@@ -183,30 +753,31 @@ func (n *node) raw() json.RawMessage {
 
 func (n *node) write(buf *bytes.Buffer) {
 	switch n.kind {
-	case '{':
-		buf.WriteByte('{')
-		for i, m := range n.keys {
+	case '{', '[':
+		if n.str != "" {
+			buf.WriteString(n.str)
+			return
+		}
+		closing := byte('}')
+		if n.kind == '[' {
+			closing = ']'
+		}
+		buf.WriteByte(n.kind)
+		for i, m := range n.kids {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			buf.Write(marshalValue(m.name))
-			buf.WriteByte(':')
+			if n.kind == '{' {
+				buf.Write(appendJSONString(nil, m.name))
+				buf.WriteByte(':')
+			}
 			m.val.write(buf)
 		}
-		buf.WriteByte('}')
-	case '[':
-		buf.WriteByte('[')
-		for i, e := range n.elem {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			e.write(buf)
-		}
-		buf.WriteByte(']')
+		buf.WriteByte(closing)
 	case '"':
-		buf.Write(marshalValue(n.str))
+		buf.Write(appendJSONString(nil, n.str))
 	case '0':
-		buf.WriteString(n.num.String())
+		buf.WriteString(n.str)
 	case 't':
 		if n.b {
 			buf.WriteString("true")

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/wsdouble/wsdouble"
 )
@@ -35,43 +37,100 @@ func (e Exact) Match(m wsdouble.Message) error {
 // String implements Matcher.
 func (e Exact) String() string { return e.Message.String() }
 
-// Regexp matches a text message that the regular expression matches.
+// MaxRegexpSize is the longest pattern, in bytes, that a Regexp matcher
+// takes: compiling a pattern costs well over a hundred times its length in
+// memory, and a long one seconds of CPU, so Parse refuses a longer one
+// before compiling it, naming its line and field.
+const MaxRegexpSize = 4096
+
+// Regexp matches a text message that the regular expression matches. A
+// Regexp read by Parse is compiled when it first matches: parsing checks
+// its syntax only, which costs a fraction of compiling it.
 type Regexp struct {
 	Pattern string
-	re      *regexp.Regexp
+	// state is nil until the pattern is checked; then its re is nil until
+	// the pattern is compiled.
+	state atomic.Pointer[regexpState]
 }
 
+type regexpState struct{ re *regexp.Regexp }
+
+// checkedOnly is the state of every Regexp whose pattern was checked but
+// not compiled.
+var checkedOnly = &regexpState{}
+
 // MatchRegexp returns a Regexp matcher, or an error if pattern does not
-// compile.
+// compile or is longer than MaxRegexpSize.
 func MatchRegexp(pattern string) (*Regexp, error) {
+	if err := checkPatternSize(pattern); err != nil {
+		return nil, err
+	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
 		return nil, err
 	}
-	return &Regexp{Pattern: pattern, re: re}, nil
+	r := &Regexp{Pattern: pattern}
+	r.state.Store(&regexpState{re: re})
+	return r, nil
+}
+
+func checkPatternSize(pattern string) error {
+	if len(pattern) > MaxRegexpSize {
+		return fmt.Errorf("the pattern is %d bytes long; a regexp may be at most %d (MaxRegexpSize)", len(pattern), MaxRegexpSize)
+	}
+	return nil
+}
+
+// checkPattern checks a pattern as regexp.Compile would, without
+// compiling it.
+func checkPattern(pattern string) error {
+	if err := checkPatternSize(pattern); err != nil {
+		return err
+	}
+	if _, err := syntax.Parse(pattern, syntax.Perl); err != nil {
+		return fmt.Errorf("bad regexp: %w", err)
+	}
+	return nil
 }
 
 func (r *Regexp) validate() error {
-	if r.re != nil {
+	if r.state.Load() != nil {
 		return nil
+	}
+	if err := checkPattern(r.Pattern); err != nil {
+		return err
+	}
+	r.state.CompareAndSwap(nil, checkedOnly)
+	return nil
+}
+
+// compiled returns the compiled pattern, compiling it the first time.
+// Steps that match at once may each compile it; they store equal values.
+func (r *Regexp) compiled() (*regexp.Regexp, error) {
+	if st := r.state.Load(); st != nil && st.re != nil {
+		return st.re, nil
+	}
+	if err := checkPatternSize(r.Pattern); err != nil {
+		return nil, err
 	}
 	re, err := regexp.Compile(r.Pattern)
 	if err != nil {
-		return fmt.Errorf("bad regexp: %w", err)
+		return nil, fmt.Errorf("bad regexp: %w", err)
 	}
-	r.re = re
-	return nil
+	r.state.Store(&regexpState{re: re})
+	return re, nil
 }
 
 // Match implements Matcher.
 func (r *Regexp) Match(m wsdouble.Message) error {
-	if err := r.validate(); err != nil {
+	re, err := r.compiled()
+	if err != nil {
 		return err
 	}
 	if m.Type != wsdouble.TextMessage {
 		return fmt.Errorf("got %v, want text", m)
 	}
-	if !r.re.Match(m.Data) {
+	if !re.Match(m.Data) {
 		return fmt.Errorf("got %v", m)
 	}
 	return nil

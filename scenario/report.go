@@ -1,14 +1,35 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/timeline"
 	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// Limits of what a Report keeps, so that a script that repeats for hours
+// (wsdouble serve) holds a bounded history: counts and sizes always,
+// entries and payloads up to these limits. The timeline says what was not
+// kept ("… 12,345 more messages, 600 MiB, not kept"). OnProgress still
+// sees every entry, with the same payload prefix.
+const (
+	// MaxReportEntries is how many timeline entries a report keeps, all
+	// attempts together: the first ones. Later entries are counted in
+	// their attempt's Unkept.
+	MaxReportEntries = 10000
+	// MaxReportPayload is how many bytes of a message's payload an entry
+	// keeps (Entry.Size is the whole size): enough to recognise a message
+	// in a timeline, which prints at most 64 bytes of it.
+	MaxReportPayload = 256
+	// MaxReportMismatches is how many mismatches a report lists; later
+	// ones are counted in UnkeptMismatches.
+	MaxReportMismatches = 1000
 )
 
 // Report is what happened when a script was played: a timeline of every
@@ -22,8 +43,15 @@ type Report struct {
 	Start time.Time
 	// Attempts are the attempts played, in order.
 	Attempts []AttemptReport
-	// Mismatches lists every expectation the client did not meet.
-	Mismatches []Mismatch
+	// Mismatches lists every expectation the client did not meet, up to
+	// MaxReportMismatches; UnkeptMismatches counts the others.
+	Mismatches       []Mismatch
+	UnkeptMismatches int
+	// Pending lists what the run was still waiting for when its context
+	// ended it: a step in progress, a hung attempt the client had not
+	// given up, an attempt that never came. It is empty for a run that
+	// finished by itself.
+	Pending []Pending
 	// Complete reports whether every scripted attempt was played (for a
 	// script whose last attempt repeats: until the run was stopped).
 	Complete bool
@@ -44,8 +72,11 @@ type AttemptReport struct {
 	// "refused 503", "hung".
 	Answer     string
 	AnsweredAt time.Duration
-	// Entries are the steps as they happened, and the messages each way.
+	// Entries are the steps as they happened, and the messages each way,
+	// as far as the report keeps them (see MaxReportEntries); Unkept
+	// counts the others.
 	Entries []Entry
+	Unkept  Unkept
 	// End is how an accepted connection (or a hung attempt) ended, as far
 	// as known when the run finished; its Kind is NotEnded when it was
 	// still open. EndAt is its offset.
@@ -65,16 +96,87 @@ type Entry struct {
 	// Action is the step's action ("send", "expect", ...), or "extra" for a
 	// message no step took.
 	Action string
-	// Message is the message sent (send) or received (expect, extra).
+	// Message is the message sent (send) or received (expect, extra);
+	// its Data is at most MaxReportPayload bytes, the start of the
+	// payload, and Size is the payload's whole size.
 	Message *wsdouble.Message
+	Size    int
 	// Detail describes the step, for example `close 1012 "restarting"`.
 	Detail string
 	// Err is set if the step failed.
 	Err error
+	// Stopped reports that the run was stopped while the step ran: it
+	// neither passed nor failed (Err is nil).
+	Stopped bool
 }
 
 // ToClient reports whether the entry is a message the server sent.
 func (e Entry) ToClient() bool { return e.Message != nil && e.Action == "send" }
+
+// Unkept counts the entries of an attempt that a report did not keep.
+type Unkept struct {
+	// Entries counts them; Messages counts those that were messages,
+	// and Bytes their payloads.
+	Entries, Messages int
+	Bytes             int64
+}
+
+// String says what was not kept: "12,345 more messages, 600 MiB, not
+// kept".
+func (u Unkept) String() string {
+	size := timeline.Bytes(u.Bytes)
+	if u.Entries == u.Messages {
+		return fmt.Sprintf("%s more %s, %s, not kept", timeline.Count(int64(u.Messages)), plural(u.Messages, "message"), size)
+	}
+	return fmt.Sprintf("%s more %s (%s %s, %s), not kept", timeline.Count(int64(u.Entries)), plural(u.Entries, "entry"),
+		timeline.Count(int64(u.Messages)), plural(u.Messages, "message"), size)
+}
+
+func plural(n int, one string) string {
+	switch {
+	case n == 1:
+		return one
+	case strings.HasSuffix(one, "y"):
+		return strings.TrimSuffix(one, "y") + "ies"
+	}
+	return one + "s"
+}
+
+// keep trims an entry to what a report keeps: the start of its message's
+// payload, copied so that the whole payload is not held.
+func (e *Entry) keep() {
+	if e.Message == nil {
+		return
+	}
+	m := *e.Message
+	e.Size = len(m.Data)
+	if len(m.Data) > MaxReportPayload {
+		n := MaxReportPayload
+		if m.Type == wsdouble.TextMessage {
+			for n > 0 && !utf8.RuneStart(m.Data[n]) {
+				n--
+			}
+		}
+		m.Data = bytes.Clone(m.Data[:n])
+	}
+	e.Message = &m
+}
+
+// MessageString formats the entry's message as wsdouble.Message's String
+// does, with the payload's whole size (the report keeps only its start).
+func (e Entry) MessageString() string {
+	if e.Message == nil {
+		return ""
+	}
+	s := e.Message.String()
+	if e.Size <= len(e.Message.Data) {
+		return s
+	}
+	// A prefix of MaxReportPayload bytes is long enough that String gives
+	// its length, in brackets after the type: put the whole size there.
+	typ := e.Message.Type.String()
+	return strings.Replace(s, fmt.Sprintf("%s [%d]", typ, len(e.Message.Data)), fmt.Sprintf("%s [%d]", typ, e.Size), 1)
+}
 
 // Mismatch is an expectation the client did not meet.
 type Mismatch struct {
@@ -95,6 +197,30 @@ func (m Mismatch) Error() string {
 		s += fmt.Sprintf(" %q", m.Label)
 	}
 	return s + ": want " + m.Want + ", got " + m.Got
+}
+
+// Pending is something a run was still waiting for when it was stopped.
+type Pending struct {
+	// Attempt is the index of the script's attempt, from 1; N is the
+	// acceptor's attempt number, 0 for an attempt that never came.
+	Attempt, N int
+	// Step is the index of the step in progress, from 1; 0 when the
+	// attempt was waiting for something else (its answer, its client).
+	Step int
+	// What says what was awaited, as the timeline shows it.
+	What string
+}
+
+// String formats it: attempt 2 (#2), step 3: expect text "pong".
+func (p Pending) String() string {
+	s := fmt.Sprintf("attempt %d", p.Attempt)
+	if p.N > 0 {
+		s += fmt.Sprintf(" (#%d)", p.N)
+	}
+	if p.Step > 0 {
+		s += fmt.Sprintf(", step %d", p.Step)
+	}
+	return s + ": " + p.What
 }
 
 // OK reports whether the script was played to the end with no mismatch.
@@ -148,13 +274,22 @@ func (r *Report) format(times bool) string {
 	case !r.Complete:
 		status = "incomplete"
 	case len(r.Mismatches) > 0:
-		status = fmt.Sprintf("%d mismatches", len(r.Mismatches))
+		status = fmt.Sprintf("%d mismatches", len(r.Mismatches)+r.UnkeptMismatches)
 	}
 	fmt.Fprintf(&b, "scenario %q: %d attempts played, %s\n", r.Script, len(r.Attempts), status)
 	if len(r.Mismatches) > 0 {
 		b.WriteString("mismatches:\n")
 		for _, m := range r.Mismatches {
 			b.WriteString("  " + m.Error() + "\n")
+		}
+		if r.UnkeptMismatches > 0 {
+			fmt.Fprintf(&b, "  … %s more, not kept\n", timeline.Count(int64(r.UnkeptMismatches)))
+		}
+	}
+	if len(r.Pending) > 0 {
+		b.WriteString("still waiting when the run was stopped:\n")
+		for _, p := range r.Pending {
+			b.WriteString("  " + p.String() + "\n")
 		}
 	}
 	b.WriteString("timeline:\n")
@@ -175,11 +310,18 @@ func (r *Report) format(times bool) string {
 			}
 			b.WriteByte('\n')
 		}
+		if a.Unkept.Entries > 0 {
+			b.WriteString("    … " + a.Unkept.String() + "\n")
+		}
 		switch {
 		case a.End.Kind != wstest.NotEnded:
 			fmt.Fprintf(&b, "    %send: %s\n", at(a.EndAt), endText(a.End))
 		case a.Outcome == wstest.Abandoned:
 			fmt.Fprintf(&b, "    %send: the client gave up\n", at(a.EndAt))
+		case a.Outcome == wstest.Hung:
+			b.WriteString("    end: still hanging when the acceptor was closed\n")
+		case a.Outcome == wstest.Pending && a.Answer == "hung":
+			b.WriteString("    end: still hanging when the run finished\n")
 		case a.Outcome == wstest.Accepted:
 			b.WriteString("    end: still open when the run finished\n")
 		}
@@ -194,29 +336,36 @@ func endText(e wstest.End) string {
 	return e.String()
 }
 
+// describe is the entry's line of the timeline: what happened, and
+// whether the step held.
 func (e Entry) describe() string {
-	var s string
+	s := e.what()
 	switch {
-	case e.Action == "send" && e.Message != nil:
-		s = "→ " + e.Message.String()
-	case e.Action == "echo" && e.Message != nil:
-		s = "↔ " + e.Message.String() + " (echoed)"
-	case e.Action == "extra":
-		s = "← " + e.Message.String() + " (not expected by any step)"
-	case e.Action == "expect" && e.Message != nil:
-		s = "expect " + e.Detail + ": ← " + e.Message.String()
-	case e.Action == "expect":
-		s = "expect " + e.Detail
-	default:
-		s = e.Detail
-	}
-	if e.Err != nil {
+	case e.Err != nil:
 		return s + " ✗ " + e.Err.Error()
-	}
-	if e.Action == "expect" || e.Action == "expect_close" {
+	case e.Stopped:
+		return s + " (run stopped)"
+	case e.Action == "expect" || e.Action == "expect_close":
 		return s + " ✓"
 	}
 	return s
+}
+
+// what says what the entry did or awaited.
+func (e Entry) what() string {
+	switch {
+	case e.Action == "send" && e.Message != nil:
+		return "→ " + e.MessageString()
+	case e.Action == "echo" && e.Message != nil:
+		return "↔ " + e.MessageString() + " (echoed)"
+	case e.Action == "extra":
+		return "← " + e.MessageString() + " (not expected by any step)"
+	case e.Action == "expect" && e.Message != nil:
+		return "expect " + e.Detail + ": ← " + e.MessageString()
+	case e.Action == "expect":
+		return "expect " + e.Detail
+	}
+	return e.Detail
 }
 
 var errIncomplete = errors.New("the run ended before the script was complete")

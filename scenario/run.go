@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/timeline"
@@ -46,8 +49,16 @@ func ExpectTimeout(d time.Duration) Option {
 // Run plays s against acc: it takes attempts from acc in order, answers each
 // as the script says, and runs its steps on the accepted connection, while
 // later attempts are answered. It returns when every scripted attempt has
-// been answered and its steps are done (for a script whose last attempt
-// repeats: when ctx is done or acc is closed).
+// been answered, its steps are done and each hung attempt has been given up
+// by its client (for a script whose last attempt repeats: when ctx is done or
+// acc is closed). When ctx is done first, Run stops, and the report's
+// Pending says what it was still waiting for.
+//
+// A step the client does not meet (an Expect that gets the wrong message
+// or none in time, an ExpectClose that sees another end or none) ends its
+// attempt: the remaining steps are not played and the server closes the
+// connection with MismatchCloseCode and a reason naming the step (see the
+// package documentation, "Mismatches").
 //
 // acc may be a wstest.FakeDialer, or a wstest.Server reached in memory or
 // over loopback: the same script gives the same report on each, but for
@@ -78,8 +89,9 @@ type runner struct {
 	wg    sync.WaitGroup
 	live  *live
 
-	mu  sync.Mutex // guards rep
-	rep *Report
+	mu   sync.Mutex // guards rep and kept
+	rep  *Report
+	kept int // entries kept in rep, at most MaxReportEntries
 }
 
 func (r *runner) now() time.Duration { return time.Since(r.start) }
@@ -103,6 +115,7 @@ func (r *runner) play(ctx context.Context, s *Script) {
 				r.rep.Complete = true // a repeating script ends when stopped
 			} else {
 				r.rep.Err = fmt.Errorf("attempt %d never came: %w", i+1, err)
+				r.pending(Pending{Attempt: idx + 1, What: "its connection attempt never came"})
 			}
 			break
 		}
@@ -110,6 +123,7 @@ func (r *runner) play(ctx context.Context, s *Script) {
 		r.live.report(Progress{Kind: AttemptArrived, At: a.Time().Sub(r.start), Attempt: idx + 1, N: a.N(), Label: as.Label})
 		if err := sleep(ctx, r.scaled(as.After)); err != nil {
 			r.rep.Err = fmt.Errorf("attempt %d: stopped before its answer: %w", i+1, err)
+			r.pending(Pending{Attempt: idx + 1, N: a.N(), What: "waiting " + timeline.Duration(r.scaled(as.After)) + " before its answer"})
 			break
 		}
 		r.answer(ctx, a, as, ar)
@@ -132,11 +146,24 @@ func (r *runner) update(ar int, f func(*AttemptReport)) {
 	f(&r.rep.Attempts[ar])
 }
 
-func (r *runner) mismatch(ar, step int, label, want, got string) {
+func (r *runner) mismatch(ar, step int, label, want, got string) Mismatch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.rep.Attempts[ar]
-	r.rep.Mismatches = append(r.rep.Mismatches, Mismatch{Attempt: a.Attempt, Step: step, N: a.N, Label: label, Want: want, Got: got})
+	m := Mismatch{Attempt: a.Attempt, Step: step, N: a.N, Label: label, Want: want, Got: got}
+	if len(r.rep.Mismatches) < MaxReportMismatches {
+		r.rep.Mismatches = append(r.rep.Mismatches, m)
+	} else {
+		r.rep.UnkeptMismatches++
+	}
+	return m
+}
+
+// pending notes something the run was still waiting for when it stopped.
+func (r *runner) pending(p Pending) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Pending = append(r.rep.Pending, p)
 }
 
 func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar int) {
@@ -156,6 +183,22 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 		r.live.watch(r, ar, a.Done(), func() *wstest.End {
 			return &wstest.End{} // a hung attempt ends when the client gives up
 		})
+		// The attempt hangs until the client gives up (or the acceptor
+		// closes), and the run waits for it, as it waits for steps: on
+		// every acceptor the client meets the same hang (see Hang).
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			select {
+			case <-a.Done():
+			case <-ctx.Done():
+				select {
+				case <-a.Done():
+				default:
+					r.pending(Pending{Attempt: r.attempt(ar).Attempt, N: a.N(), What: "hung: the client had not given up"})
+				}
+			}
+		}()
 	case Abort:
 		err := a.Abort()
 		r.update(ar, func(x *AttemptReport) { x.Answer, x.AnsweredAt = "aborted", r.now() })
@@ -189,34 +232,77 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 	}
 }
 
+// entry adds an entry to an attempt's timeline, as far as the report keeps
+// entries (MaxReportEntries), and reports it as progress.
 func (r *runner) entry(ar int, e Entry) {
+	e.keep()
 	var a AttemptReport
-	r.update(ar, func(x *AttemptReport) {
+	r.mu.Lock()
+	x := &r.rep.Attempts[ar]
+	if r.kept < MaxReportEntries {
 		x.Entries = append(x.Entries, e)
-		a = *x
-	})
+		r.kept++
+	} else {
+		x.Unkept.Entries++
+		if e.Message != nil {
+			x.Unkept.Messages++
+			x.Unkept.Bytes += int64(e.Size)
+		}
+	}
+	a = *x
+	r.mu.Unlock()
 	r.live.report(Progress{Kind: StepDone, At: e.At, Attempt: a.Attempt, N: a.N, Label: a.Label, Entry: &e})
+}
+
+// attempt returns a copy of an attempt's report.
+func (r *runner) attempt(ar int) AttemptReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rep.Attempts[ar]
 }
 
 // answered reports an attempt's answer as progress.
 func (r *runner) answered(ar int) {
-	r.mu.Lock()
-	a := r.rep.Attempts[ar]
-	r.mu.Unlock()
+	a := r.attempt(ar)
 	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Label: a.Label, Answer: a.Answer})
 }
+
+// stepResult is what a step leaves the attempt to do.
+type stepResult int
+
+const (
+	// stepNext: go on with the next step.
+	stepNext stepResult = iota
+	// stepEnded: the connection ended as the script said (the client
+	// closed as expected, an echo ran until the end); no step is left to
+	// play.
+	stepEnded
+	// stepFailed: the client did not meet the step; the attempt ends (see
+	// endAfterMismatch).
+	stepFailed
+	// stepStopped: the run was stopped while the step ran.
+	stepStopped
+)
 
 // steps runs an accepted attempt's steps, then notes what the client sent
 // that no step took.
 func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 	for j, st := range as.Steps {
 		e := Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
-		ok := r.step(ctx, p, st, ar, &e)
+		var m Mismatch
+		res := r.step(ctx, p, st, ar, &e, &m)
 		e.At = r.now()
 		r.entry(ar, e)
-		if !ok {
-			break
+		switch res {
+		case stepNext:
+			continue
+		case stepFailed:
+			r.endAfterMismatch(ctx, p, ar, m, len(as.Steps)-j-1)
+		case stepStopped:
+			a := r.attempt(ar)
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what()})
 		}
+		break
 	}
 	for {
 		stopped, cancel := context.WithCancel(ctx)
@@ -229,74 +315,129 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 	}
 }
 
-// step runs one step; it returns false when the remaining steps cannot run.
-func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *Entry) bool {
-	fail := func(want, got string) {
-		e.Err = errors.New("got " + got)
-		r.mismatch(ar, e.Step, st.Label, want, got)
+// MismatchCloseCode is the close code with which the player ends a
+// connection whose client did not meet a step: 1008, policy violation (RFC
+// 6455 §7.4.1), the script being the server's policy. The reason names the
+// attempt, the step and what it wanted, cut to the 123 bytes a close frame
+// allows.
+const MismatchCloseCode = wsdouble.ClosePolicyViolation
+
+// endAfterMismatch ends an attempt whose step m was not met: the steps left
+// are not played, and a connection still open is closed with
+// MismatchCloseCode, so that the client sees at once where it went wrong
+// (and a reconnecting client comes back for the next attempt) instead of
+// waiting on a connection the script has given up on.
+func (r *runner) endAfterMismatch(ctx context.Context, p wstest.Peer, ar int, m Mismatch, left int) {
+	e := Entry{Action: "mismatch"}
+	var parts []string
+	select {
+	case <-p.Done():
+	default:
+		reason := mismatchReason(m)
+		if err := p.Close(MismatchCloseCode, reason); err == nil {
+			parts = append(parts, closeText(MismatchCloseCode, reason))
+		}
 	}
+	switch {
+	case left == 1:
+		parts = append(parts, fmt.Sprintf("step %d not played", m.Step+1))
+	case left > 1:
+		parts = append(parts, fmt.Sprintf("steps %d–%d not played", m.Step+1, m.Step+left))
+	}
+	if len(parts) == 0 {
+		return // nothing left to do: the connection had ended with the step
+	}
+	e.Detail = "after the mismatch: " + strings.Join(parts, "; ")
+	e.At = r.now()
+	r.entry(ar, e)
+	p.Wait(ctx) // the client answers, or the server's close timeout passes
+}
+
+// mismatchReason is the close reason for a mismatch, at most
+// wsdouble.MaxReasonBytes long.
+func mismatchReason(m Mismatch) string {
+	s := fmt.Sprintf("wsdouble: attempt %d, step %d: want %s, got %s", m.Attempt, m.Step, m.Want, m.Got)
+	if len(s) <= wsdouble.MaxReasonBytes {
+		return s
+	}
+	const ellipsis = "…"
+	cut := wsdouble.MaxReasonBytes - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// step runs one step and says what the attempt does next; for stepFailed
+// it sets *m to the mismatch.
+func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *Entry, m *Mismatch) stepResult {
+	fail := func(want, got string) stepResult {
+		e.Err = errors.New("got " + got)
+		*m = r.mismatch(ar, e.Step, st.Label, want, got)
+		return stepFailed
+	}
+	// stopped reports whether the run was stopped, and notes it.
 	stopped := func() bool {
 		if ctx.Err() != nil {
-			e.Detail += " (run stopped)"
+			e.Stopped = true
 			return true
 		}
 		return false
 	}
 	switch act := st.Action.(type) {
 	case Send:
-		m := act.Message
-		e.Message = &m
-		if err := p.Send(m); err != nil {
-			if !stopped() {
-				fail("to send "+m.String(), connectionState(p, err))
+		msg := act.Message
+		e.Message = &msg
+		if err := p.Send(msg); err != nil {
+			if stopped() {
+				return stepStopped
 			}
-			return false
+			return fail("to send "+msg.String(), connectionState(p, err))
 		}
 	case Expect:
 		timeout := r.timeout(act.Timeout)
 		e.Detail = act.Match.String()
 		wctx, cancel := context.WithTimeout(ctx, timeout)
-		m, err := p.Receive(wctx)
+		msg, err := p.Receive(wctx)
 		cancel()
 		if err != nil {
 			if stopped() {
-				return false
+				return stepStopped
 			}
 			if errors.Is(err, wstest.ErrPeerClosed) {
-				fail(act.Match.String(), connectionState(p, err))
-			} else {
-				fail(act.Match.String(), "nothing within "+timeline.Duration(timeout))
+				return fail(act.Match.String(), connectionState(p, err))
 			}
-			return false
+			return fail(act.Match.String(), "nothing within "+timeline.Duration(timeout))
 		}
-		e.Message = &m
-		if err := act.Match.Match(m); err != nil {
+		e.Message = &msg
+		if err := act.Match.Match(msg); err != nil {
 			e.Err = err
-			r.mismatch(ar, e.Step, st.Label, act.Match.String(), strings.TrimPrefix(err.Error(), "got "))
+			*m = r.mismatch(ar, e.Step, st.Label, act.Match.String(), strings.TrimPrefix(err.Error(), "got "))
+			return stepFailed
 		}
 	case Wait:
 		d := r.scaled(act.Duration)
 		e.Detail = "wait " + timeline.Duration(d)
 		if err := sleep(ctx, d); err != nil {
 			stopped()
-			return false
+			return stepStopped
 		}
 	case Close:
 		e.Detail = closeText(act.Code, act.Reason)
 		if err := p.Close(act.Code, act.Reason); err != nil {
-			if !stopped() {
-				fail("to "+e.Detail, connectionState(p, err))
+			if stopped() {
+				return stepStopped
 			}
-			return false
+			return fail("to "+e.Detail, connectionState(p, err))
 		}
 		p.Wait(ctx) // the client answers, or the server's close timeout passes
 	case Drop:
 		e.Detail = "drop"
 		if err := p.Drop(); err != nil {
-			if !stopped() {
-				fail("to drop the connection", connectionState(p, err))
+			if stopped() {
+				return stepStopped
 			}
-			return false
+			return fail("to drop the connection", connectionState(p, err))
 		}
 		p.Wait(ctx)
 	case Echo:
@@ -316,10 +457,10 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 		end, err := p.Wait(wctx)
 		cancel()
 		if err != nil {
-			if !stopped() {
-				fail(want, "nothing within "+timeline.Duration(timeout))
+			if stopped() {
+				return stepStopped
 			}
-			return false
+			return fail(want, "nothing within "+timeline.Duration(timeout))
 		}
 		var ok bool
 		switch act.Code {
@@ -331,9 +472,9 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 			ok = end.Kind == wstest.ClientClosed && end.Code == act.Code
 		}
 		if !ok {
-			fail(want, endText(end))
+			return fail(want, endText(end))
 		}
-		return false // the connection has ended
+		return stepEnded
 	default:
 		if run, ok := act.(interface {
 			run(ctx context.Context, r *runner, p wstest.Peer) (string, error)
@@ -341,17 +482,16 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 			detail, err := run.run(ctx, r, p)
 			e.Detail = detail
 			if err != nil {
-				if !stopped() {
-					fail("to "+detail, err.Error())
+				if stopped() {
+					return stepStopped
 				}
-				return false
+				return fail("to "+detail, err.Error())
 			}
-			return true
+			return stepNext
 		}
-		fail("a step this version can play", fmt.Sprintf("%T", act))
-		return false
+		return fail("a step this version can play", fmt.Sprintf("%T", act))
 	}
-	return true
+	return stepNext
 }
 
 func (r *runner) timeout(d time.Duration) time.Duration {
@@ -400,12 +540,19 @@ func (r *runner) settle(ctx context.Context) {
 		case rec.End.Kind != wstest.NotEnded:
 			a.End, a.EndAt = rec.End, rec.End.Time.Sub(r.start)
 		case rec.Outcome == wstest.Abandoned:
+			// The time stays out of Answer, which Outline prints: the
+			// end line has it.
 			a.EndAt = rec.AnswerTime.Sub(r.start)
-			if a.Answer == "hung" {
-				a.Answer = "hung (the client gave up after " + timeline.Duration(rec.AnswerTime.Sub(rec.Time)) + ")"
-			}
 		}
 	}
+	// Pending things were noted by concurrent goroutines: put them in
+	// the script's order.
+	slices.SortStableFunc(r.rep.Pending, func(a, b Pending) int {
+		if a.Attempt != b.Attempt {
+			return a.Attempt - b.Attempt
+		}
+		return a.N - b.N
+	})
 	if !r.rep.Complete && r.rep.Err == nil {
 		r.rep.Err = errIncomplete
 	}
@@ -432,13 +579,17 @@ type Playback struct {
 	done   chan struct{}
 	report *Report
 	err    error
+	// handed is set once Wait or Stop has returned the run's error to
+	// the caller, who then owns it: the cleanup does not report it again.
+	handed atomic.Bool
 }
 
 // Play plays s against acc in the background, and at cleanup stops it (a
 // repeating script ends there) and reports, with t.Errorf and the whole
-// timeline, any mismatch or any scripted attempt that never came. Start
-// the client under test after Play, or before: attempts wait for the
-// player.
+// timeline, any mismatch or any scripted attempt that never came, unless
+// Wait or Stop has already returned that error to the test: each failure
+// is reported once. Start the client under test after Play, or before:
+// attempts wait for the player.
 func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -451,7 +602,7 @@ func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback
 		t.Helper()
 		pb.cancel()
 		<-pb.done
-		if pb.err != nil {
+		if pb.err != nil && !pb.handed.Load() {
 			t.Errorf("scenario: %v", pb.err)
 		}
 	})
@@ -459,21 +610,31 @@ func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback
 }
 
 // Wait waits for the script to finish (a repeating one finishes only when
-// stopped) and returns its report and error, as Run does. If ctx is done
-// first, it returns ctx's error and a nil report.
+// stopped) and returns its report and error, as Run does; the caller then
+// owns the error, and Play's cleanup does not report it again. If ctx is
+// done first, it returns ctx's error and a nil report.
 func (pb *Playback) Wait(ctx context.Context) (*Report, error) {
 	select {
 	case <-pb.done:
-		return pb.report, pb.err
+		return pb.result()
 	case <-ctx.Done():
 		return nil, fmt.Errorf("scenario: waiting for the script: %w", context.Cause(ctx))
 	}
 }
 
-// Stop stops the script and returns its report and error.
+// Stop stops the script and returns its report and error, as Wait does.
 func (pb *Playback) Stop() (*Report, error) {
 	pb.cancel()
 	<-pb.done
+	return pb.result()
+}
+
+// result hands the run's report and error to the caller; pb.done is
+// closed.
+func (pb *Playback) result() (*Report, error) {
+	if pb.err != nil {
+		pb.handed.Store(true)
+	}
 	return pb.report, pb.err
 }
 

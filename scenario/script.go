@@ -66,7 +66,10 @@ type Refuse struct {
 	Body   string
 }
 
-// Hang never answers: the client stays CONNECTING until it gives up.
+// Hang never answers: the client stays CONNECTING until it gives up (its
+// handshake timeout), and Run waits for that, on every acceptor, as it
+// waits for an accepted attempt's steps. The report then says the client
+// gave up; if Run is stopped first, its Pending lists the attempt.
 type Hang struct{}
 
 func (Accept) answer() string { return "accept" }

@@ -161,12 +161,47 @@ func (b Backoff) validate() error {
 	return nil
 }
 
-// CheckBackoff checks every delay of the log against the policy and returns
-// nil, or one error that lists each delay off the policy and then the
-// timeline, the offending attempts marked.
-func CheckBackoff(log []AttemptRecord, b Backoff) error {
+// BackoffOption changes what CheckBackoff (and AssertBackoff,
+// RequireBackoff) requires of a log besides its delays.
+type BackoffOption interface {
+	applyBackoff(*backoffCheck)
+}
+
+type backoffCheck struct {
+	minAttempts int
+}
+
+type backoffOptionFunc func(*backoffCheck)
+
+func (f backoffOptionFunc) applyBackoff(c *backoffCheck) { f(c) }
+
+// WantAttempts makes the check fail unless the log holds at least n
+// attempts, that is n-1 delays to check: a test that played ten attempts
+// says WantAttempts(10), and a log that stopped short (the client gave up
+// early, a scenario's Wait returned before its last attempt) fails instead
+// of passing on the few delays it has. Without it, a log needs two
+// attempts: one delay. The check reads every delay the log has, more than
+// n-1 included.
+func WantAttempts(n int) BackoffOption {
+	return backoffOptionFunc(func(c *backoffCheck) { c.minAttempts = max(n, 2) })
+}
+
+// CheckBackoff checks every delay of the log against the policy: the
+// delay before each attempt after the first, from attempt #2 to the last.
+// It returns nil, or one error that says which attempts it checked, lists
+// each delay off the policy, and then the timeline, the offending attempts
+// marked. A log with fewer attempts than WantAttempts asks for (two by
+// default) fails too: a check of no delay would pass for the wrong
+// reason.
+func CheckBackoff(log []AttemptRecord, b Backoff, opts ...BackoffOption) error {
 	if err := b.validate(); err != nil {
 		return err
+	}
+	c := backoffCheck{minAttempts: 2}
+	for _, o := range opts {
+		if o != nil {
+			o.applyBackoff(&c)
+		}
 	}
 	notes := map[int]string{}
 	var problems []string
@@ -192,18 +227,44 @@ func CheckBackoff(log []AttemptRecord, b Backoff) error {
 				log[i].N, timeline.Duration(got), prev.N, wantText, k))
 		}
 	}
-	if len(problems) == 0 {
+	var head []string
+	if len(log) < c.minAttempts {
+		head = append(head, fmt.Sprintf("wstest: backoff: the log has %s, want at least %d: %s",
+			plural(len(log), "attempt"), c.minAttempts, checkedText(log)))
+	}
+	if len(problems) > 0 {
+		head = append(head, fmt.Sprintf("wstest: backoff: %d of %d delays off the policy (%s; %v):\n  %s",
+			len(problems), len(log)-1, checkedText(log), b, strings.Join(problems, "\n  ")))
+	}
+	if len(head) == 0 {
 		return nil
 	}
-	return fmt.Errorf("wstest: backoff: %d of %d delays off the policy (%v):\n  %s\ntimeline:\n%s",
-		len(problems), len(log)-1, b, strings.Join(problems, "\n  "), timeline.Format(timelineRows(log, notes), "  "))
+	return fmt.Errorf("%s\ntimeline:\n%s", strings.Join(head, "\n"), timeline.Format(timelineRows(log, notes), "  "))
+}
+
+// checkedText says which delays a check read.
+func checkedText(log []AttemptRecord) string {
+	switch len(log) {
+	case 0, 1:
+		return "no delay to check"
+	case 2:
+		return fmt.Sprintf("only the delay before #%d checked", log[1].N)
+	}
+	return fmt.Sprintf("the delays before #%d to #%d checked", log[1].N, log[len(log)-1].N)
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // AssertBackoff checks the log of acc with CheckBackoff and reports a
 // failure with t.Errorf. It returns whether the check passed.
-func AssertBackoff(t TB, acc AttemptLog, b Backoff) bool {
+func AssertBackoff(t TB, acc AttemptLog, b Backoff, opts ...BackoffOption) bool {
 	t.Helper()
-	if err := CheckBackoff(acc.Attempts(), b); err != nil {
+	if err := CheckBackoff(acc.Attempts(), b, opts...); err != nil {
 		t.Errorf("%v", err)
 		return false
 	}
@@ -211,9 +272,9 @@ func AssertBackoff(t TB, acc AttemptLog, b Backoff) bool {
 }
 
 // RequireBackoff is AssertBackoff, but stops the test with t.Fatalf.
-func RequireBackoff(t TB, acc AttemptLog, b Backoff) {
+func RequireBackoff(t TB, acc AttemptLog, b Backoff, opts ...BackoffOption) {
 	t.Helper()
-	if err := CheckBackoff(acc.Attempts(), b); err != nil {
+	if err := CheckBackoff(acc.Attempts(), b, opts...); err != nil {
 		t.Fatalf("%v", err)
 	}
 }

@@ -150,7 +150,7 @@ func TestBackoffFailureMessage(t *testing.T) {
 	}
 	b.ResetAfter = time.Minute // the 10 s connection no longer resets: #4 should wait 4 s
 	err := wstest.CheckBackoff(log, b)
-	want := `wstest: backoff: 1 of 3 delays off the policy (min 1s, ×2, max 1m0s, reset after 1m0s up):
+	want := `wstest: backoff: 1 of 3 delays off the policy (the delays before #2 to #4 checked; min 1s, ×2, max 1m0s, reset after 1m0s up):
   attempt #4 came 1s after #3 was over, want 4s (retry 3 in a row)
 timeline:
   #  at    gap  answer       messages  end
@@ -215,5 +215,75 @@ var sink int
 func busy(n int) {
 	for i := range n {
 		sink += i
+	}
+}
+
+// logOf is a log of n attempts, each refused 503 and each a second after
+// the last: a client with a constant 1 s backoff.
+func logOf(n int) []wstest.AttemptRecord {
+	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	var log []wstest.AttemptRecord
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Second)
+		log = append(log, wstest.AttemptRecord{N: i + 1, Time: at, AnswerTime: at, Outcome: wstest.Refused, Status: 503})
+	}
+	return log
+}
+
+// TestBackoffWantsAttempts: a backoff check of a log with no delay in it
+// fails, and one with fewer attempts than the test said it would check
+// fails too, naming the delays it did check. Before, both passed: a
+// scenario whose Wait returned before its last attempt left a short log
+// that AssertBackoff accepted without a word.
+func TestBackoffWantsAttempts(t *testing.T) {
+	b := wstest.Backoff{Min: time.Second}
+	for _, tt := range []struct {
+		name string
+		log  []wstest.AttemptRecord
+		opts []wstest.BackoffOption
+		want string // the error's first line; "" for none
+	}{
+		{"no attempt", logOf(0), nil, "wstest: backoff: the log has 0 attempts, want at least 2: no delay to check"},
+		{"one attempt", logOf(1), nil, "wstest: backoff: the log has 1 attempt, want at least 2: no delay to check"},
+		{"two attempts", logOf(2), nil, ""},
+		{"fewer than wanted", logOf(3), []wstest.BackoffOption{wstest.WantAttempts(10)},
+			"wstest: backoff: the log has 3 attempts, want at least 10: the delays before #2 to #3 checked"},
+		{"two, fewer than wanted", logOf(2), []wstest.BackoffOption{wstest.WantAttempts(3)},
+			"wstest: backoff: the log has 2 attempts, want at least 3: only the delay before #2 checked"},
+		{"as many as wanted", logOf(10), []wstest.BackoffOption{wstest.WantAttempts(10)}, ""},
+		{"more than wanted", logOf(12), []wstest.BackoffOption{wstest.WantAttempts(10)}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := wstest.CheckBackoff(tt.log, b, tt.opts...)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("got no error, want %q", tt.want)
+			case tt.want != "" && !strings.HasPrefix(err.Error(), tt.want+"\ntimeline:\n"):
+				t.Errorf("got:\n%v\nwant it to start with:\n%s\ntimeline:", err, tt.want)
+			}
+		})
+	}
+	// Too few attempts and a delay off the policy: both are said.
+	log := logOf(3)
+	log[2].Time, log[2].AnswerTime = log[1].Time.Add(5*time.Second), log[1].Time.Add(5*time.Second)
+	err := wstest.CheckBackoff(log, b, wstest.WantAttempts(4))
+	if err == nil || !strings.Contains(err.Error(), "want at least 4") || !strings.Contains(err.Error(), "1 of 2 delays off the policy (the delays before #2 to #3 checked;") {
+		t.Errorf("got %v", err)
+	}
+	// Through a TB.
+	d := wstest.NewFakeDialer(t)
+	ftb := &fakeTB{}
+	if wstest.AssertBackoff(ftb, d, b) || len(ftb.errors) != 1 || !strings.Contains(ftb.errors[0], "no delay to check") {
+		t.Errorf("AssertBackoff on an empty log: %q", ftb.errors)
+	}
+	ftb = &fakeTB{}
+	func() {
+		defer func() { recover() }()
+		wstest.RequireBackoff(ftb, d, b, wstest.WantAttempts(5))
+	}()
+	if len(ftb.errors) != 1 || !strings.Contains(ftb.errors[0], "want at least 5") {
+		t.Errorf("RequireBackoff on an empty log: %q", ftb.errors)
 	}
 }

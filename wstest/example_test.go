@@ -150,7 +150,7 @@ func ExampleCheckBackoff() {
 	err := wstest.CheckBackoff(log, wstest.Backoff{Min: time.Second, Factor: 2, Max: time.Minute})
 	fmt.Println(err)
 	// Output:
-	// wstest: backoff: 1 of 3 delays off the policy (min 1s, ×2, max 1m0s, reset after 0s up):
+	// wstest: backoff: 1 of 3 delays off the policy (the delays before #2 to #4 checked; min 1s, ×2, max 1m0s, reset after 0s up):
 	//   attempt #4 came 2s after #3 was over, want 4s (retry 3 in a row)
 	// timeline:
 	//   #  at   gap  answer       messages  end

@@ -255,12 +255,14 @@ const helloScript = `{"version": 1, "name": "hello", "attempts": [
 // expectation held and 1 if not.
 func TestServeOnceExitCodes(t *testing.T) {
 	for _, tt := range []struct {
-		send string
-		code int
-		want string
+		send   string
+		events []string // what the client sees
+		code   int
+		want   string
 	}{
-		{"hello", cli.ExitOK, "every expectation held"},
-		{"goodbye", cli.ExitFailed, `1 unmet expectations:
+		{"hello", []string{`message text "welcome"`, `close 4000 "bye" clean`}, cli.ExitOK, "every expectation held"},
+		// A mismatch ends the attempt (see scenario.MismatchCloseCode).
+		{"goodbye", []string{`close 1008 "wsdouble: attempt 1, step 1: want text \"hello\", got text \"goodbye\"" clean`}, cli.ExitFailed, `1 unmet expectations:
     attempt 1 (#1), step 1: want text "hello", got text "goodbye"`},
 	} {
 		t.Run(tt.send, func(t *testing.T) {
@@ -269,7 +271,7 @@ func TestServeOnceExitCodes(t *testing.T) {
 			cl := dial(t, url)
 			cl.expect("open")
 			cl.ws.Send(wsdouble.Text(tt.send))
-			cl.expect(`message text "welcome"`, `close 4000 "bye" clean`)
+			cl.expect(tt.events...)
 			if code := c.wait(t); code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", code, tt.code, c.stdout)
 			}

@@ -65,18 +65,28 @@ type jsonEvent struct {
 	Detail  string       `json:"detail,omitempty"`
 	Message *jsonMessage `json:"message,omitempty"`
 	OK      *bool        `json:"ok,omitempty"`
-	Error   string       `json:"error,omitempty"`
+	// Stopped: the run was stopped while the step ran (Ctrl-C, --timeout).
+	Stopped bool   `json:"stopped,omitempty"`
+	Error   string `json:"error,omitempty"`
 
 	End *jsonEnd `json:"end,omitempty"`
 
 	Summary *summary `json:"summary,omitempty"`
 }
 
+// jsonMessage is a message of the timeline: its type, its size and at
+// most the first scenario.MaxReportPayload bytes of its payload (a text
+// cut at a character boundary), so that a flood of large messages cannot
+// make the timeline as large as the flood.
 type jsonMessage struct {
 	Type string `json:"type"`
 	Text string `json:"text,omitempty"`
 	// Binary is base64, as in the script format.
 	Binary []byte `json:"binary,omitempty"`
+	// Size is the payload's size in bytes; Truncated says that Text or
+	// Binary holds only its start.
+	Size      int  `json:"size"`
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 type jsonEnd struct {
@@ -158,12 +168,13 @@ func (p *printer) progress(pr scenario.Progress) {
 		e := pr.Entry
 		ev.Step, ev.Action, ev.Detail = e.Step, e.Action, e.Detail
 		if e.Message != nil {
-			ev.Message = messageJSON(*e.Message)
+			ev.Message = messageJSON(*e.Message, e.Size)
 		}
 		if e.Err != nil {
 			ev.Error = e.Err.Error()
 		}
-		if e.Action == "expect" || e.Action == "expect_close" {
+		ev.Stopped = e.Stopped
+		if (e.Action == "expect" || e.Action == "expect_close") && !e.Stopped {
 			ok := e.Err == nil
 			ev.OK = &ok
 		}
@@ -212,21 +223,25 @@ func (p *printer) entryLine(e *scenario.Entry) string {
 	var s string
 	switch {
 	case e.Action == "send" && e.Message != nil:
-		s = p.paint(cyan, "→ "+e.Message.String())
+		s = p.paint(cyan, "→ "+e.MessageString())
 	case e.Action == "echo" && e.Message != nil:
-		s = p.paint(cyan, "↔ "+e.Message.String())
+		s = p.paint(cyan, "↔ "+e.MessageString())
 	case e.Action == "extra" && e.Message != nil:
-		s = "← " + e.Message.String() + p.paint(dim, " (no step took it)")
+		s = "← " + e.MessageString() + p.paint(dim, " (no step took it)")
 	case e.Action == "expect" && e.Message != nil:
-		s = "expect " + e.Detail + ": ← " + e.Message.String()
+		s = "expect " + e.Detail + ": ← " + e.MessageString()
 	case e.Action == "expect":
 		s = "expect " + e.Detail
+	case e.Action == "mismatch":
+		s = p.paint(red, e.Detail)
 	default:
 		s = e.Detail
 	}
 	switch {
 	case e.Err != nil:
 		s += " " + p.paint(red, "✗ "+e.Err.Error())
+	case e.Stopped:
+		s += p.paint(yellow, " (run stopped)")
 	case e.Action == "expect" || e.Action == "expect_close":
 		s += " " + p.paint(green, "✓")
 	}
@@ -236,11 +251,14 @@ func (p *printer) entryLine(e *scenario.Entry) string {
 	return step + s
 }
 
-func messageJSON(m wsdouble.Message) *jsonMessage {
+// messageJSON is an entry's message, whose Data the report has cut to
+// at most scenario.MaxReportPayload bytes of size.
+func messageJSON(m wsdouble.Message, size int) *jsonMessage {
+	j := &jsonMessage{Type: "binary", Binary: m.Data, Size: size, Truncated: size > len(m.Data)}
 	if m.Type == wsdouble.TextMessage {
-		return &jsonMessage{Type: "text", Text: string(m.Data)}
+		j.Type, j.Text, j.Binary = "text", string(m.Data), nil
 	}
-	return &jsonMessage{Type: "binary", Binary: m.Data}
+	return j
 }
 
 func (p *printer) note(format string, args ...any) {
@@ -255,11 +273,19 @@ type summary struct {
 	Answers    map[string]int `json:"answers"`
 	Ends       map[string]int `json:"ends"`
 	Mismatches []string       `json:"mismatches"`
+	// UnlistedMismatches counts the mismatches beyond the first
+	// scenario.MaxReportMismatches, which are not listed.
+	UnlistedMismatches int `json:"mismatches_not_listed,omitempty"`
 	// OriginsRefused counts the handshakes refused for their Origin,
 	// which no pass saw.
 	OriginsRefused int  `json:"origins_refused,omitempty"`
 	Complete       bool `json:"complete"`
-	OK             bool `json:"ok"`
+	// Timeout is --timeout when it passed before the script was done.
+	Timeout string `json:"timeout,omitempty"`
+	// Pending is what the last pass was still waiting for when it was
+	// stopped (by --timeout or Ctrl-C).
+	Pending []string `json:"pending,omitempty"`
+	OK      bool     `json:"ok"`
 }
 
 func (p *printer) summary(s summary) {
@@ -281,15 +307,27 @@ func (p *printer) summary(s summary) {
 	if s.OriginsRefused > 0 {
 		fmt.Fprintf(&b, "  %s (see --origin)\n", plural(s.OriginsRefused, "handshake refused for its origin", "handshakes refused for their origin"))
 	}
+	if s.Timeout != "" {
+		fmt.Fprintf(&b, "  %s\n", p.paint(red, "--timeout "+s.Timeout+" passed before the script was done"))
+	}
 	if !s.Complete {
 		b.WriteString("  the last pass was stopped before the script was complete\n")
+	}
+	if len(s.Pending) > 0 {
+		b.WriteString("  it was still waiting for:\n")
+		for _, w := range s.Pending {
+			b.WriteString("    " + w + "\n")
+		}
 	}
 	if len(s.Mismatches) == 0 {
 		b.WriteString("  " + p.paint(green, "every expectation held") + "\n")
 	} else {
-		fmt.Fprintf(&b, "  %s\n", p.paint(red, fmt.Sprintf("%d unmet expectations:", len(s.Mismatches))))
+		fmt.Fprintf(&b, "  %s\n", p.paint(red, fmt.Sprintf("%d unmet expectations:", len(s.Mismatches)+s.UnlistedMismatches)))
 		for _, m := range s.Mismatches {
 			b.WriteString("    " + m + "\n")
+		}
+		if s.UnlistedMismatches > 0 {
+			fmt.Fprintf(&b, "    … %d more, not listed\n", s.UnlistedMismatches)
 		}
 	}
 	io.WriteString(p.w, b.String())

@@ -35,7 +35,15 @@ func init() {
 the script says: the first attempt by the script's first attempt, and so on.
 When the script is done it starts over, until Ctrl-C (or SIGTERM), which
 prints a summary. With --once it plays the script once and exits: with
-status 0 if every expectation of the script held, 1 if not.
+status 0 if every expectation of the script held, 1 if not. A script is
+done when every attempt has been answered and its steps have run, and each
+hung attempt has been given up by its client. --timeout bounds --once: when
+it passes first, serve stops, says what the script was still waiting for
+(which attempt, which step) and exits 1.
+
+A step the client does not meet (the wrong message, none in time) ends its
+attempt: the server closes the connection with 1008 and a reason naming the
+step, and the script goes on with the next attempt.
 
 Without a script it serves a built-in one, "flaky-echo": an echo server that
 drops the connection after five messages, refuses the next attempt with 503,
@@ -56,27 +64,39 @@ Examples:
   wsdouble serve                                   # the built-in flaky echo server
   wsdouble serve --listen 127.0.0.1:9000 reconnect.json
   wsdouble serve --origin 'https://*.example.com' feed.json   # pages of example.com too
-  wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI`,
+  wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI
+  wsdouble serve --once --timeout 10m soak.json    # a script that takes long`,
 		flags: func(fs *flag.FlagSet) func(context.Context, Env, []string) int {
 			o := &serveOptions{}
 			fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
 			fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
 			originFlag(fs, &o.origins)
 			fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
+			fs.DurationVar(&o.timeout, "timeout", DefaultOnceTimeout, "with --once: stop after `D` if the script is not done, say what it waits for, and exit 1 (0: no limit)")
 			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
 			fs.Float64Var(&o.timeScale, "time-scale", 1, "multiply the script's waits and fault durations by `f` (0.1: ten times faster)")
 			fs.DurationVar(&o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, "how long an expect step waits when the script gives no timeout")
-			return o.run
+			return func(ctx context.Context, env Env, args []string) int {
+				fs.Visit(func(f *flag.Flag) { o.timeoutGiven = o.timeoutGiven || f.Name == "timeout" })
+				return o.run(ctx, env, args)
+			}
 		},
 	})
 }
+
+// DefaultOnceTimeout is how long serve --once plays before it gives up,
+// unless --timeout says otherwise: long enough for a script with pauses,
+// short enough that a CI job learns what hung before its own limit.
+const DefaultOnceTimeout = 2 * time.Minute
 
 type serveOptions struct {
 	listen        string
 	allowRemote   bool
 	origins       []string
 	once          bool
+	timeout       time.Duration
+	timeoutGiven  bool // --timeout was on the command line
 	json          bool
 	color         string
 	timeScale     float64
@@ -96,6 +116,12 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	case "never":
 	default:
 		return fail(env, "serve", ExitInvalid, fmt.Errorf("--color %q: want auto, always or never", o.color))
+	}
+	switch {
+	case o.timeout < 0:
+		return fail(env, "serve", ExitInvalid, fmt.Errorf("--timeout %v is negative (0 means no limit)", o.timeout))
+	case o.timeoutGiven && !o.once:
+		return fail(env, "serve", ExitInvalid, errors.New("--timeout bounds --once: without --once serve runs until Ctrl-C"))
 	}
 	if o.timeScale < 0 {
 		return fail(env, "serve", ExitInvalid, fmt.Errorf("--time-scale %g is negative", o.timeScale))
@@ -137,11 +163,20 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		scenario.TimeScale(o.timeScale),
 		scenario.ExpectTimeout(o.expectTimeout),
 	}
+	runCtx := ctx
+	if o.once && o.timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
 	sum := summary{Answers: map[string]int{}, Ends: map[string]int{}, Complete: true}
 	for pass := 1; ; pass++ {
 		p.newPass(pass)
-		rep, _ := scenario.Run(ctx, srv, s, opts...)
+		rep, _ := scenario.Run(runCtx, srv, s, opts...)
 		sum.add(rep)
+		if runCtx.Err() != nil && ctx.Err() == nil {
+			sum.Timeout = o.timeout.String()
+		}
 		if o.once || ctx.Err() != nil {
 			break
 		}
@@ -153,7 +188,7 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	}
 	srv.Close() // ends what is still open, before the summary
 	sum.OriginsRefused = int(refusedOrigins.Load())
-	sum.OK = len(sum.Mismatches) == 0 && (sum.Complete || !o.once)
+	sum.OK = len(sum.Mismatches)+sum.UnlistedMismatches == 0 && (sum.Complete || !o.once) && sum.Timeout == ""
 	p.summary(sum)
 	if !sum.OK {
 		return ExitFailed
@@ -187,9 +222,19 @@ func (s *summary) add(rep *scenario.Report) {
 		if s.Passes > 1 {
 			prefix = fmt.Sprintf("pass %d, ", s.Passes)
 		}
-		s.Mismatches = append(s.Mismatches, prefix+m.Error())
+		// Passes go on for as long as serve runs: list a bounded number.
+		if len(s.Mismatches) < scenario.MaxReportMismatches {
+			s.Mismatches = append(s.Mismatches, prefix+m.Error())
+		} else {
+			s.UnlistedMismatches++
+		}
 	}
+	s.UnlistedMismatches += rep.UnkeptMismatches
 	s.Complete = rep.Complete
+	s.Pending = s.Pending[:0]
+	for _, p := range rep.Pending {
+		s.Pending = append(s.Pending, p.String())
+	}
 }
 
 func sortStrings(s []string) { slices.Sort(s) }

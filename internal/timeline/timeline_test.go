@@ -34,3 +34,19 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestCountAndBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 12345: "12,345", 1234567: "1,234,567", -12345: "-12,345"} {
+		if got := timeline.Count(n); got != want {
+			t.Errorf("Count(%d): got %q, want %q", n, got, want)
+		}
+	}
+	for n, want := range map[int64]string{
+		0: "0 bytes", 1: "1 byte", 1023: "1023 bytes", 1024: "1.0 KiB", 1536: "1.5 KiB",
+		600 << 20: "600 MiB", 2 << 30: "2.0 GiB", 10<<20 - 1: "10 MiB",
+	} {
+		if got := timeline.Bytes(n); got != want {
+			t.Errorf("Bytes(%d): got %q, want %q", n, got, want)
+		}
+	}
+}
