@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,8 +25,9 @@ import (
 // recording into a script that plays the upstream's part.
 //
 // Point the client at URL (loopback) or Constructor (in memory); the proxy
-// dials the upstream with the client's path, query, subprotocols and
-// headers (but those of the handshake itself).
+// dials the upstream with the client's path (confined under the upstream
+// URL's path: no ".." of the client's climbs out of it), query,
+// subprotocols and headers (but those of the handshake itself).
 type Proxy struct {
 	srv      *wstest.Server
 	upstream *url.URL
@@ -191,15 +193,35 @@ func (pa *proxied) step(at time.Duration, act Action, wait bool) {
 	pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: act})
 }
 
+// upstreamURL is the URL the proxy dials for a client's request: the
+// client's path under the upstream's, and the client's query as it is.
+//
+// The client's path is confined under the upstream's: it is resolved
+// against the root before it is joined, so that no ".." climbs out of it
+// (/../../etc/passwd behind ws://host/api reaches /api/etc/passwd, never
+// /etc/passwd), as RFC 3986 §5.2.4 removes dot-segments. The path is the
+// percent-decoded one, so "%2e%2e" is a ".." too (RFC 3986 §6.2.2.2) and an
+// encoded slash ("%2f") a separator; empty segments ("//") are dropped. The
+// proxy confines rather than refuses: the client gets the upstream's answer
+// for the confined path (most often 404), and the recording shows it.
 func (p *Proxy) upstreamURL(a wstest.Attempt) string {
-	u := *p.upstream
 	req := a.Request().URL
-	u.Path = path.Join("/", p.upstream.Path, req.Path)
-	if req.Path != "" && req.Path[len(req.Path)-1] == '/' && u.Path != "/" {
-		u.Path += "/"
-	}
+	u := *p.upstream
+	u.RawPath = "" // the path is re-encoded from u.Path
+	u.Path = confinePath(p.upstream.Path, req.Path)
 	u.RawQuery = req.RawQuery
 	return u.String()
+}
+
+// confinePath joins the decoded client path p under prefix, so that the
+// result never leaves prefix. A trailing slash of p is kept.
+func confinePath(prefix, p string) string {
+	// path.Clean drops ".." at the start of a rooted path: "/.." is "/".
+	out := path.Join("/", prefix, path.Clean("/"+p))
+	if strings.HasSuffix(p, "/") && out != "/" {
+		out += "/"
+	}
+	return out
 }
 
 func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
