@@ -37,8 +37,8 @@ const maxHARGap = 30 * 24 * 3600
 //
 // Message times are seconds since the epoch in Chrome's files and
 // milliseconds in Playwright's; FromHAR tells them apart by magnitude.
-// Header values of DefaultRedactedHeaders are redacted unless Unredacted is
-// given.
+// The values of secret headers are redacted unless Unredacted is given
+// (see DefaultRedactedHeaders), and RedactFields redacts JSON fields.
 func FromHAR(r io.Reader, opts ...RecordOption) (*Script, error) {
 	return fromHAR(r, maxHARSize, opts)
 }

@@ -31,6 +31,7 @@ func TestFromChromeHAR(t *testing.T) {
 	want := `{
   "version": 1,
   "name": "har from WebInspector",
+  "description": "Redacted by wsdouble: the values of headers Set-Cookie are REDACTED.",
   "attempts": [
     {
       "label": "/live",
