@@ -147,7 +147,8 @@
 // and every header whose name contains token, key, secret, auth, session,
 // cookie or password. RedactHeaders adds names, RedactFields redacts JSON
 // fields inside messages, and BeforeSave hooks edit the script before it
-// is returned.
+// is returned. A Proxy given ProxyJournal keeps a journal of the recording
+// as it goes, which RecoverJournal turns into a script after a crash.
 //
 // FromHAR imports the WebSocket connections of a HAR file saved by Chrome's
 // DevTools or by Playwright.

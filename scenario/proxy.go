@@ -47,6 +47,10 @@ type Proxy struct {
 	cfg      recordConfig
 	start    time.Time
 
+	journalTo   io.Writer // from ProxyJournal
+	journalName string
+	journal     *journal // nil without a journal
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -115,6 +119,10 @@ func NewProxy(tb wstest.TB, upstream string, opts ...ProxyOption) (*Proxy, error
 			o.applyProxy(p)
 		}
 	}
+	if p.journalTo != nil {
+		p.journal = &journal{w: p.journalTo, cfg: p.cfg}
+		p.journal.start(p.journalName, p.start)
+	}
 	var srvOpts []wstest.Option
 	if p.origin != nil {
 		srvOpts = append(srvOpts, wstest.CheckOrigin(p.origin))
@@ -160,21 +168,28 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
-		pa := &proxied{at: a.Time().Sub(p.start)}
+		pa := &proxied{at: a.Time().Sub(p.start), journal: p.journal}
 		p.mu.Lock()
 		p.attempts = append(p.attempts, pa)
+		pa.n = len(p.attempts)
 		p.mu.Unlock()
+		p.journal.attempt(pa.n, "", nil)
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			p.forward(a, pa)
+			if !p.stopping.Load() {
+				pa.journal.attempt(pa.n, "end", nil)
+			}
 		}()
 	}
 }
 
 // proxied is the recording of one forwarded attempt.
 type proxied struct {
-	at time.Duration
+	at      time.Duration
+	n       int      // the attempt's number, from 1
+	journal *journal // nil without one
 
 	mu       sync.Mutex
 	attempt  Attempt
@@ -189,6 +204,7 @@ func (pa *proxied) answer(ans Answer, label string) {
 	defer pa.mu.Unlock()
 	pa.attempt.Answer = ans
 	pa.attempt.Label = label
+	pa.journal.attempt(pa.n, "answer", &Attempt{Label: label, After: pa.attempt.After, Answer: ans})
 }
 
 func (pa *proxied) closeUpstream() {
@@ -205,11 +221,14 @@ func (pa *proxied) closeUpstream() {
 func (pa *proxied) step(at time.Duration, act Action, wait bool) {
 	pa.mu.Lock()
 	defer pa.mu.Unlock()
+	steps := []Step{{Action: act}}
 	if d := at - pa.prev; wait && d > 0 {
-		pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: Wait{Duration: d}})
+		steps = []Step{{Action: Wait{Duration: d}}, {Action: act}}
 	}
 	pa.prev = at
-	pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: act})
+	pa.attempt.Steps = append(pa.attempt.Steps, steps...)
+	// Under pa.mu, so that the journal has the steps in their order.
+	pa.journal.attempt(pa.n, "steps", &Attempt{Answer: Accept{}, Steps: steps})
 }
 
 // upstreamURL is the URL the proxy dials for a client's request: the
