@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -333,62 +332,6 @@ func TestServeJSON(t *testing.T) {
 	want := `listening attempt answer:accepted step:expect:hello:true step:send:welcome step:close end:server closed 4000 "bye" clean summary:true`
 	if got := strings.Join(events, " "); got != want {
 		t.Errorf("events:\n%s\nwant:\n%s\n%s", got, want, c.stdout)
-	}
-}
-
-// TestBadInput: each mistake gets one clear line on stderr and a non-zero
-// exit, never a stack trace.
-func TestBadInput(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	invalid := writeScript(t, `{"version": 1, "attempts": [{"refuse": {"status": 42}}]}`)
-	for _, tt := range []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
-		{"no command", nil, cli.ExitInvalid, "Usage:"},
-		{"unknown command", []string{"srve"}, cli.ExitInvalid, `wsdouble: unknown command "srve" (commands: serve, record, import-har, check, version; see wsdouble help)`},
-		{"unknown flag", []string{"serve", "--lsiten", "x"}, cli.ExitInvalid, "wsdouble serve: flag provided but not defined: -lsiten (see wsdouble serve --help)"},
-		{"bad flag value", []string{"serve", "--time-scale", "fast"}, cli.ExitInvalid, `wsdouble serve: invalid value "fast" for flag -time-scale`},
-		{"missing file", []string{"serve", "nope.json"}, cli.ExitInvalid, "wsdouble serve: open nope.json: no such file or directory"},
-		{"invalid script", []string{"serve", invalid}, cli.ExitInvalid, invalid + ":1:51: attempt 1: refuse.status: 42 is not a final HTTP status"},
-		{"two scripts", []string{"serve", invalid, invalid}, cli.ExitInvalid, "unexpected argument"},
-		{"port in use", []string{"serve", "--listen", busy.Addr().String()}, cli.ExitFailed, "wsdouble serve: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
-		{"not loopback", []string{"serve", "--listen", "0.0.0.0:0"}, cli.ExitInvalid, "wsdouble serve: refusing to listen on 0.0.0.0:0: not a loopback address (--allow-remote"},
-		{"bad colour", []string{"serve", "--color", "pink"}, cli.ExitInvalid, `--color "pink": want auto, always or never`},
-		{"bad origin pattern", []string{"serve", "--origin", "evil.[example"}, cli.ExitInvalid, `wsdouble serve: invalid value "evil.[example" for flag -origin: syntax error in pattern (see wsdouble serve --help)`},
-		{"check nothing", []string{"check"}, cli.ExitInvalid, "wsdouble check: missing FILE"},
-		{"check invalid", []string{"check", invalid}, cli.ExitInvalid, invalid + ":1:51: attempt 1: refuse.status"},
-		{"check missing", []string{"check", "nope.json"}, cli.ExitInvalid, "wsdouble check: open nope.json: no such file or directory"},
-		{"record without upstream", []string{"record", "--out", "x.json"}, cli.ExitInvalid, "wsdouble record: missing --upstream"},
-		{"record bad upstream", []string{"record", "--upstream", "http://x", "--out", filepath.Join(t.TempDir(), "x.json")}, cli.ExitInvalid, `wsdouble record: upstream "http://x" is not a ws:// or wss:// URL`},
-		{"record bad origin pattern", []string{"record", "--upstream", "ws://x/", "--out", filepath.Join(t.TempDir(), "x.json"), "--origin", "["}, cli.ExitInvalid, `wsdouble record: invalid value "[" for flag -origin: syntax error in pattern`},
-		{"record unwritable", []string{"record", "--upstream", "ws://x/", "--out", "/nonexistent/dir/x.json"}, cli.ExitInvalid, "wsdouble record: open /nonexistent/dir/x.json: no such file or directory"},
-		{"import-har missing", []string{"import-har", "nope.har"}, cli.ExitInvalid, "wsdouble import-har: open nope.har: no such file or directory"},
-		{"import-har not HAR", []string{"import-har", invalid}, cli.ExitInvalid, "wsdouble import-har: " + invalid + ":"},
-		{"version with args", []string{"version", "x"}, cli.ExitInvalid, `wsdouble version: unexpected argument "x"`},
-		{"help unknown", []string{"help", "x"}, cli.ExitInvalid, `wsdouble help: unknown command "x"`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := run(t, "", tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
-			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr:\n%s\nwant it to contain:\n%s", stderr, tt.want)
-			}
-			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
-				t.Errorf("a stack trace:\n%s", stderr)
-			}
-			if tt.name != "no command" && tt.name != "invalid script" && tt.name != "check invalid" && strings.Count(stderr, "\n") != 1 {
-				t.Errorf("want one line on stderr, got:\n%s", stderr)
-			}
-		})
 	}
 }
 

@@ -59,14 +59,14 @@ Examples:
   wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI`,
 		flags: func(fs *flag.FlagSet) func(context.Context, Env, []string) int {
 			o := &serveOptions{}
-			fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
+			listenFlag(fs, &o.listen, "127.0.0.1:8080")
 			fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
 			originFlag(fs, &o.origins)
 			fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
 			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
-			fs.Float64Var(&o.timeScale, "time-scale", 1, "multiply the script's waits and fault durations by `f` (0.1: ten times faster)")
-			fs.DurationVar(&o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, "how long an expect step waits when the script gives no timeout")
+			timeScaleFlag(fs, &o.timeScale)
+			durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout (positive)")
 			return o.run
 		},
 	})
@@ -103,7 +103,7 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	var s *scenario.Script
 	var err error
 	if len(args) == 1 {
-		s, err = loadScript(env, args[0])
+		s, _, err = loadScript(ctx, env, args[0])
 	} else {
 		s, err = DefaultScript()
 	}
