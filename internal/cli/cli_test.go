@@ -603,3 +603,94 @@ func TestRecordOrigin(t *testing.T) {
 		t.Errorf("want the 3 admitted attempts recorded, stderr:\n%s", rec.stderr)
 	}
 }
+
+// TestRecordRedacts: record keeps no value of a header whose name says it
+// carries a secret, nor of the JSON fields given to --redact-field, says
+// so in the scenario, and leaves nothing beside --out but the scenario.
+func TestRecordRedacts(t *testing.T) {
+	upstream := wstest.NewServer(t)
+	script, err := scenario.New("upstream").
+		Attempt().Accept().Header("X-Auth-Token", "t0k3n").Header("X-Server", "up").
+		SendText(`{"user":"ann","password":"hunter2","nested":{"Password":"x"}}`).
+		ExpectText("bye").Close(4000, "done").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario.Play(t, upstream, script)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "redacted.json")
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out, "--redact-field", "password")
+	url := rec.stdout.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))[1]
+	if _, err := os.Stat(out + ".journal"); err != nil {
+		t.Errorf("no journal while recording: %v", err)
+	}
+	cl := dial(t, url)
+	cl.expect("open", `message text "{\"user\":\"ann\",\"password\":\"hunter2\",\"nested\":{\"Password\":\"x\"}}"`)
+	cl.ws.Send(wsdouble.Text("bye"))
+	cl.expect(`close 4000 "done" clean`)
+	if code := rec.stop(t); code != cli.ExitOK {
+		t.Fatalf("record: exit %d\n%s%s", code, rec.stdout, rec.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"t0k3n", "hunter2", `"x"`} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("the recording holds %s:\n%s", secret, b)
+		}
+	}
+	for _, want := range []string{
+		`"description": "Redacted by wsdouble: the values of headers X-Auth-Token and of JSON fields Password, password are REDACTED."`,
+		`"X-Server": "up"`,
+		`{"send": {"text": "{\"user\":\"ann\",\"password\":\"REDACTED\",\"nested\":{\"Password\":\"REDACTED\"}}"}, "label": "redacted: Password, password"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the recording lacks %s:\n%s", want, b)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("beside the scenario: %v, want nothing (no journal, no temporary file)", names)
+	}
+}
+
+// TestRecordNothing: a recording that recorded nothing leaves --out as it
+// was, and says so.
+func TestRecordNothing(t *testing.T) {
+	upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+	dir := t.TempDir()
+	out := filepath.Join(dir, "old.json")
+	if err := os.WriteFile(out, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out)
+	rec.stdout.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))
+	if code := rec.stop(t); code != cli.ExitFailed {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if want := "wsdouble record: no connection was recorded (nothing recorded; " + out + " is unchanged)\n"; rec.stderr.String() != want {
+		t.Errorf("stderr %q, want %q", rec.stderr, want)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old\n" {
+		t.Errorf("%s holds %q, want it unchanged", out, b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d files, want only %s (the journal removed)", len(entries), out)
+	}
+}
+
+// TestImportHARRedactsFields: import-har takes --redact-field too.
+func TestImportHARRedactsFields(t *testing.T) {
+	code, stdout, stderr := run(t, "", "import-har", "--redact-field", "id", "../../scenario/testdata/har/chrome.har")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `{"expect": {"json": {"op":"subscribe"}}, "label": "redacted: id"}`) {
+		t.Errorf("the id is not redacted:\n%s", stdout)
+	}
+}
