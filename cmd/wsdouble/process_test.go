@@ -89,9 +89,11 @@ func (s *started) signalled(t *testing.T, sig syscall.Signal) int {
 	}()
 	select {
 	case err := <-done:
-		if d := time.Since(start); d > time.Second {
+		d := time.Since(start)
+		if d > time.Second {
 			t.Errorf("the command ended %v after %v, want within 1s", d, sig)
 		}
+		t.Logf("ended %v after %v", d.Round(time.Millisecond), sig)
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
