@@ -134,7 +134,7 @@ type durationValue struct {
 
 func (v durationValue) String() string {
 	if v.p == nil {
-		return ""
+		return time.Duration(0).String() // the zero value, which help leaves out
 	}
 	return v.p.String()
 }

@@ -66,7 +66,7 @@ Examples:
 			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
 			timeScaleFlag(fs, &o.timeScale)
-			durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout (positive)")
+			durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
 			return o.run
 		},
 	})
