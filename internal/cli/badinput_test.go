@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -203,6 +204,11 @@ func TestBadInput(t *testing.T) {
 					wrote <- err
 				}()
 				defer func() {
+					// A command that did not open the FIFO leaves the writer
+					// waiting: a reader of the test's own lets it go.
+					if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+						defer r.Close()
+					}
 					if err := <-wrote; err != nil {
 						t.Errorf("writing the FIFO: %v", err)
 					}
