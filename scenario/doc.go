@@ -189,9 +189,12 @@
 // saw; a Proxy sits between the client and a real server and records both
 // directions. Both produce a script that makes a test double play the
 // server's part, with the recorded pauses (TimeScale(0) drops them).
-// Recordings never keep the values of DefaultRedactedHeaders; RedactHeaders
-// adds names and BeforeSave hooks edit the script before it is returned
-// (to redact tokens inside messages, say).
+// Recordings never keep the values of secret headers: DefaultRedactedHeaders
+// and every header whose name contains token, key, secret, auth, session,
+// cookie or password. RedactHeaders adds names, RedactFields redacts JSON
+// fields inside messages, and BeforeSave hooks edit the script before it
+// is returned. A Proxy given ProxyJournal keeps a journal of the recording
+// as it goes, which RecoverJournal turns into a script after a crash.
 //
 // FromHAR imports the WebSocket connections of a HAR file saved by Chrome's
 // DevTools or by Playwright.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -37,8 +38,8 @@ const maxHARGap = 30 * 24 * 3600
 //
 // Message times are seconds since the epoch in Chrome's files and
 // milliseconds in Playwright's; FromHAR tells them apart by magnitude.
-// Header values of DefaultRedactedHeaders are redacted unless Unredacted is
-// given.
+// The values of secret headers are redacted unless Unredacted is given
+// (see DefaultRedactedHeaders), and RedactFields redacts JSON fields.
 func FromHAR(r io.Reader, opts ...RecordOption) (*Script, error) {
 	return fromHAR(r, maxHARSize, opts)
 }
@@ -55,19 +56,36 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 	var har harFile
 	if err := json.Unmarshal(src, &har); err != nil {
 		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
+		if errors.As(err, &se) {
 			line, col := lineCol(src, se.Offset)
 			return nil, fmt.Errorf("scenario: FromHAR: %d:%d: %v", line, col, err)
-		case errors.As(err, &te):
-			line, col := lineCol(src, te.Offset)
-			return nil, fmt.Errorf("scenario: FromHAR: %d:%d: %s: got a JSON %s, want %v", line, col, te.Field, te.Value, te.Type)
 		}
-		return nil, fmt.Errorf("scenario: FromHAR: %w", err)
+		return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError("", err))
 	}
+	// Entries, and their messages, are decoded one by one, so that an error
+	// names the one it is in: encoding/json's paths have no indexes.
 	var entries []harEntry
-	for _, e := range har.Log.Entries {
+	for i, raw := range har.Log.Entries {
+		e := harEntry{index: i}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.field(), err))
+		}
+		// The request's headers are not recorded, but a file that has
+		// them wrong is not one FromHAR reads right.
+		var err error
+		if _, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
+		}
+		if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
+			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
+		}
+		for j, raw := range e.RawMessages {
+			m := harMessage{index: j}
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.messageField(j, ""), err))
+			}
+			e.Messages = append(e.Messages, m)
+		}
 		if e.isWebSocket() {
 			entries = append(entries, e)
 		}
@@ -81,14 +99,56 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		name = "har from " + har.Log.Creator.Name
 	}
 	s := &Script{Name: name}
-	for i, e := range entries {
+	for _, e := range entries {
 		a, err := e.attempt()
 		if err != nil {
-			return nil, fmt.Errorf("scenario: FromHAR: websocket entry %d (%s): %w", i+1, e.Request.URL, err)
+			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
 		}
 		s.Attempts = append(s.Attempts, a)
 	}
 	return buildRecordConfig(opts).finish(s)
+}
+
+// harFieldError names the HAR field of a decoding error: prefix is the
+// path of the value decoded ("log.entries[3]"), and the error's own field
+// is the path within it. A type error says what JSON the field wants,
+// rather than a Go type.
+func harFieldError(prefix string, err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		if prefix == "" {
+			return err
+		}
+		return fmt.Errorf("%s: %w", prefix, err)
+	}
+	field := te.Field
+	if prefix != "" && field != "" {
+		field = prefix + "." + field
+	} else if field == "" {
+		field = prefix
+	}
+	if field == "" {
+		field = "the file"
+	}
+	return fmt.Errorf("%s: got a JSON %s, want %s", field, te.Value, jsonKind(te.Type))
+}
+
+// jsonKind is the JSON a Go type is decoded from, for error messages.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 type harFile struct {
@@ -96,26 +156,55 @@ type harFile struct {
 		Creator struct {
 			Name string `json:"name"`
 		} `json:"creator"`
-		Entries []harEntry `json:"entries"`
+		Entries []json.RawMessage `json:"entries"`
 	} `json:"log"`
 }
 
 type harEntry struct {
+	index           int    // in log.entries
 	StartedDateTime string `json:"startedDateTime"`
 	Request         struct {
-		URL     string      `json:"url"`
-		Headers []harHeader `json:"headers"`
+		URL     string            `json:"url"`
+		Headers []json.RawMessage `json:"headers"`
 	} `json:"request"`
 	Response struct {
-		Status  int         `json:"status"`
-		Headers []harHeader `json:"headers"`
+		Status  int               `json:"status"`
+		Headers []json.RawMessage `json:"headers"`
 		Content struct {
 			Text     string `json:"text"`
 			Encoding string `json:"encoding"`
 		} `json:"content"`
 	} `json:"response"`
-	ResourceType string       `json:"_resourceType"`
-	Messages     []harMessage `json:"_webSocketMessages"`
+	ResourceType string            `json:"_resourceType"`
+	RawMessages  []json.RawMessage `json:"_webSocketMessages"`
+
+	// Decoded one by one from the raw lists above.
+	responseHeaders []harHeader
+	Messages        []harMessage
+}
+
+// harHeaderList decodes a list of headers at field.
+func harHeaderList(raws []json.RawMessage, field string) ([]harHeader, error) {
+	hs := make([]harHeader, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &hs[i]); err != nil {
+			return nil, harFieldError(fmt.Sprintf("%s[%d]", field, i), err)
+		}
+	}
+	return hs, nil
+}
+
+// field is the entry's path in the file.
+func (e harEntry) field() string { return fmt.Sprintf("log.entries[%d]", e.index) }
+
+// messageField is the path of a field of the entry's message j ("" for the
+// whole message).
+func (e harEntry) messageField(j int, name string) string {
+	f := fmt.Sprintf("%s._webSocketMessages[%d]", e.field(), j)
+	if name != "" {
+		f += "." + name
+	}
+	return f
 }
 
 type harHeader struct {
@@ -124,6 +213,7 @@ type harHeader struct {
 }
 
 type harMessage struct {
+	index  int     // in _webSocketMessages
 	Type   string  `json:"type"`
 	Time   float64 `json:"time"`
 	Opcode int     `json:"opcode"`
@@ -164,7 +254,7 @@ func (e harEntry) attempt() (Attempt, error) {
 	if u, err := url.Parse(e.Request.URL); err == nil && u.Path != "" {
 		a.Label = u.Path
 	}
-	resp := harHeaders(e.Response.Headers)
+	resp := harHeaders(e.responseHeaders)
 	switch st := e.Response.Status; {
 	case st == http.StatusSwitchingProtocols:
 		a.Answer = Accept{Subprotocol: resp.Get("Sec-WebSocket-Protocol")}
@@ -173,7 +263,7 @@ func (e harEntry) attempt() (Attempt, error) {
 		if e.Response.Content.Encoding == "base64" {
 			b, err := base64.StdEncoding.DecodeString(body)
 			if err != nil {
-				return a, fmt.Errorf("response body: not base64: %w", err)
+				return a, fmt.Errorf("%s.response.content.text: not base64: %w", e.field(), err)
 			}
 			body = string(b)
 		}
@@ -184,7 +274,7 @@ func (e harEntry) attempt() (Attempt, error) {
 	}
 	if _, ok := a.Answer.(Accept); !ok {
 		if len(e.Messages) > 0 {
-			return a, fmt.Errorf("%d messages on a connection answered with status %d", len(e.Messages), e.Response.Status)
+			return a, fmt.Errorf("%s._webSocketMessages: %d messages on a connection answered with status %d", e.field(), len(e.Messages), e.Response.Status)
 		}
 		return a, nil
 	}
@@ -200,10 +290,10 @@ func (e harEntry) attempt() (Attempt, error) {
 			prev = start
 		}
 	}
-	for i, m := range msgs {
+	for _, m := range msgs {
 		at := seconds(m.Time)
 		if math.IsNaN(at) || math.IsInf(at, 0) || at-prev > maxHARGap {
-			return a, fmt.Errorf("message %d: time %v is not within %v s of the previous one", i+1, m.Time, maxHARGap)
+			return a, fmt.Errorf("%s: %v is not within %v s of the previous message", e.messageField(m.index, "time"), m.Time, maxHARGap)
 		}
 		var msg wsdouble.Message
 		switch m.Opcode {
@@ -212,12 +302,12 @@ func (e harEntry) attempt() (Attempt, error) {
 		case 2:
 			b, err := base64.StdEncoding.DecodeString(m.Data)
 			if err != nil {
-				return a, fmt.Errorf("message %d: binary data is not base64: %w", i+1, err)
+				return a, fmt.Errorf("%s: binary data (opcode 2) is not base64: %w", e.messageField(m.index, "data"), err)
 			}
 			msg = wsdouble.Binary(b)
 		case -1:
 		default:
-			return a, fmt.Errorf("message %d: unsupported opcode %d (want 1, 2 or -1)", i+1, m.Opcode)
+			return a, fmt.Errorf("%s: unsupported opcode %d (want 1, 2 or -1)", e.messageField(m.index, "opcode"), m.Opcode)
 		}
 		switch {
 		case m.Type == "send" && m.Opcode != -1:
@@ -232,7 +322,7 @@ func (e harEntry) attempt() (Attempt, error) {
 			}
 			a.Steps = append(a.Steps, Step{Action: Send{Message: msg}})
 		default:
-			return a, fmt.Errorf("message %d: type %q is neither send nor receive", i+1, m.Type)
+			return a, fmt.Errorf("%s: %q is neither send nor receive", e.messageField(m.index, "type"), m.Type)
 		}
 		prev = at
 	}

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ func TestFromChromeHAR(t *testing.T) {
 	want := `{
   "version": 1,
   "name": "har from WebInspector",
+  "description": "Redacted by wsdouble: the values of headers Set-Cookie are REDACTED.",
   "attempts": [
     {
       "label": "/live",
@@ -115,26 +117,46 @@ func TestFromPlaywrightHAR(t *testing.T) {
 }
 
 func TestFromHARErrors(t *testing.T) {
+	// ws is an entry of a websocket with these messages.
+	ws := func(status int, msgs string) string {
+		return fmt.Sprintf(`{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": %d}, "_webSocketMessages": [%s]}`, status, msgs)
+	}
+	page := `{"request": {"url": "https://x/"}, "response": {"status": 200}}`
+	ok := `{"type": "receive", "time": 1, "opcode": 1, "data": "x"}`
+	// entries puts e fourth, after a page and two good websockets: errors
+	// name it by its index in log.entries, 3.
+	entries := func(e string) string {
+		return `{"log": {"entries": [` + page + `, ` + ws(101, ok) + `, ` + ws(101, "") + `, ` + e + `]}}`
+	}
 	tests := []struct{ name, src, want string }{
-		{"not JSON", `{"log": `, "FromHAR: 1:9: unexpected end of JSON input"},
-		{"wrong type", `{"log": {"entries": [{"response": {"status": "101"}}]}}`, "FromHAR: 1:51: log.entries.response.status: got a JSON string, want int"},
-		{"no websocket", `{"log": {"entries": [{"request": {"url": "https://x/"}}]}}`, "no WebSocket entry"},
-		{"bad opcode", `{"log": {"entries": [{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": 101},
-			"_webSocketMessages": [{"type": "receive", "time": 1, "opcode": 9, "data": ""}]}]}}`, "websocket entry 1 (wss://x/): message 1: unsupported opcode 9"},
-		{"bad base64", `{"log": {"entries": [{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": 101},
-			"_webSocketMessages": [{"type": "receive", "time": 1, "opcode": 2, "data": "%%"}]}]}}`, "message 1: binary data is not base64"},
-		{"bad type", `{"log": {"entries": [{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": 101},
-			"_webSocketMessages": [{"type": "sent", "time": 1, "opcode": 1, "data": ""}]}]}}`, `message 1: type "sent" is neither send nor receive`},
-		{"messages on a refusal", `{"log": {"entries": [{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": 403},
-			"_webSocketMessages": [{"type": "receive", "time": 1, "opcode": 1, "data": ""}]}]}}`, "1 messages on a connection answered with status 403"},
-		{"absurd times", `{"log": {"entries": [{"_resourceType": "websocket", "request": {"url": "wss://x/"}, "response": {"status": 101},
-			"_webSocketMessages": [{"type": "receive", "time": 1, "opcode": 1, "data": ""}, {"type": "receive", "time": 9e10, "opcode": 1, "data": ""}]}]}}`, "message 2: time 9e+10 is not within"},
+		{"not JSON", `{"log": `, "scenario: FromHAR: 1:9: unexpected end of JSON input"},
+		{"not an object", `[]`, "scenario: FromHAR: the file: got a JSON array, want an object"},
+		{"entries not an array", `{"log": {"entries": {}}}`, "scenario: FromHAR: log.entries: got a JSON object, want an array"},
+		{"wrong type", entries(`{"response": {"status": "101"}}`), "scenario: FromHAR: log.entries[3].response.status: got a JSON string, want an integer"},
+		{"wrong header type", entries(`{"request": {"headers": [{"name": 1}]}}`), "scenario: FromHAR: log.entries[3].request.headers[0].name: got a JSON number, want a string"},
+		{"messages not an array", entries(`{"_webSocketMessages": 7}`), "scenario: FromHAR: log.entries[3]._webSocketMessages: got a JSON number, want an array"},
+		{"wrong message type", entries(ws(101, ok+`, `+ok+`, {"opcode": "1"}`)), "scenario: FromHAR: log.entries[3]._webSocketMessages[2].opcode: got a JSON string, want an integer"},
+		{"wrong time type", entries(ws(101, `{"time": true}`)), "scenario: FromHAR: log.entries[3]._webSocketMessages[0].time: got a JSON bool, want a number"},
+		{"no websocket", `{"log": {"entries": [` + page + `]}}`, "scenario: FromHAR: no WebSocket entry"},
+		// Messages are sorted by time; the error names the message by its
+		// place in the file.
+		{"bad opcode", entries(ws(101, `{"type": "receive", "time": 3, "opcode": 1, "data": ""}, `+ok+`, {"type": "receive", "time": 2, "opcode": 9, "data": ""}`)),
+			"scenario: FromHAR: log.entries[3]._webSocketMessages[2].opcode: unsupported opcode 9 (want 1, 2 or -1)"},
+		{"bad base64", entries(ws(101, ok+`, {"type": "receive", "time": 1, "opcode": 2, "data": "%%"}`)),
+			"scenario: FromHAR: log.entries[3]._webSocketMessages[1].data: binary data (opcode 2) is not base64: illegal base64 data at input byte 0"},
+		{"bad type", entries(ws(101, `{"type": "sent", "time": 1, "opcode": 1, "data": ""}`)),
+			`scenario: FromHAR: log.entries[3]._webSocketMessages[0].type: "sent" is neither send nor receive`},
+		{"messages on a refusal", entries(ws(403, ok)), "scenario: FromHAR: log.entries[3]._webSocketMessages: 1 messages on a connection answered with status 403"},
+		{"bad body", entries(`{"_resourceType": "websocket", "response": {"status": 403, "content": {"text": "%%", "encoding": "base64"}}}`),
+			"scenario: FromHAR: log.entries[3].response.content.text: not base64: illegal base64 data at input byte 0"},
+		{"absurd times", entries(ws(101, ok+`, {"type": "receive", "time": 9e10, "opcode": 1, "data": ""}`)),
+			"scenario: FromHAR: log.entries[3]._webSocketMessages[1].time: 9e+10 is not within 2592000 s of the previous message"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := scenario.FromHAR(strings.NewReader(tt.src))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("FromHAR: got %v, want an error containing %q", err, tt.want)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("FromHAR:\n got %v\nwant %s", err, tt.want)
 			}
 		})
 	}

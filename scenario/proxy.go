@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -24,8 +27,18 @@ import (
 // recording into a script that plays the upstream's part.
 //
 // Point the client at URL (loopback) or Constructor (in memory); the proxy
-// dials the upstream with the client's path, query, subprotocols and
-// headers (but those of the handshake itself).
+// dials the upstream with the client's path (confined under the upstream
+// URL's path: no ".." of the client's climbs out of it), query,
+// subprotocols and headers (but those of the handshake itself).
+//
+// The upstream's answer to each attempt is recorded as it was: its 101 an
+// Accept, another status a Refuse with its headers and body, a connection
+// closed before any answer an Abort, and no answer (the recording stopped,
+// the client gave up, or the dialer's HandshakeTimeout passed: the client
+// then gets 504 Gateway Timeout from the proxy) a Hang, labelled with what
+// happened. An upstream that cannot be reached (a refused connection, DNS,
+// TLS) is answered and recorded 502 Bad Gateway. The proxy gives up an
+// upstream handshake as soon as it closes or the client goes away.
 type Proxy struct {
 	srv      *wstest.Server
 	upstream *url.URL
@@ -33,6 +46,10 @@ type Proxy struct {
 	origin   func(*http.Request) bool
 	cfg      recordConfig
 	start    time.Time
+
+	journalTo   io.Writer // from ProxyJournal
+	journalName string
+	journal     *journal // nil without a journal
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -102,6 +119,10 @@ func NewProxy(tb wstest.TB, upstream string, opts ...ProxyOption) (*Proxy, error
 			o.applyProxy(p)
 		}
 	}
+	if p.journalTo != nil {
+		p.journal = &journal{w: p.journalTo, cfg: p.cfg}
+		p.journal.start(p.journalName, p.start)
+	}
 	var srvOpts []wstest.Option
 	if p.origin != nil {
 		srvOpts = append(srvOpts, wstest.CheckOrigin(p.origin))
@@ -147,27 +168,43 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
-		pa := &proxied{at: a.Time().Sub(p.start)}
+		pa := &proxied{at: a.Time().Sub(p.start), journal: p.journal}
 		p.mu.Lock()
 		p.attempts = append(p.attempts, pa)
+		pa.n = len(p.attempts)
 		p.mu.Unlock()
+		p.journal.attempt(pa.n, "", nil)
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			p.forward(a, pa)
+			if !p.stopping.Load() {
+				pa.journal.attempt(pa.n, "end", nil)
+			}
 		}()
 	}
 }
 
 // proxied is the recording of one forwarded attempt.
 type proxied struct {
-	at time.Duration
+	at      time.Duration
+	n       int      // the attempt's number, from 1
+	journal *journal // nil without one
 
 	mu       sync.Mutex
 	attempt  Attempt
 	prev     time.Duration // when the last step happened
 	upstream *websocket.Conn
 	closing  bool // one side has started closing; the other's answer is not a step
+}
+
+// answer records the upstream's answer (label says more about a Hang).
+func (pa *proxied) answer(ans Answer, label string) {
+	pa.mu.Lock()
+	defer pa.mu.Unlock()
+	pa.attempt.Answer = ans
+	pa.attempt.Label = label
+	pa.journal.attempt(pa.n, "answer", &Attempt{Label: label, After: pa.attempt.After, Answer: ans})
 }
 
 func (pa *proxied) closeUpstream() {
@@ -184,50 +221,96 @@ func (pa *proxied) closeUpstream() {
 func (pa *proxied) step(at time.Duration, act Action, wait bool) {
 	pa.mu.Lock()
 	defer pa.mu.Unlock()
+	steps := []Step{{Action: act}}
 	if d := at - pa.prev; wait && d > 0 {
-		pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: Wait{Duration: d}})
+		steps = []Step{{Action: Wait{Duration: d}}, {Action: act}}
 	}
 	pa.prev = at
-	pa.attempt.Steps = append(pa.attempt.Steps, Step{Action: act})
+	pa.attempt.Steps = append(pa.attempt.Steps, steps...)
+	// Under pa.mu, so that the journal has the steps in their order.
+	pa.journal.attempt(pa.n, "steps", &Attempt{Answer: Accept{}, Steps: steps})
 }
 
+// upstreamURL is the URL the proxy dials for a client's request: the
+// client's path under the upstream's, and the client's query as it is.
+//
+// The client's path is confined under the upstream's: it is resolved
+// against the root before it is joined, so that no ".." climbs out of it
+// (/../../etc/passwd behind ws://host/api reaches /api/etc/passwd, never
+// /etc/passwd), as RFC 3986 §5.2.4 removes dot-segments. The path is the
+// percent-decoded one, so "%2e%2e" is a ".." too (RFC 3986 §6.2.2.2) and an
+// encoded slash ("%2f") a separator; empty segments ("//") are dropped. The
+// proxy confines rather than refuses: the client gets the upstream's answer
+// for the confined path (most often 404), and the recording shows it.
 func (p *Proxy) upstreamURL(a wstest.Attempt) string {
-	u := *p.upstream
 	req := a.Request().URL
-	u.Path = path.Join("/", p.upstream.Path, req.Path)
-	if req.Path != "" && req.Path[len(req.Path)-1] == '/' && u.Path != "/" {
-		u.Path += "/"
-	}
+	u := *p.upstream
+	u.RawPath = "" // the path is re-encoded from u.Path
+	u.Path = confinePath(p.upstream.Path, req.Path)
 	u.RawQuery = req.RawQuery
 	return u.String()
 }
 
+// confinePath joins the decoded client path p under prefix, so that the
+// result never leaves prefix. A trailing slash of p is kept.
+func confinePath(prefix, p string) string {
+	// path.Clean drops ".." at the start of a rooted path: "/.." is "/".
+	out := path.Join("/", prefix, path.Clean("/"+p))
+	if strings.HasSuffix(p, "/") && out != "/" {
+		out += "/"
+	}
+	return out
+}
+
+// errClientGone cancels an upstream dial whose client gave up waiting.
+var errClientGone = errors.New("the client gave up")
+
 func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
 	now := func() time.Duration { return time.Since(p.start) }
-	d := *p.dialer
-	d.Subprotocols = a.Protocols()
-	header := forwardHeader(a.Request().Header)
-	conn, resp, err := d.DialContext(p.ctx, p.upstreamURL(a), header)
+	// ctx lives as long as the upstream connection: when it is done, that
+	// connection closes.
+	ctx, cancel := context.WithCancelCause(p.ctx)
+	defer cancel(nil)
+	conn, resp, err := p.dial(ctx, cancel, a)
 	if err != nil {
-		ans := Refuse{Status: 502, Body: "wsdouble proxy: upstream unreachable: " + err.Error()}
-		if resp != nil {
-			body, _ := io.ReadAll(resp.Body)
-			ans = Refuse{Status: resp.StatusCode, Header: answerHeader(resp.Header), Body: string(body)}
-		}
 		pa.mu.Lock()
 		pa.attempt.After = now() - pa.at
-		pa.attempt.Answer = ans
+		after := pa.attempt.After.Round(time.Millisecond)
 		pa.mu.Unlock()
-		a.Refuse(ans.Status, ans.Header, ans.Body)
+		var ne net.Error
+		switch {
+		case p.ctx.Err() != nil:
+			// Close stopped the recording: the upstream had not answered
+			// yet, and the client is answered by the closing server.
+			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the recording stopped, %v after the attempt", after))
+		case errors.Is(err, errClientGone):
+			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the client gave up, %v after the attempt", after))
+		case resp == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()):
+			// The dialer's HandshakeTimeout: the upstream hung. The client
+			// hears so from the proxy; the recording is of the upstream.
+			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream in %v", after))
+			a.Refuse(http.StatusGatewayTimeout, nil, fmt.Sprintf("wsdouble proxy: no answer from the upstream in %v", after))
+		case resp == nil && errors.Is(err, errUpstreamAborted):
+			pa.answer(Abort{}, "")
+			a.Abort()
+		default:
+			ans := Refuse{Status: http.StatusBadGateway, Body: "wsdouble proxy: upstream unreachable: " + err.Error()}
+			if resp != nil {
+				body, _ := io.ReadAll(resp.Body)
+				ans = Refuse{Status: resp.StatusCode, Header: answerHeader(resp.Header), Body: string(body)}
+			}
+			pa.answer(ans, "")
+			a.Refuse(ans.Status, ans.Header, ans.Body)
+		}
 		return
 	}
 	acc := Accept{Subprotocol: conn.Subprotocol(), Header: answerHeader(resp.Header)}
 	pa.mu.Lock()
 	pa.attempt.After = now() - pa.at
-	pa.attempt.Answer = acc
 	pa.upstream = conn
 	pa.prev = now()
 	pa.mu.Unlock()
+	pa.answer(acc, "")
 	peer, err := a.Accept(wstest.AcceptOptions{Subprotocol: acc.Subprotocol, Header: acc.Header})
 	if err != nil {
 		conn.Close()
@@ -240,6 +323,71 @@ func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
 	}()
 	p.clientToUpstream(conn, peer, pa, now)
 	<-done
+}
+
+// dial opens the upstream connection for a: with the client's path, query,
+// subprotocols and headers. It gives up, at once, when ctx is done (the
+// proxy closes) or the client goes away (then it cancels ctx with
+// errClientGone). gorilla's Dialer watches its context only until the TCP
+// connection is up, and then waits for the handshake's answer until its
+// HandshakeTimeout (45 s by default): so the connection is made to close
+// itself when ctx is done.
+func (p *Proxy) dial(ctx context.Context, cancel context.CancelCauseFunc, a wstest.Attempt) (*websocket.Conn, *http.Response, error) {
+	dialed := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-a.Done(): // answered by nobody else, so the client is gone
+			cancel(errClientGone)
+		case <-dialed:
+		}
+	}()
+	d := *p.dialer
+	d.Subprotocols = a.Protocols()
+	netDial := d.NetDialContext
+	if netDial == nil && d.NetDial != nil {
+		nd := d.NetDial
+		netDial = func(_ context.Context, network, addr string) (net.Conn, error) { return nd(network, addr) }
+	}
+	if netDial == nil {
+		var nd net.Dialer
+		netDial = nd.DialContext
+	}
+	var connected atomic.Bool
+	d.NetDialContext = closeOnCancel(ctx, &connected, netDial)
+	if d.NetDialTLSContext != nil {
+		d.NetDialTLSContext = closeOnCancel(ctx, &connected, d.NetDialTLSContext)
+	}
+	conn, resp, err := d.DialContext(ctx, p.upstreamURL(a), forwardHeader(a.Request().Header))
+	close(dialed)
+	<-watched
+	switch {
+	case err == nil || resp != nil:
+	case context.Cause(ctx) == errClientGone:
+		err = fmt.Errorf("%w: %w", errClientGone, err)
+	case connected.Load() && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)):
+		err = fmt.Errorf("%w: %w", errUpstreamAborted, err)
+	}
+	return conn, resp, err
+}
+
+// errUpstreamAborted is a dial's error when the upstream closed the
+// connection before it answered the handshake.
+var errUpstreamAborted = errors.New("the upstream closed the connection without an answer")
+
+// closeOnCancel wraps a dial function so that the connections it makes
+// are closed when ctx is done; connected is set once one is made.
+func closeOnCancel(ctx context.Context, connected *atomic.Bool, dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+	return func(dctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		connected.Store(true)
+		context.AfterFunc(ctx, func() { c.Close() })
+		return c, nil
+	}
 }
 
 // upstreamToClient forwards what the upstream sends: messages, then its
@@ -339,7 +487,8 @@ func (p *Proxy) Script(name string) (*Script, error) {
 		a.Steps = append([]Step(nil), a.Steps...)
 		pa.mu.Unlock()
 		if a.Answer == nil {
-			a.Answer = Hang{} // still waiting for the upstream
+			a.Answer = Hang{}
+			a.Label = "recorded: no answer from the upstream yet"
 		}
 		s.Attempts = append(s.Attempts, a)
 	}

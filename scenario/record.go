@@ -55,9 +55,10 @@ func (r *Recorder) Constructor() wsdouble.Constructor {
 }
 
 // Script returns the recording as a script named name: one attempt per
-// socket made so far. Header values of DefaultRedactedHeaders are replaced
-// by Redacted unless the Recorder was made with Unredacted, and BeforeSave
-// hooks run last.
+// socket made so far. The values of secret headers (see
+// DefaultRedactedHeaders) are replaced by Redacted unless the Recorder was
+// made with Unredacted, RedactFields redacts JSON fields in messages, and
+// BeforeSave hooks run last.
 func (r *Recorder) Script(name string) (*Script, error) {
 	r.mu.Lock()
 	sockets := append([]*recordedSocket(nil), r.sockets...)

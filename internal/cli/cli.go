@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -207,13 +206,4 @@ func exactly(env Env, cmd string, args []string, n int, what string) bool {
 		fmt.Fprintf(env.Stderr, "wsdouble %s: unexpected argument %q (see wsdouble %s --help)\n", cmd, args[n], cmd)
 	}
 	return false
-}
-
-// writeOutput writes data to path, or to stdout for "" or "-".
-func writeOutput(env Env, path string, data []byte) error {
-	if path == "" || path == "-" {
-		_, err := env.Stdout.Write(data)
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -338,62 +337,6 @@ func TestServeJSON(t *testing.T) {
 	}
 }
 
-// TestBadInput: each mistake gets one clear line on stderr and a non-zero
-// exit, never a stack trace.
-func TestBadInput(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	invalid := writeScript(t, `{"version": 1, "attempts": [{"refuse": {"status": 42}}]}`)
-	for _, tt := range []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
-		{"no command", nil, cli.ExitInvalid, "Usage:"},
-		{"unknown command", []string{"srve"}, cli.ExitInvalid, `wsdouble: unknown command "srve" (commands: serve, record, import-har, check, version; see wsdouble help)`},
-		{"unknown flag", []string{"serve", "--lsiten", "x"}, cli.ExitInvalid, "wsdouble serve: flag provided but not defined: -lsiten (see wsdouble serve --help)"},
-		{"bad flag value", []string{"serve", "--time-scale", "fast"}, cli.ExitInvalid, `wsdouble serve: invalid value "fast" for flag -time-scale`},
-		{"missing file", []string{"serve", "nope.json"}, cli.ExitInvalid, "wsdouble serve: open nope.json: no such file or directory"},
-		{"invalid script", []string{"serve", invalid}, cli.ExitInvalid, invalid + ":1:51: attempt 1: refuse.status: 42 is not a final HTTP status"},
-		{"two scripts", []string{"serve", invalid, invalid}, cli.ExitInvalid, "unexpected argument"},
-		{"port in use", []string{"serve", "--listen", busy.Addr().String()}, cli.ExitFailed, "wsdouble serve: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
-		{"not loopback", []string{"serve", "--listen", "0.0.0.0:0"}, cli.ExitInvalid, "wsdouble serve: refusing to listen on 0.0.0.0:0: not a loopback address (--allow-remote"},
-		{"bad colour", []string{"serve", "--color", "pink"}, cli.ExitInvalid, `--color "pink": want auto, always or never`},
-		{"bad origin pattern", []string{"serve", "--origin", "evil.[example"}, cli.ExitInvalid, `wsdouble serve: invalid value "evil.[example" for flag -origin: syntax error in pattern (see wsdouble serve --help)`},
-		{"check nothing", []string{"check"}, cli.ExitInvalid, "wsdouble check: missing FILE"},
-		{"check invalid", []string{"check", invalid}, cli.ExitInvalid, invalid + ":1:51: attempt 1: refuse.status"},
-		{"check missing", []string{"check", "nope.json"}, cli.ExitInvalid, "wsdouble check: open nope.json: no such file or directory"},
-		{"record without upstream", []string{"record", "--out", "x.json"}, cli.ExitInvalid, "wsdouble record: missing --upstream"},
-		{"record bad upstream", []string{"record", "--upstream", "http://x", "--out", filepath.Join(t.TempDir(), "x.json")}, cli.ExitInvalid, `wsdouble record: upstream "http://x" is not a ws:// or wss:// URL`},
-		{"record bad origin pattern", []string{"record", "--upstream", "ws://x/", "--out", filepath.Join(t.TempDir(), "x.json"), "--origin", "["}, cli.ExitInvalid, `wsdouble record: invalid value "[" for flag -origin: syntax error in pattern`},
-		{"record unwritable", []string{"record", "--upstream", "ws://x/", "--out", "/nonexistent/dir/x.json"}, cli.ExitInvalid, "wsdouble record: open /nonexistent/dir/x.json: no such file or directory"},
-		{"import-har missing", []string{"import-har", "nope.har"}, cli.ExitInvalid, "wsdouble import-har: open nope.har: no such file or directory"},
-		{"import-har not HAR", []string{"import-har", invalid}, cli.ExitInvalid, "wsdouble import-har: " + invalid + ":"},
-		{"version with args", []string{"version", "x"}, cli.ExitInvalid, `wsdouble version: unexpected argument "x"`},
-		{"help unknown", []string{"help", "x"}, cli.ExitInvalid, `wsdouble help: unknown command "x"`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := run(t, "", tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
-			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr:\n%s\nwant it to contain:\n%s", stderr, tt.want)
-			}
-			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
-				t.Errorf("a stack trace:\n%s", stderr)
-			}
-			if tt.name != "no command" && tt.name != "invalid script" && tt.name != "check invalid" && strings.Count(stderr, "\n") != 1 {
-				t.Errorf("want one line on stderr, got:\n%s", stderr)
-			}
-		})
-	}
-}
-
 func TestCheck(t *testing.T) {
 	valid := writeScript(t, helloScript)
 	code, stdout, stderr := run(t, "", "check", valid)
@@ -660,5 +603,96 @@ func TestRecordOrigin(t *testing.T) {
 	}
 	if !strings.Contains(rec.stderr.String(), "3 attempts") {
 		t.Errorf("want the 3 admitted attempts recorded, stderr:\n%s", rec.stderr)
+	}
+}
+
+// TestRecordRedacts: record keeps no value of a header whose name says it
+// carries a secret, nor of the JSON fields given to --redact-field, says
+// so in the scenario, and leaves nothing beside --out but the scenario.
+func TestRecordRedacts(t *testing.T) {
+	upstream := wstest.NewServer(t)
+	script, err := scenario.New("upstream").
+		Attempt().Accept().Header("X-Auth-Token", "t0k3n").Header("X-Server", "up").
+		SendText(`{"user":"ann","password":"hunter2","nested":{"Password":"x"}}`).
+		ExpectText("bye").Close(4000, "done").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario.Play(t, upstream, script)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "redacted.json")
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out, "--redact-field", "password")
+	url := rec.stdout.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))[1]
+	if _, err := os.Stat(out + ".journal"); err != nil {
+		t.Errorf("no journal while recording: %v", err)
+	}
+	cl := dial(t, url)
+	cl.expect("open", `message text "{\"user\":\"ann\",\"password\":\"hunter2\",\"nested\":{\"Password\":\"x\"}}"`)
+	cl.ws.Send(wsdouble.Text("bye"))
+	cl.expect(`close 4000 "done" clean`)
+	if code := rec.stop(t); code != cli.ExitOK {
+		t.Fatalf("record: exit %d\n%s%s", code, rec.stdout, rec.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"t0k3n", "hunter2", `"x"`} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("the recording holds %s:\n%s", secret, b)
+		}
+	}
+	for _, want := range []string{
+		`"description": "Redacted by wsdouble: the values of headers X-Auth-Token and of JSON fields Password, password are REDACTED."`,
+		`"X-Server": "up"`,
+		`{"send": {"text": "{\"user\":\"ann\",\"password\":\"REDACTED\",\"nested\":{\"Password\":\"REDACTED\"}}"}, "label": "redacted: Password, password"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the recording lacks %s:\n%s", want, b)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("beside the scenario: %v, want nothing (no journal, no temporary file)", names)
+	}
+}
+
+// TestRecordNothing: a recording that recorded nothing leaves --out as it
+// was, and says so.
+func TestRecordNothing(t *testing.T) {
+	upstream := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
+	dir := t.TempDir()
+	out := filepath.Join(dir, "old.json")
+	if err := os.WriteFile(out, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := start(t, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out)
+	rec.stdout.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))
+	if code := rec.stop(t); code != cli.ExitFailed {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if want := "wsdouble record: no connection was recorded (nothing recorded; " + out + " is unchanged)\n"; rec.stderr.String() != want {
+		t.Errorf("stderr %q, want %q", rec.stderr, want)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old\n" {
+		t.Errorf("%s holds %q, want it unchanged", out, b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d files, want only %s (the journal removed)", len(entries), out)
+	}
+}
+
+// TestImportHARRedactsFields: import-har takes --redact-field too.
+func TestImportHARRedactsFields(t *testing.T) {
+	code, stdout, stderr := run(t, "", "import-har", "--redact-field", "id", "../../scenario/testdata/har/chrome.har")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `{"expect": {"json": {"op":"subscribe"}}, "label": "redacted: id"}`) {
+		t.Errorf("the id is not redacted:\n%s", stdout)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,12 +34,59 @@ func originHelp(refused string) string {
 // error rather than a server that admits less than asked.
 func originFlag(fs *flag.FlagSet, patterns *[]string) {
 	fs.Func("origin", "also admit browser pages from origins matching `pattern` (repeatable; '*' admits every origin)", func(v string) error {
-		if wstest.ValidateOriginPattern(v) != nil {
-			return errors.New("syntax error in pattern")
+		if err := checkOriginPattern(v); err != nil {
+			return err
 		}
 		*patterns = append(*patterns, v)
 		return nil
 	})
+}
+
+// checkOriginPattern reports a pattern that wstest.AllowOrigins cannot use
+// or that can never match an Origin. An Origin is scheme://host[:port]
+// (RFC 6454 §6.2): no user, path, query or fragment; a pattern without
+// "://" is matched against host[:port] alone.
+func checkOriginPattern(p string) error {
+	if wstest.ValidateOriginPattern(p) != nil {
+		return errors.New("syntax error in pattern")
+	}
+	if p == "*" || strings.EqualFold(p, "null") {
+		return nil
+	}
+	host := p
+	if scheme, rest, ok := strings.Cut(p, "://"); ok {
+		switch {
+		case scheme == "":
+			return fmt.Errorf("no scheme before :// (want a pattern such as https://*.example.com)")
+		case rest == "":
+			return fmt.Errorf("no host after %s:// (want a pattern such as %s://*.example.com)", scheme, scheme)
+		}
+		host = rest
+	}
+	if i := strings.IndexAny(host, "/?#@ \t"); i >= 0 {
+		what := map[byte]string{'/': "path", '?': "query", '#': "fragment", '@': "user name", ' ': "space", '\t': "tab"}[host[i]]
+		msg := fmt.Sprintf("an origin has no %s, so this pattern can never match", what)
+		if i > 0 && host[i] != '@' {
+			msg += "; want " + p[:len(p)-len(host)+i]
+		}
+		return errors.New(msg)
+	}
+	if host == "" || strings.HasPrefix(host, ":") {
+		return errors.New("no host in pattern")
+	}
+	// A port, if any, is digits or a pattern of them.
+	port, hasPort := "", false
+	if strings.HasPrefix(host, "[") { // an IPv6 address
+		if i := strings.Index(host, "]"); i >= 0 && strings.HasPrefix(host[i+1:], ":") {
+			port, hasPort = host[i+2:], true
+		}
+	} else if i := strings.LastIndex(host, ":"); i >= 0 {
+		port, hasPort = host[i+1:], true
+	}
+	if hasPort && (port == "" || strings.Trim(port, "0123456789*?[]-^") != "") {
+		return fmt.Errorf("port %q can never match: want digits (or *)", port)
+	}
+	return nil
 }
 
 // originCheck is the origin check of serve and record: wstest.AllowOrigins

@@ -68,15 +68,15 @@ Examples:
   wsdouble serve --once --timeout 10m soak.json    # a script that takes long`,
 		flags: func(fs *flag.FlagSet) func(context.Context, Env, []string) int {
 			o := &serveOptions{}
-			fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
+			listenFlag(fs, &o.listen, "127.0.0.1:8080")
 			fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
 			originFlag(fs, &o.origins)
 			fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
 			fs.DurationVar(&o.timeout, "timeout", DefaultOnceTimeout, "with --once: stop after `D` if the script is not done, say what it waits for, and exit 1 (0: no limit)")
 			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
-			fs.Float64Var(&o.timeScale, "time-scale", 1, "multiply the script's waits and fault durations by `f` (0.1: ten times faster)")
-			fs.DurationVar(&o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, "how long an expect step waits when the script gives no timeout")
+			timeScaleFlag(fs, &o.timeScale)
+			durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
 			return func(ctx context.Context, env Env, args []string) int {
 				fs.Visit(func(f *flag.Flag) { o.timeoutGiven = o.timeoutGiven || f.Name == "timeout" })
 				return o.run(ctx, env, args)
@@ -123,17 +123,17 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	case o.timeoutGiven && !o.once:
 		return fail(env, "serve", ExitInvalid, errors.New("--timeout bounds --once: without --once serve runs until Ctrl-C"))
 	}
-	if o.timeScale < 0 {
-		return fail(env, "serve", ExitInvalid, fmt.Errorf("--time-scale %g is negative", o.timeScale))
-	}
 	var s *scenario.Script
 	var err error
 	if len(args) == 1 {
-		s, err = loadScript(env, args[0])
+		s, _, err = loadScript(ctx, env, args[0])
 	} else {
 		s, err = DefaultScript()
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, errInterrupted):
+		return fail(env, "serve", ExitFailed, err) // stopped, not bad input
+	case err != nil:
 		return fail(env, "serve", ExitInvalid, err)
 	}
 

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package cli_test
+
+import "errors"
+
+// makeFIFO fails: there are no FIFOs here.
+func makeFIFO(string) error { return errors.ErrUnsupported }

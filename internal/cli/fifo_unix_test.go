@@ -1,0 +1,8 @@
+//go:build unix
+
+package cli_test
+
+import "syscall"
+
+// makeFIFO makes a FIFO (a named pipe) at path.
+func makeFIFO(path string) error { return syscall.Mkfifo(path, 0o600) }
