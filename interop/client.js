@@ -14,8 +14,8 @@
 //     "closed after <whole seconds>";
 //   - on close, wait 20 ms and connect again.
 // Options: `protocols`, the subprotocols to offer; `giveUpMs`, after which
-// a socket still connecting is closed (the browser then fails it: error,
-// close 1006).
+// a socket still connecting is closed, logging "gave up" (the browser then
+// fails it: error, close 1006).
 // It resolves to the logs, one array of strings per connection.
 
 const hex = (buf) =>
@@ -33,7 +33,10 @@ export function run(WebSocketImpl, url, attempts, options = {}) {
       let closeCalled = 0;
       let giveUp = 0;
       if (options.giveUpMs) {
-        giveUp = setTimeout(() => ws.close(), options.giveUpMs);
+        giveUp = setTimeout(() => {
+          log.push("gave up");
+          ws.close();
+        }, options.giveUpMs);
       }
       ws.addEventListener("open", () => {
         clearTimeout(giveUp);

@@ -127,6 +127,7 @@ var scriptOptions = map[string]clientOptions{
 	"subprotocol":    {Protocols: []string{"chat", "superchat"}},
 	"no-subprotocol": {Protocols: []string{"chat"}},
 	"close-no-reply": {slow: true},
+	"hang-last":      {GiveUpMs: 3000},
 }
 
 // interopClient is client.js in Go: the same connections, sends and log.
@@ -137,10 +138,19 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts cli
 		if err != nil {
 			return nil, err
 		}
-		var log []string
+		var (
+			logMu sync.Mutex // the give-up timer logs too
+			log   []string
+		)
+		add := func(line string) {
+			logMu.Lock()
+			log = append(log, line)
+			logMu.Unlock()
+		}
 		var closeCalled time.Time
 		giveUp := time.AfterFunc(time.Duration(opts.GiveUpMs)*time.Millisecond, func() {
 			if opts.GiveUpMs > 0 {
+				add("gave up")
 				ws.Close(0, "")
 			}
 		})
@@ -150,39 +160,39 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts cli
 			case wsdouble.OpenEvent:
 				giveUp.Stop()
 				if p := ws.Protocol(); p != "" {
-					log = append(log, "open "+p)
+					add("open " + p)
 				} else {
-					log = append(log, "open")
+					add("open")
 				}
 				ws.Send(wsdouble.Text("hello"))
 				ws.Send(wsdouble.Binary([]byte{1, 2, 3}))
-				log = append(log, fmt.Sprintf("buffered %d", ws.BufferedAmount()))
+				add(fmt.Sprintf("buffered %d", ws.BufferedAmount()))
 			case wsdouble.MessageEvent:
 				if e.Message.Type == wsdouble.TextMessage {
-					log = append(log, "message text "+string(e.Data))
+					add("message text " + string(e.Data))
 					switch string(e.Data) {
 					case "ping":
 						ws.Send(wsdouble.Text("pong"))
 					case "buffered?":
-						log = append(log, fmt.Sprintf("buffered %d", ws.BufferedAmount()))
+						add(fmt.Sprintf("buffered %d", ws.BufferedAmount()))
 					case "close":
 						closeCalled = time.Now()
 						ws.Close(1000, "asked")
 					}
 				} else {
-					log = append(log, "message binary "+hex.EncodeToString(e.Data))
+					add("message binary " + hex.EncodeToString(e.Data))
 				}
 			case wsdouble.ErrorEvent:
-				log = append(log, "error")
+				add("error")
 			case wsdouble.CloseEvent:
 				giveUp.Stop()
 				clean := "unclean"
 				if e.WasClean {
 					clean = "clean"
 				}
-				log = append(log, fmt.Sprintf("close %d %s %s", e.Code, jsString(e.Reason), clean))
+				add(fmt.Sprintf("close %d %s %s", e.Code, jsString(e.Reason), clean))
 				if !closeCalled.IsZero() {
-					log = append(log, fmt.Sprintf("closed after %ds", int(time.Since(closeCalled)/time.Second)))
+					add(fmt.Sprintf("closed after %ds", int(time.Since(closeCalled)/time.Second)))
 				}
 				close(closed)
 			}
@@ -191,7 +201,9 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts cli
 			ws.AddEventListener(typ, l)
 		}
 		<-closed
+		logMu.Lock()
 		logs = append(logs, log)
+		logMu.Unlock()
 		if n < attempts {
 			time.Sleep(20 * time.Millisecond)
 		}
