@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // maxHARSize bounds what FromHAR reads.
@@ -70,10 +71,11 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		if err := json.Unmarshal(raw, &e); err != nil {
 			return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.field(), err))
 		}
-		// The request's headers are not recorded, but a file that has
-		// them wrong is not one FromHAR reads right.
+		// The request's headers are not recorded (but for the
+		// subprotocols offered), yet a file that has them wrong is not
+		// one FromHAR reads right.
 		var err error
-		if _, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+		if e.requestHeaders, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
 			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
 		}
 		if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
@@ -179,6 +181,7 @@ type harEntry struct {
 	RawMessages  []json.RawMessage `json:"_webSocketMessages"`
 
 	// Decoded one by one from the raw lists above.
+	requestHeaders  []harHeader
 	responseHeaders []harHeader
 	Messages        []harMessage
 }
@@ -257,7 +260,13 @@ func (e harEntry) attempt() (Attempt, error) {
 	resp := harHeaders(e.responseHeaders)
 	switch st := e.Response.Status; {
 	case st == http.StatusSwitchingProtocols:
-		a.Answer = Accept{Subprotocol: resp.Get("Sec-WebSocket-Protocol")}
+		acc := Accept{Subprotocol: resp.Get("Sec-WebSocket-Protocol")}
+		if acc.Subprotocol == "" && harHeaders(e.requestHeaders).Get("Sec-WebSocket-Protocol") != "" {
+			// Offered, and none answered: the browser failed the
+			// connection (Fetch), and so must the replay's client.
+			acc.Subprotocol = wstest.NoSubprotocol
+		}
+		a.Answer = acc
 	case st >= 200 && st <= 599:
 		body := e.Response.Content.Text
 		if e.Response.Content.Encoding == "base64" {

@@ -305,6 +305,12 @@ func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
 		return
 	}
 	acc := Accept{Subprotocol: conn.Subprotocol(), Header: answerHeader(resp.Header)}
+	if acc.Subprotocol == "" && len(a.Protocols()) > 0 {
+		// The upstream answered none to a client that offered some: the
+		// client must fail the connection as it would against the
+		// upstream itself (Fetch), and so must a replay's.
+		acc.Subprotocol = wstest.NoSubprotocol
+	}
 	pa.mu.Lock()
 	pa.attempt.After = now() - pa.at
 	pa.upstream = conn

@@ -68,3 +68,49 @@ func TestNoSubprotocol(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordedNoSubprotocol: an upstream, or a HAR's server, that answered
+// no subprotocol to a client that offered one is recorded as
+// wstest.NoSubprotocol, and the proxy answers the client so: the client
+// fails as against the upstream itself (the acceptor's default would have
+// spoken its protocol).
+func TestRecordedNoSubprotocol(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		upstream := wstest.NewServer(t, wstest.AutoAccept(func(p wstest.Peer) { <-p.Done() }), wstest.Subprotocols("other"))
+		proxy, err := scenario.NewProxy(t, "ws://upstream.test/", scenario.UpstreamDialer(upstream.Dialer()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := proxy.Constructor()(wstest.MemoryURL, "chat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := make(chan string, 2)
+		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventError, wsdouble.EventClose} {
+			ws.AddEventListener(typ, wsdouble.ListenerFunc(func(e wsdouble.Event) { events <- string(e.Type()) }))
+		}
+		if got := <-events + " " + <-events; got != "error close" {
+			t.Errorf("the client through the proxy saw %q, want error, close (no open)", got)
+		}
+		s, err := proxy.Script("x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Attempts[0].Answer.(scenario.Accept).Subprotocol; got != wstest.NoSubprotocol {
+			t.Errorf("recorded subprotocol %q, want wstest.NoSubprotocol", got)
+		}
+	})
+
+	const har = `{"log": {"version": "1.2", "entries": [{
+	  "_resourceType": "websocket", "startedDateTime": "2026-11-20T10:00:02.000Z",
+	  "request": {"method": "GET", "url": "wss://app.example/live", "headers": [{"name": "Sec-WebSocket-Protocol", "value": "v1"}]},
+	  "response": {"status": 101, "headers": [{"name": "Upgrade", "value": "websocket"}]},
+	  "_webSocketMessages": []}]}}`
+	s, err := scenario.FromHAR(strings.NewReader(har))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Attempts[0].Answer.(scenario.Accept).Subprotocol; got != wstest.NoSubprotocol {
+		t.Errorf("HAR: subprotocol %q, want wstest.NoSubprotocol", got)
+	}
+}
