@@ -464,6 +464,11 @@ func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *pro
 				conn.WriteControl(websocket.CloseMessage, payload, time.Now().Add(time.Second))
 				// The upstream answers; upstreamToClient sees it and stops.
 				conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			case wstest.ProtocolViolation:
+				// The proxy failed the client (close 1002, 1007 or 1009);
+				// a replay's server fails it the same way, without an
+				// expectation, and the upstream never saw the frame.
+				conn.Close()
 			default:
 				pa.step(now(), ExpectClose{Code: wsdouble.CloseAbnormalClosure}, false)
 				conn.Close()

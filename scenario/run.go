@@ -454,6 +454,16 @@ func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *En
 		}
 		e.Detail = "expect " + want
 		wctx, cancel := context.WithTimeout(ctx, timeout)
+		// Read on while waiting, as a server waiting for a close does: a
+		// client that sent more than the inbox holds could not send its
+		// close frame otherwise (backpressure). What it sends is extra.
+		for {
+			m, err := p.Receive(wctx)
+			if err != nil {
+				break
+			}
+			r.entry(ar, Entry{At: r.now(), Action: "extra", Message: &m})
+		}
 		end, err := p.Wait(wctx)
 		cancel()
 		if err != nil {
