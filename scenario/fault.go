@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wsdouble/wsdouble/internal/timeline"
@@ -83,21 +85,8 @@ func (i Inject) run(ctx context.Context, r *runner, p wstest.Peer) (string, erro
 	return "fault " + f.String(), wstest.Inject(p, f)
 }
 
-// scaleFault applies TimeScale to a fault: its durations are multiplied by
-// scale, its bandwidth divided by it.
-func scaleFault(f wstest.Fault, scale float64) (wstest.Fault, error) {
-	if scale == 1 {
-		return f, nil
-	}
-	s := f.Spec()
-	mul := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
-	s.Delay, s.Jitter = mul(s.Delay), mul(s.Jitter)
-	if s.Rate > 0 {
-		rate := float64(s.Rate) / scale // +Inf when scale is 0
-		s.Rate = int(min(max(rate, 1), math.MaxInt32))
-	}
-	return wstest.FaultFromSpec(s)
-}
+// scaleFault applies TimeScale to a fault (see wstest.Fault.TimeScaled).
+func scaleFault(f wstest.Fault, scale float64) (wstest.Fault, error) { return f.TimeScaled(scale) }
 
 func (Reset) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
 	if err := wstest.ResetPeer(p); err != nil {
@@ -138,20 +127,9 @@ func (DropAll) run(ctx context.Context, r *runner, p wstest.Peer) (string, error
 // optional "direction" ("to_client", "from_client", "both"), "probability"
 // (0 to 1) and "seed" (an integer).
 
-var faultFields = map[wstest.FaultKind][]string{
-	wstest.LatencyFault:      {"delay", "jitter"},
-	wstest.BandwidthFault:    {"bytes_per_second"},
-	wstest.SlicerFault:       {"size", "delay"},
-	wstest.BlackholeFault:    {},
-	wstest.SlowCloseFault:    {"delay"},
-	wstest.NoCloseReplyFault: {},
-	wstest.LimitDataFault:    {"bytes"},
-	wstest.DropAfterFault:    {"messages", "delay"},
-}
-
 func init() {
-	for kind := range faultFields {
-		actionDecoders[string(kind)] = (*decoder).fault
+	for _, k := range wstest.FaultKinds() {
+		actionDecoders[string(k.Kind)] = (*decoder).fault
 	}
 	actionDecoders["reset"] = func(d *decoder, n *node, field string) (Action, bool) { return Reset{}, d.fields(n, field) }
 	actionDecoders["heal"] = func(d *decoder, n *node, field string) (Action, bool) { return Heal{}, d.fields(n, field) }
@@ -170,92 +148,87 @@ func init() {
 	}
 }
 
-// fault decodes a fault step; field is the fault's kind.
+// faultCommon are the fields every fault step takes besides its row's
+// parameters.
+var faultCommon = []string{"direction", "probability", "seed"}
+
+// fault decodes a fault step; field is the fault's kind, a row of
+// wstest.FaultKinds, whose parameters are the step's fields.
 func (d *decoder) fault(n *node, field string) (Action, bool) {
-	kind := wstest.FaultKind(field)
-	own := faultFields[kind]
-	if !d.fields(n, field, append(append([]string(nil), own...), "direction", "probability", "seed")...) {
+	k, _ := wstest.LookupFaultKind(wstest.FaultKind(field))
+	allowed := slices.Clone(faultCommon)
+	for _, p := range k.Params {
+		allowed = append(allowed, p.Name)
+	}
+	if !d.fields(n, field, allowed...) {
 		return nil, false
 	}
-	ok := true
-	dur := func(name string) time.Duration {
-		if v := n.get(name); v != nil {
-			x, good := d.duration(v, join(field, name))
-			ok = ok && good
-			return x
-		}
-		return 0
-	}
-	num := func(name string) int {
-		if v := n.get(name); v != nil {
-			x, good := d.integer(v, join(field, name))
-			ok = ok && good
-			return x
-		}
-		return 0
-	}
-	count := func(name string) int64 {
-		if v := n.get(name); v != nil {
-			x, good := d.uint(v, join(field, name))
-			if good && x > math.MaxInt64 {
-				d.failf(v, join(field, name), "%d is too large", x)
-				good = false
-			}
-			ok = ok && good
-			return int64(x)
-		}
-		return 0
-	}
-	required := func(name string) {
-		if n.get(name) == nil {
-			d.failf(n, join(field, name), "missing")
-			ok = false
-		}
-	}
-	var f wstest.Fault
-	switch kind {
-	case wstest.LatencyFault:
-		required("delay")
-		f = wstest.Latency(dur("delay")).Jitter(dur("jitter"))
-	case wstest.BandwidthFault:
-		required("bytes_per_second")
-		f = wstest.Bandwidth(num("bytes_per_second"))
-	case wstest.SlicerFault:
-		required("size")
-		f = wstest.Slicer(num("size"), dur("delay"))
-	case wstest.BlackholeFault:
-		f = wstest.Blackhole()
-	case wstest.SlowCloseFault:
-		required("delay")
-		f = wstest.SlowClose(dur("delay"))
-	case wstest.NoCloseReplyFault:
-		f = wstest.NoCloseReply()
-	case wstest.LimitDataFault:
-		required("bytes")
-		f = wstest.LimitData(count("bytes"))
-	case wstest.DropAfterFault:
-		switch {
-		case n.get("messages") != nil && n.get("delay") != nil:
-			d.failf(n, field, "want one of messages or delay, not both")
-			ok = false
-		case n.get("messages") != nil:
-			f = wstest.DropAfterMessages(num("messages"))
-		case n.get("delay") != nil:
-			f = wstest.DropAfter(dur("delay"))
-		default:
-			d.failf(n, field, "want messages (a count) or delay (a duration)")
-			ok = false
-		}
-	}
-	if v := n.get("direction"); v != nil {
-		if s, good := d.str(v, join(field, "direction")); good {
-			dir, err := wstest.ParseDirection(s)
-			if err != nil {
-				d.failf(v, join(field, "direction"), `%q is not "to_client", "from_client" or "both"`, s)
+	s := wstest.FaultSpec{Kind: k.Kind, Direction: k.Default, Probability: 1, Seed: 1}
+	ok, given := true, 0
+	for _, p := range k.Params {
+		v := n.get(p.Name)
+		if v == nil {
+			if p.Required {
+				d.failf(n, join(field, p.Name), "missing")
 				ok = false
-			} else {
-				f = f.Only(dir)
 			}
+			continue
+		}
+		given++
+		x, good := d.faultParam(v, join(field, p.Name), p)
+		ok = ok && good
+		p.Set(&s, x)
+	}
+	switch {
+	case !k.OneOf || given == 1 || !ok:
+	case given == 0:
+		d.failf(n, field, "want %s", paramNames(k.Params, true))
+		ok = false
+	default:
+		d.failf(n, field, "want one of %s, not both", paramNames(k.Params, false))
+		ok = false
+	}
+	ok = d.faultCommon(n, field, &s) && ok
+	if !ok {
+		return nil, false
+	}
+	f, err := wstest.FaultFromSpec(s)
+	if err != nil {
+		d.failf(n, field, "%s", strings.TrimPrefix(err.Error(), "wstest: fault "+field+": "))
+		return nil, false
+	}
+	return Inject{Fault: f}, true
+}
+
+// faultParam decodes a fault parameter's value.
+func (d *decoder) faultParam(v *node, field string, p wstest.FaultParam) (int64, bool) {
+	switch {
+	case p.Type == wstest.DurationParam:
+		x, ok := d.duration(v, field)
+		return int64(x), ok
+	case p.Max > math.MaxInt32:
+		x, ok := d.uint(v, field)
+		if ok && x > uint64(p.Max) {
+			d.failf(v, field, "%d is too large", x)
+			return 0, false
+		}
+		return int64(x), ok
+	}
+	x, ok := d.integer(v, field)
+	return int64(x), ok
+}
+
+// faultCommon decodes the fields every fault step takes.
+func (d *decoder) faultCommon(n *node, field string, s *wstest.FaultSpec) bool {
+	ok := true
+	if v := n.get("direction"); v != nil {
+		if str, good := d.str(v, join(field, "direction")); good {
+			dir, err := wstest.ParseDirection(str)
+			if err != nil {
+				d.failf(v, join(field, "direction"), `%q is not "to_client", "from_client" or "both"`, str)
+				ok = false
+			}
+			s.Direction = dir
 		} else {
 			ok = false
 		}
@@ -265,54 +238,57 @@ func (d *decoder) fault(n *node, field string) (Action, bool) {
 		if v.kind != '0' || err != nil || p < 0 || p > 1 {
 			d.failf(v, join(field, "probability"), "want a number from 0 to 1")
 			ok = false
-		} else {
-			f = f.Probability(p)
 		}
+		s.Probability = p
 	}
 	if v := n.get("seed"); v != nil {
-		if s, good := d.uint(v, join(field, "seed")); good {
-			f = f.Seed(s)
-		} else {
-			ok = false
-		}
+		seed, good := d.uint(v, join(field, "seed"))
+		ok = ok && good
+		s.Seed = seed
 	}
-	return Inject{Fault: f}, ok
+	return ok
 }
 
-// encode writes a fault step's value, leaving out what is the default.
+// paramNames lists the parameters' names, with their types if typed.
+func paramNames(ps []wstest.FaultParam, typed bool) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+		if typed {
+			names[i] += " (" + p.Type.Article() + ")"
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// encode writes a fault step's value, from its row: the required
+// parameters, the others that differ from the default, and the direction,
+// probability and seed when they do.
 func (i Inject) encode() (json.RawMessage, error) {
 	s := i.Fault.Spec()
-	def, err := defaultFault(s.Kind)
-	if err != nil {
-		return nil, err
+	k, ok := wstest.LookupFaultKind(s.Kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown fault %q", s.Kind)
 	}
 	var kv []any
-	dur := func(name string, d time.Duration) {
-		if d != 0 {
-			kv = append(kv, name, d.String())
+	for j, p := range k.Params {
+		v := p.Get(s)
+		switch {
+		case k.OneOf:
+			// The one given: the first that is set, or the first.
+			if v == 0 && (j > 0 || oneOfSet(k.Params, s)) {
+				continue
+			}
+		case !p.Required && v == 0:
+			continue
 		}
-	}
-	switch s.Kind {
-	case wstest.LatencyFault:
-		kv = append(kv, "delay", s.Delay.String())
-		dur("jitter", s.Jitter)
-	case wstest.BandwidthFault:
-		kv = append(kv, "bytes_per_second", s.Rate)
-	case wstest.SlicerFault:
-		kv = append(kv, "size", s.Size)
-		dur("delay", s.Delay)
-	case wstest.SlowCloseFault:
-		kv = append(kv, "delay", s.Delay.String())
-	case wstest.LimitDataFault:
-		kv = append(kv, "bytes", s.Bytes)
-	case wstest.DropAfterFault:
-		if s.Messages > 0 || s.Delay == 0 {
-			kv = append(kv, "messages", s.Messages)
+		if p.Type == wstest.DurationParam {
+			kv = append(kv, p.Name, time.Duration(v).String())
 		} else {
-			kv = append(kv, "delay", s.Delay.String())
+			kv = append(kv, p.Name, v)
 		}
 	}
-	if s.Direction != def.Direction {
+	if s.Direction != k.Default {
 		kv = append(kv, "direction", s.Direction.String())
 	}
 	if s.Probability != 1 {
@@ -327,28 +303,14 @@ func (i Inject) encode() (json.RawMessage, error) {
 	return inlineObject(kv...), nil
 }
 
-// defaultFault is the fault a kind's constructor makes, for what Marshal
-// can leave out.
-func defaultFault(kind wstest.FaultKind) (wstest.FaultSpec, error) {
-	switch kind {
-	case wstest.LatencyFault:
-		return wstest.Latency(0).Spec(), nil
-	case wstest.BandwidthFault:
-		return wstest.Bandwidth(1).Spec(), nil
-	case wstest.SlicerFault:
-		return wstest.Slicer(1, 0).Spec(), nil
-	case wstest.BlackholeFault:
-		return wstest.Blackhole().Spec(), nil
-	case wstest.SlowCloseFault:
-		return wstest.SlowClose(0).Spec(), nil
-	case wstest.NoCloseReplyFault:
-		return wstest.NoCloseReply().Spec(), nil
-	case wstest.LimitDataFault:
-		return wstest.LimitData(0).Spec(), nil
-	case wstest.DropAfterFault:
-		return wstest.DropAfterMessages(0).Spec(), nil
+// oneOfSet reports whether a parameter of a OneOf row is set in s.
+func oneOfSet(ps []wstest.FaultParam, s wstest.FaultSpec) bool {
+	for _, p := range ps {
+		if p.Get(s) != 0 {
+			return true
+		}
 	}
-	return wstest.FaultSpec{}, fmt.Errorf("unknown fault %q", kind)
+	return false
 }
 
 func (Reset) encode() (json.RawMessage, error)   { return inlineObject(), nil }

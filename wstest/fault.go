@@ -3,11 +3,10 @@ package wstest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
-
-	"github.com/wsdouble/wsdouble/internal/timeline"
 )
 
 // Direction says which way a fault acts: on what the server sends to the
@@ -35,6 +34,17 @@ func (d Direction) String() string {
 	return fmt.Sprintf("Direction(%d)", uint8(d))
 }
 
+// directionText says a direction in words.
+func directionText(d Direction) string {
+	switch d {
+	case ToClient:
+		return "to the client"
+	case FromClient:
+		return "from the client"
+	}
+	return "both ways"
+}
+
 // ParseDirection parses "to_client", "from_client" or "both".
 func ParseDirection(s string) (Direction, error) {
 	for _, d := range []Direction{ToClient, FromClient, Both} {
@@ -45,106 +55,53 @@ func ParseDirection(s string) (Direction, error) {
 	return 0, fmt.Errorf("wstest: direction %q is not to_client, from_client or both", s)
 }
 
-// FaultKind names a failure mode.
+// FaultKind names a failure mode: a row of the fault table (FaultKinds).
+// The names are those of the scenario file format (and, where it has one,
+// of toxiproxy).
 type FaultKind string
 
-// The failure modes. Their names are those of the scenario file format
-// (and, where it has one, of toxiproxy).
-const (
-	LatencyFault      FaultKind = "latency"
-	BandwidthFault    FaultKind = "bandwidth"
-	SlicerFault       FaultKind = "slicer"
-	BlackholeFault    FaultKind = "blackhole"
-	SlowCloseFault    FaultKind = "slow_close"
-	NoCloseReplyFault FaultKind = "no_close_reply"
-	LimitDataFault    FaultKind = "limit_data"
-	DropAfterFault    FaultKind = "drop_after"
-)
-
 // Fault is one failure mode of the network or the server, applied to a
-// connection: by Inject on a Peer, by the Faults option on every connection
-// of a Server or FakeDialer, or by a scenario step. Make one with its
-// constructor (Latency, Bandwidth, Slicer, Blackhole, SlowClose,
-// NoCloseReply, LimitData, DropAfterMessages, DropAfter) and refine it with
-// Only, Jitter, Probability and Seed; each method returns a copy.
+// connection: by Inject on a FaultPeer, by the Faults option on every
+// connection of a Server or FakeDialer, or by a scenario step. Make one with
+// its constructor (Latency, Bandwidth, Slicer, Blackhole, SlowClose,
+// NoCloseReply, LimitData, DropAfterMessages, DropAfter, Stall) and refine
+// it with Only, Jitter, Probability and Seed; each method returns a copy.
 //
 // Faults act on messages (a frame level, not a byte level), on virtual time
 // under testing/synctest: a 30 s latency or a 60 s blackhole costs no wall
 // time. A fault that draws at random (Jitter, Probability) uses its own
 // random source, seeded with Seed (1 by default), so a run is reproducible.
+//
+// Every kind is one row of a table (FaultKinds): its parameters, how it is
+// checked and described, and what it does to a connection.
 type Fault struct {
-	kind     FaultKind
-	dir      Direction
-	delay    time.Duration
-	jitter   time.Duration
-	rate     int   // bytes per second
-	size     int   // slice size
-	bytes    int64 // limit
-	messages int
-	prob     float64
-	seed     uint64
+	kind FaultKind
+	dir  Direction
+	prob float64
+	seed uint64
+	spec FaultSpec // the parameters; its Kind, Direction, Probability and Seed are unused
 }
 
-// Latency delays every message by d, in both directions unless Only says
-// otherwise. Messages keep their order: one is never delivered before the
-// one sent before it.
-func Latency(d time.Duration) Fault {
-	return Fault{kind: LatencyFault, dir: Both, delay: d, prob: 1, seed: 1}
+// FaultSpec is a Fault as plain data, for writing it to a file (the
+// scenario format) and reading it back with FaultFromSpec. Which fields a
+// kind uses, and how the file format names them, is its row's Params.
+type FaultSpec struct {
+	Kind        FaultKind
+	Direction   Direction
+	Delay       time.Duration // latency, slicer gap, slow close, drop after, stall
+	Jitter      time.Duration
+	Rate        int // bandwidth, bytes per second
+	Size        int // slicer
+	Bytes       int64
+	Messages    int
+	Probability float64
+	Seed        uint64
 }
 
-// Bandwidth delays every message by its size over bytesPerSecond, as on a
-// link of that rate (and queues it behind the ones still in flight).
-func Bandwidth(bytesPerSecond int) Fault {
-	return Fault{kind: BandwidthFault, dir: Both, rate: bytesPerSecond, prob: 1, seed: 1}
-}
-
-// Slicer sends every message to the client as continuation frames of at
-// most size bytes of payload, delay apart (RFC 6455 §5.4). Clients
-// reassemble them: a message event fires when the last frame arrives. A
-// Fake has no frames, so it delivers the whole message at that time, the
-// link busy meanwhile, which is what its client would observe. It acts on
-// ToClient only.
-func Slicer(size int, delay time.Duration) Fault {
-	return Fault{kind: SlicerFault, dir: ToClient, size: size, delay: delay, prob: 1, seed: 1}
-}
-
-// Blackhole stops delivering messages, in both directions unless Only says
-// otherwise, with no close and no FIN: a half-open connection. Pings go
-// unanswered and close frames unanswered (from the client) or lost (to the
-// client); a connection the server drops or resets meanwhile stays open
-// for the client. With Probability, it loses that share of messages
-// instead. Heal ends it.
-func Blackhole() Fault { return Fault{kind: BlackholeFault, dir: Both, prob: 1, seed: 1} }
-
-// SlowClose answers the client's close frame only after d: the client's
-// close event comes d late (or, if d is past its close timeout, with code
-// 1006).
-func SlowClose(d time.Duration) Fault {
-	return Fault{kind: SlowCloseFault, dir: ToClient, delay: d, prob: 1, seed: 1}
-}
-
-// NoCloseReply never answers the client's close frame: the client's close
-// timeout must end the connection.
-func NoCloseReply() Fault { return Fault{kind: NoCloseReplyFault, dir: ToClient, prob: 1, seed: 1} }
-
-// LimitData drops the connection (no close frame) when the message data
-// that has crossed it, in the direction given by Only (both by default),
-// would exceed n bytes: the message that would cross the limit is lost.
-func LimitData(n int64) Fault {
-	return Fault{kind: LimitDataFault, dir: Both, bytes: n, prob: 1, seed: 1}
-}
-
-// DropAfterMessages drops the connection (no close frame) once n more
-// messages have crossed it, in the direction given by Only (both by
-// default).
-func DropAfterMessages(n int) Fault {
-	return Fault{kind: DropAfterFault, dir: Both, messages: n, prob: 1, seed: 1}
-}
-
-// DropAfter drops the connection (no close frame) d after the fault is
-// applied.
-func DropAfter(d time.Duration) Fault {
-	return Fault{kind: DropAfterFault, dir: Both, delay: d, prob: 1, seed: 1}
+// newFault makes a fault of kind with the row's default direction,
+// probability 1 and seed 1.
+func newFault(kind FaultKind, spec FaultSpec) Fault {
+	return Fault{kind: kind, dir: lookupRow(kind).Default, prob: 1, seed: 1, spec: spec}
 }
 
 // Only returns f acting in direction d only.
@@ -156,7 +113,7 @@ func (f Fault) Only(d Direction) Fault {
 // Jitter returns f (a Latency) with each delay drawn uniformly within j of
 // its nominal value (never below zero).
 func (f Fault) Jitter(j time.Duration) Fault {
-	f.jitter = j
+	f.spec.Jitter = j
 	return f
 }
 
@@ -179,44 +136,36 @@ func (f Fault) Seed(s uint64) Fault {
 // Kind returns the failure mode.
 func (f Fault) Kind() FaultKind { return f.kind }
 
-// Validate reports whether f is usable: known, with parameters in range.
+// row returns f's row of the fault table, or nil for an unknown kind.
+func (f Fault) row() *faultRow { return lookupRow(f.kind) }
+
+// Validate reports whether f is usable: known, with parameters in range
+// (each row says which).
 func (f Fault) Validate() error {
+	if f.kind == "" {
+		return errors.New("wstest: fault: the zero Fault (make one with Latency, Blackhole and the other constructors)")
+	}
+	r := f.row()
+	if r == nil {
+		return fmt.Errorf("wstest: fault %s: unknown fault %q", f.kind, f.kind)
+	}
 	var errs []error
-	if f.dir&^Both != 0 || f.dir == 0 {
+	switch {
+	case f.dir&^Both != 0 || f.dir == 0:
 		errs = append(errs, fmt.Errorf("invalid direction %v", f.dir))
+	case f.dir&^r.Directions != 0:
+		errs = append(errs, fmt.Errorf("a %s acts on messages %s only", f.kind, directionText(r.Directions)))
 	}
 	if f.prob < 0 || f.prob > 1 || f.prob != f.prob {
 		errs = append(errs, fmt.Errorf("probability %v is not in [0, 1]", f.prob))
 	}
-	if f.delay < 0 || f.jitter < 0 {
-		errs = append(errs, errors.New("negative duration"))
-	}
-	switch f.kind {
-	case LatencyFault:
-	case BandwidthFault:
-		if f.rate <= 0 {
-			errs = append(errs, fmt.Errorf("bandwidth %d bytes/s is not positive", f.rate))
+	for _, p := range r.Params {
+		switch v := p.Get(f.spec); {
+		case v < p.Min:
+			errs = append(errs, p.below(v))
+		case v > p.Max:
+			errs = append(errs, fmt.Errorf(p.what+" is too large", v))
 		}
-	case SlicerFault:
-		if f.size <= 0 {
-			errs = append(errs, fmt.Errorf("slice size %d is not positive", f.size))
-		}
-		if f.dir != ToClient {
-			errs = append(errs, errors.New("a slicer acts on messages to the client only"))
-		}
-	case BlackholeFault, NoCloseReplyFault, SlowCloseFault:
-	case LimitDataFault:
-		if f.bytes < 0 {
-			errs = append(errs, fmt.Errorf("limit %d bytes is negative", f.bytes))
-		}
-	case DropAfterFault:
-		if f.messages < 0 {
-			errs = append(errs, fmt.Errorf("%d messages is negative", f.messages))
-		}
-	case "":
-		errs = append(errs, errors.New("the zero Fault (make one with Latency, Blackhole and the other constructors)"))
-	default:
-		errs = append(errs, fmt.Errorf("unknown fault %q", f.kind))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("wstest: fault %s: %w", f.kind, err)
@@ -224,32 +173,20 @@ func (f Fault) Validate() error {
 	return nil
 }
 
-// String describes the fault, for example "latency 200ms ±50ms to_client".
+// String describes the fault, for example "latency 200ms ±50ms to_client":
+// its kind, its parameters as its row describes them, its direction unless
+// it is the kind's default, and its probability unless it is 1.
 func (f Fault) String() string {
 	var b strings.Builder
 	b.WriteString(string(f.kind))
-	switch f.kind {
-	case LatencyFault:
-		b.WriteString(" " + timeline.Duration(f.delay))
-		if f.jitter > 0 {
-			b.WriteString(" ±" + timeline.Duration(f.jitter))
-		}
-	case BandwidthFault:
-		fmt.Fprintf(&b, " %d B/s", f.rate)
-	case SlicerFault:
-		fmt.Fprintf(&b, " %d B every %s", f.size, timeline.Duration(f.delay))
-	case SlowCloseFault:
-		b.WriteString(" " + timeline.Duration(f.delay))
-	case LimitDataFault:
-		fmt.Fprintf(&b, " %d B", f.bytes)
-	case DropAfterFault:
-		if f.messages > 0 || f.delay == 0 {
-			fmt.Fprintf(&b, " %d messages", f.messages)
-		} else {
-			b.WriteString(" " + timeline.Duration(f.delay))
-		}
+	r := f.row()
+	if r == nil {
+		return b.String()
 	}
-	if f.dir != Both && f.kind != SlicerFault && f.kind != SlowCloseFault && f.kind != NoCloseReplyFault {
+	if s := r.describe(f.spec); s != "" {
+		b.WriteString(" " + s)
+	}
+	if f.dir != r.Default {
 		b.WriteString(" " + f.dir.String())
 	}
 	if f.prob != 1 {
@@ -258,36 +195,246 @@ func (f Fault) String() string {
 	return b.String()
 }
 
-// FaultSpec is a Fault as plain data, for writing it to a file (the
-// scenario format) and reading it back with FaultFromSpec.
-type FaultSpec struct {
-	Kind        FaultKind
-	Direction   Direction
-	Delay       time.Duration // latency, slicer gap, slow close, drop after
-	Jitter      time.Duration
-	Rate        int // bandwidth, bytes per second
-	Size        int // slicer
-	Bytes       int64
-	Messages    int
-	Probability float64
-	Seed        uint64
-}
-
 // Spec returns f as plain data.
 func (f Fault) Spec() FaultSpec {
-	return FaultSpec{Kind: f.kind, Direction: f.dir, Delay: f.delay, Jitter: f.jitter, Rate: f.rate,
-		Size: f.size, Bytes: f.bytes, Messages: f.messages, Probability: f.prob, Seed: f.seed}
+	s := f.spec
+	s.Kind, s.Direction, s.Probability, s.Seed = f.kind, f.dir, f.prob, f.seed
+	return s
 }
 
 // FaultFromSpec makes the Fault s describes, or says what is wrong with it.
 func FaultFromSpec(s FaultSpec) (Fault, error) {
-	f := Fault{kind: s.Kind, dir: s.Direction, delay: s.Delay, jitter: s.Jitter, rate: s.Rate,
-		size: s.Size, bytes: s.Bytes, messages: s.Messages, prob: s.Probability, seed: s.Seed}
+	f := Fault{kind: s.Kind, dir: s.Direction, prob: s.Probability, seed: s.Seed, spec: s}
+	f.spec.Kind, f.spec.Direction, f.spec.Probability, f.spec.Seed = "", 0, 0, 0
 	return f, f.Validate()
+}
+
+// TimeScaled returns f with its durations multiplied by k and its rates
+// divided by it (a rate stays at least 1 byte per second): f played k
+// times as slow. Its row's Params say which parameter is which.
+func (f Fault) TimeScaled(k float64) (Fault, error) {
+	if k == 1 {
+		return f, nil
+	}
+	r := f.row()
+	if r == nil {
+		return f, f.Validate()
+	}
+	s := f.Spec()
+	for _, p := range r.Params {
+		p.Set(&s, p.Type.scale(p.Get(s), k))
+	}
+	return FaultFromSpec(s)
 }
 
 // faultRand is the random source of one applied fault.
 func (f Fault) rand() *rand.Rand { return rand.New(rand.NewPCG(f.seed, f.seed^0x9e3779b97f4a7c15)) }
+
+// FaultKindInfo describes a kind of fault: the public part of its row of
+// the fault table, from which the scenario file format decodes, encodes
+// and documents it.
+type FaultKindInfo struct {
+	// Kind is the fault's name.
+	Kind FaultKind
+	// Doc says what it does, in one line.
+	Doc string
+	// Params are its parameters, in the order the file format writes them.
+	Params []FaultParam
+	// OneOf says that exactly one of Params is given (DropAfter: a
+	// count or a delay); otherwise the Required ones are.
+	OneOf bool
+	// Default is the direction its constructor gives it.
+	Default Direction
+	// Directions are those it may act in.
+	Directions Direction
+}
+
+// FaultParam is a parameter of a kind of fault: a field of its step in the
+// scenario file format, and the FaultSpec field it sets.
+type FaultParam struct {
+	// Name is the file format's name, for example "delay" or
+	// "bytes_per_second".
+	Name string
+	// Type says how the value is written and scaled.
+	Type ParamType
+	// Required says the file format needs it (Min and the constructor's
+	// zero value otherwise).
+	Required bool
+	// Min and Max are the least and greatest valid values.
+	Min, Max int64
+	// Doc says what it is, in a few words.
+	Doc string
+
+	field specField
+	what  string // names a value in an error, as a format with one %d
+}
+
+// Article names a value of the type: "a duration", "a count", "a rate".
+func (t ParamType) Article() string {
+	switch t {
+	case DurationParam:
+		return "a duration"
+	case RateParam:
+		return "a rate"
+	}
+	return "a count"
+}
+
+// ParamType is the type of a FaultParam's value.
+type ParamType uint8
+
+// The types of fault parameters.
+const (
+	// DurationParam is a time.Duration, written as a Go duration string
+	// ("250ms"); TimeScaled multiplies it.
+	DurationParam ParamType = iota + 1
+	// CountParam is a number of bytes or messages; TimeScaled leaves it.
+	CountParam
+	// RateParam is a number of bytes per second; TimeScaled divides it.
+	RateParam
+)
+
+// scale scales v, of type t, for Fault.TimeScaled.
+func (t ParamType) scale(v int64, k float64) int64 {
+	switch t {
+	case DurationParam:
+		return int64(float64(v) * k)
+	case RateParam:
+		rate := float64(v) / k // +Inf when k is 0
+		return int64(min(max(rate, 1), math.MaxInt32))
+	}
+	return v
+}
+
+// specField is the FaultSpec field a parameter sets.
+type specField uint8
+
+const (
+	specDelay specField = iota + 1
+	specJitter
+	specRate
+	specSize
+	specBytes
+	specMessages
+)
+
+// Get returns the parameter's value in s.
+func (p FaultParam) Get(s FaultSpec) int64 {
+	switch p.field {
+	case specDelay:
+		return int64(s.Delay)
+	case specJitter:
+		return int64(s.Jitter)
+	case specRate:
+		return int64(s.Rate)
+	case specSize:
+		return int64(s.Size)
+	case specBytes:
+		return s.Bytes
+	case specMessages:
+		return int64(s.Messages)
+	}
+	return 0
+}
+
+// Set sets the parameter's value in s. A value too large for its field
+// is set to the largest it holds.
+func (p FaultParam) Set(s *FaultSpec, v int64) {
+	n := int(min(v, math.MaxInt))
+	switch p.field {
+	case specDelay:
+		s.Delay = time.Duration(v)
+	case specJitter:
+		s.Jitter = time.Duration(v)
+	case specRate:
+		s.Rate = n
+	case specSize:
+		s.Size = n
+	case specBytes:
+		s.Bytes = v
+	case specMessages:
+		s.Messages = n
+	}
+}
+
+// below is the error of a value under p.Min.
+func (p FaultParam) below(v int64) error {
+	if p.Type == DurationParam {
+		return errors.New("negative duration")
+	}
+	if p.Min > 0 {
+		return fmt.Errorf(p.what+" is not positive", v)
+	}
+	return fmt.Errorf(p.what+" is negative", v)
+}
+
+// FaultKinds returns the fault table's rows, in the order the
+// documentation lists them.
+func FaultKinds() []FaultKindInfo {
+	out := make([]FaultKindInfo, len(faultTable))
+	for i, r := range faultTable {
+		out[i] = r.FaultKindInfo
+	}
+	return out
+}
+
+// LookupFaultKind returns the row of kind, and whether there is one.
+func LookupFaultKind(kind FaultKind) (FaultKindInfo, bool) {
+	if r := lookupRow(kind); r != nil {
+		return r.FaultKindInfo, true
+	}
+	return FaultKindInfo{}, false
+}
+
+// faultRow is a kind of fault: its public description, how it describes
+// itself, and its hooks into a connection's links (fault_engine.go). Each
+// kind's row and hooks live in a file of its family (fault_delay.go,
+// fault_loss.go, fault_close.go, ...); faultTable lists them.
+type faultRow struct {
+	FaultKindInfo
+	// describe says the kind's parameters, for Fault.String.
+	describe func(s FaultSpec) string
+	// delays says that once applied, what goes to the client goes through
+	// the pump: it may be delayed, and what follows waits behind it.
+	delays bool
+	// blackhole says that it swallows control frames too (see
+	// connFaults.blackholed).
+	blackhole bool
+	// apply runs when the fault is applied to a connection, if not nil.
+	apply func(c *connFaults, a *appliedFault)
+	// message decides what it does to one message, if not nil.
+	message func(c *connFaults, a *appliedFault, m *msgFate)
+	// closeReply says how it delays the server's answer to the client's
+	// close frame, if not nil.
+	closeReply func(a *appliedFault, r *closeFate)
+}
+
+// faultTable is every kind of fault, in the order the documentation lists
+// them. Adding one is a row here and its file. (It is set in init: rows
+// refer to Fault's methods, which look the table up.)
+var faultTable []*faultRow
+
+func init() {
+	faultTable = []*faultRow{
+		&latencyRow,
+		&bandwidthRow,
+		&slicerRow,
+		&blackholeRow,
+		&slowCloseRow,
+		&noCloseReplyRow,
+		&limitDataRow,
+		&dropAfterRow,
+	}
+}
+
+func lookupRow(kind FaultKind) *faultRow {
+	for _, r := range faultTable {
+		if r.Kind == kind {
+			return r
+		}
+	}
+	return nil
+}
 
 // FaultPeer is a Peer that faults can be applied to: every Peer of a Server
 // and of a FakeDialer is one. Inject, Heal and ResetPeer take any Peer and

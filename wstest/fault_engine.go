@@ -10,6 +10,7 @@ import (
 // source and what it has counted.
 type appliedFault struct {
 	Fault
+	row     *faultRow
 	rnd     *rand.Rand
 	applies bool  // for faults drawn once
 	count   int64 // bytes (LimitData) or messages (DropAfterMessages) so far
@@ -54,23 +55,25 @@ func (c *connFaults) add(faults ...Fault) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, f := range faults {
-		a := &appliedFault{Fault: f, rnd: f.rand()}
+		r := f.row()
+		a := &appliedFault{Fault: f, row: r, rnd: f.rand()}
 		a.applies = a.draw()
 		c.list = append(c.list, a)
-		switch f.kind {
-		case LatencyFault, BandwidthFault, SlicerFault, SlowCloseFault:
-			c.delayed = true
-		case DropAfterFault:
-			if f.messages == 0 && a.applies {
-				reason := f.String()
-				c.timers = append(c.timers, time.AfterFunc(f.delay, func() { c.onDrop(reason) }))
-			}
+		c.delayed = c.delayed || r.delays
+		if r.apply != nil {
+			r.apply(c, a)
 		}
 	}
 	return nil
 }
 
 func (a *appliedFault) draw() bool { return a.prob >= 1 || a.rnd.Float64() < a.prob }
+
+// afterFunc runs fn after d, unless heal or the connection's end comes
+// first (a fault's timer).
+func (c *connFaults) afterFunc(d time.Duration, fn func()) {
+	c.timers = append(c.timers, time.AfterFunc(d, fn))
+}
 
 // heal removes every fault. Traffic already delayed stays delayed.
 func (c *connFaults) heal() {
@@ -83,7 +86,7 @@ func (c *connFaults) heal() {
 	c.timers = nil
 }
 
-// stop stops the DropAfter timers when the connection ends.
+// stop stops the faults' timers when the connection ends.
 func (c *connFaults) stop() { c.heal() }
 
 // usesPump reports whether to-client traffic must go through the pump.
@@ -106,6 +109,16 @@ type verdict struct {
 	gap       time.Duration
 }
 
+// msgFate is a message crossing a link as the faults' message hooks see
+// it, and what they decide for it.
+type msgFate struct {
+	verdict
+	size      int           // the message's bytes
+	latency   time.Duration // the time it takes to arrive, once sent
+	transmit  time.Duration // the time the link is busy sending it
+	notBefore time.Time     // it is delivered no earlier
+}
+
 // message decides the fate of a message of size bytes going way dir.
 func (c *connFaults) message(dir Direction, size int) verdict {
 	c.mu.Lock()
@@ -114,72 +127,32 @@ func (c *connFaults) message(dir Direction, size int) verdict {
 		return verdict{} // no fault: deliver now (a zero due time is due)
 	}
 	now := time.Now()
-	v := verdict{due: now}
-	i := dirIndex(dir)
-	var latency, transmit time.Duration
+	m := msgFate{size: size}
 	for _, a := range c.list {
-		if a.dir&dir == 0 {
-			continue
-		}
-		switch a.kind {
-		case BlackholeFault:
-			if a.draw() {
-				v.lost = true
-			}
-		case LatencyFault:
-			if a.draw() {
-				d := a.delay
-				if a.jitter > 0 {
-					d += time.Duration(a.rnd.Int64N(int64(2*a.jitter)+1)) - a.jitter
-				}
-				latency += max(d, 0)
-			}
-		case BandwidthFault:
-			if a.draw() {
-				transmit += time.Duration(float64(size) / float64(a.rate) * float64(time.Second))
-			}
-		case SlicerFault:
-			if !a.draw() {
-				continue
-			}
-			if !c.wholeMessages {
-				v.slice, v.gap = a.size, a.delay
-			} else if frames := (size + a.size - 1) / a.size; frames > 1 {
-				transmit += time.Duration(frames-1) * a.delay
-			}
-		case LimitDataFault:
-			if !a.applies {
-				continue
-			}
-			if a.count+int64(size) > a.bytes {
-				v.drop = a.String()
-			}
-			a.count += int64(size)
-		case DropAfterFault:
-			if !a.applies || a.messages == 0 {
-				continue
-			}
-			if a.count++; a.count == int64(a.messages) {
-				v.dropAfter = a.String()
-			}
+		if a.dir&dir != 0 && a.row.message != nil {
+			a.row.message(c, a, &m)
 		}
 	}
-	if v.lost || v.drop != "" {
-		return v
+	if m.lost || m.drop != "" {
+		return m.verdict
 	}
 	// The link sends one message at a time (bandwidth), each then takes
 	// the latency to arrive, and arrivals keep their order.
+	i := dirIndex(dir)
 	start := now
 	if c.free[i].After(start) {
 		start = c.free[i]
 	}
-	c.free[i] = start.Add(transmit)
-	v.due = c.free[i].Add(latency)
-	if c.last[i].After(v.due) {
-		v.due = c.last[i]
+	c.free[i] = start.Add(m.transmit)
+	m.due = c.free[i].Add(m.latency)
+	if m.notBefore.After(m.due) {
+		m.due = m.notBefore
 	}
-	c.last[i] = v.due
-	return v
+	if c.last[i].After(m.due) {
+		m.due = c.last[i]
+	}
+	c.last[i] = m.due
+	return m.verdict
 }
 
 // blackholed reports whether a blackhole drops everything way dir: pings,
@@ -191,11 +164,18 @@ func (c *connFaults) blackholed(dir Direction) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range c.list {
-		if a.kind == BlackholeFault && a.dir&dir != 0 && a.prob >= 1 {
+		if a.row.blackhole && a.dir&dir != 0 && a.prob >= 1 {
 			return true
 		}
 	}
 	return false
+}
+
+// closeFate is how the server answers the client's close frame, as the
+// faults' closeReply hooks decide it.
+type closeFate struct {
+	delay time.Duration
+	never bool
 }
 
 // closeReply says how the server answers the client's close frame: not at
@@ -206,18 +186,13 @@ func (c *connFaults) closeReply() (delay time.Duration, never bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var r closeFate
 	for _, a := range c.list {
-		if !a.applies {
-			continue
-		}
-		switch a.kind {
-		case NoCloseReplyFault:
-			return 0, true
-		case SlowCloseFault:
-			delay = max(delay, a.delay)
+		if a.applies && a.row.closeReply != nil {
+			a.row.closeReply(a, &r)
 		}
 	}
-	return delay, false
+	return r.delay, r.never
 }
 
 // pump runs what is sent to the client in order, each thing at its due
