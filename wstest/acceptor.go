@@ -3,6 +3,7 @@ package wstest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type acceptor struct {
 	queue   []Attempt
 	waiters []chan struct{}
 	running map[tracked]int // what Close waits for
+	conns   map[*conn]struct{} // the connections open or ending
 	// dispatching counts the fakeDispatch goroutines apart from running,
 	// one per Fake: a counter costs less than a map entry made and
 	// deleted per connection.
@@ -30,7 +32,7 @@ type acceptor struct {
 }
 
 func newAcceptor(name string, auto bool) acceptor {
-	return acceptor{name: name, auto: auto, running: make(map[tracked]int)}
+	return acceptor{name: name, auto: auto, running: make(map[tracked]int), conns: make(map[*conn]struct{})}
 }
 
 // NextAttempt returns the next attempt no one has taken, waiting until one
@@ -91,6 +93,11 @@ func (a *acceptor) Attempts() []AttemptRecord {
 			out[i].Header = r.header.unpack()
 			out[i].header = ""
 		}
+		if r.count != nil {
+			out[i].ToClient = int(r.count.toClient.Load())
+			out[i].FromClient = int(r.count.fromClient.Load())
+			out[i].count = nil
+		}
 	}
 	return out
 }
@@ -108,6 +115,13 @@ func (a *acceptor) enqueueLocked(at Attempt) {
 		close(a.waiters[0])
 		a.waiters = a.waiters[1:]
 	}
+}
+
+// liveConns returns the connections open or ending.
+func (a *acceptor) liveConns() []*conn {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Collect(maps.Keys(a.conns))
 }
 
 // closeLocked marks the acceptor closed and wakes every NextAttempt.

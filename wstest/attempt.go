@@ -182,4 +182,7 @@ type AttemptRecord struct {
 	// header is Header as a Server keeps it; Attempts unpacks it into
 	// Header (see packedHeader).
 	header packedHeader
+	// count is the accepted connection's count of messages, which
+	// Attempts reads into ToClient and FromClient.
+	count *msgCount
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -14,7 +15,6 @@ import (
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/bufamount"
 	"github.com/wsdouble/wsdouble/internal/eventloop"
-	"github.com/wsdouble/wsdouble/internal/latch"
 	"github.com/wsdouble/wsdouble/internal/listenhold"
 )
 
@@ -35,6 +35,10 @@ var errFakeAbort = fmt.Errorf("wstest: the server closed the connection during t
 // message that is not valid UTF-8.
 var errFakeBadUTF8 = errors.New("wstest: received a text message that is not valid UTF-8")
 
+// errGaveUpClosing is the error the server end sees when a Fake's client
+// gives up on its closing handshake (its close timeout) and goes.
+var errGaveUpClosing = errors.New("the client gave up on its close")
+
 // Fake is an in-memory wsdouble.IWebSocket with exactly the semantics of the
 // real client (the same conformance checks pass), made by a FakeDialer's
 // Constructor. Its server end is a Peer, returned by Accept on its attempt
@@ -46,91 +50,50 @@ var errFakeBadUTF8 = errors.New("wstest: received a text message that is not val
 // Beyond the contract, a Fake records what it did (Sent, Received, Events)
 // and can dispatch events the browser never would (Inject).
 //
-// A Fake is made of as few objects as possible (its loop, peer, attempt,
-// log record and hold are parts of it, its faults and timers are made on
-// first use): a test or benchmark makes thousands, and a FakeDialer keeps
-// every one for Fakes and Attempts.
+// A Fake is the client half of a connection; its server half is the same
+// connection core a Server's connection has. The Fake is the core's
+// transport: it delivers what the server end sends as events, and hands it
+// what the client sends.
 type Fake struct {
-	d         *FakeDialer
-	rec       *AttemptRecord // &recData; guarded by d.mu
-	recData   AttemptRecord
-	attempt   FakeAttempt // what NextAttempt hands out
-	url       string
-	protocols []string
-	req       *http.Request // made on first use: request()
-	reqOnce   sync.Once
-	target    wsdouble.EventTarget
-	state     atomic.Int32 // wsdouble.ReadyState, written with mu held
-	// Messages each way, copied into the attempt log by Attempts.
-	toClient, fromClient atomic.Int64
-	loop                 eventloop.Loop[fakeTask]
-	peer                 fakePeer
-	tracked              bool // the dialer counts the dispatch goroutine until it ends
-	in                   inbox
-	hold                 listenhold.Hold
-	// faults is made by the first fault applied (see addFaults): until
-	// then none applies, and the hot paths take no lock for them.
-	faults atomic.Pointer[connFaults]
-	pump   pump
-	// emu makes transmit's choice between the inbox and an echo one with
-	// Echo's switch to echoing (see fakePeer.echo).
-	emu       sync.Mutex
-	echoing   bool        // transmit echoes what the client sends
-	echoLater bool        // an echo waits in the pump: the later ones queue behind it
-	checked   atomic.Bool // Receive has checked its caller's bubble exactly once
+	d        *FakeDialer
+	conn     conn          // the server end: the Peer
+	rec      AttemptRecord // its entry in the dialer's log; d.mu guards it
+	attempt  FakeAttempt   // what NextAttempt hands out
+	target   wsdouble.EventTarget
+	ready    atomic.Int32 // a wsdouble.ReadyState, written with mu held
+	loop     eventloop.Loop[fakeTask]
+	hold     listenhold.Hold
+	buffered bufamount.Amount // BufferedAmount: falls only between tasks
+	checked  atomic.Bool      // Receive has checked its caller's bubble exactly once
 
-	done     latch.Latch // the connection has ended for the server
-	answered latch.Latch // the attempt is answered or gone
-
-	mu   sync.Mutex
-	wire wireState // set with setWireEnded once open
-	// peerOpen is wire == wireOpen && !serverClosing, for Peer.Send to
-	// check without mu: it turns true once (Accept) and false once.
-	peerOpen   atomic.Bool
-	replied    bool      // Accept or Refuse was called
-	protocol   string    // chosen by Accept; Protocol reports it after open
-	extensions string    // chosen by Accept; Extensions reports it after open
-	shown      [2]string // what Protocol and Extensions report
-	closeErr   error     // what Err reports
+	mu         sync.Mutex
+	phase      clientPhase
+	opened     bool   // the open event was dispatched: Protocol and Extensions report the answer
+	extensions string // chosen by Accept
 	binaryType string
-	buffered   bufamount.Amount // BufferedAmount: falls only between tasks
+	closeErr   error       // what Err reports
+	closeTimer *time.Timer // the client's close timeout, in clientClosing
 	sent       history[wsdouble.Message]
 	events     history[wsdouble.Event]
-	// The first chunk of events, in the Fake: most see only a handful.
-	eventChunks [1][]wsdouble.Event
-	firstEvents [2]wsdouble.Event
-	// The closing handshake, and faults on it.
-	serverClosing bool        // the server end sent a close frame
-	clientClosing bool        // the client sent a close frame
-	zombie        bool        // the server's end is over, but a blackhole hid it from the client
-	closeTimer    *time.Timer // the client's close timeout
-	closeSettled  bool        // the client's closing handshake has an outcome
-	peerEnded     bool        // endPeer has run
 }
 
 var _ wsdouble.IWebSocket = (*Fake)(nil)
 
-// setWireEnded ends the connection on the wire. Call with f.mu held.
-func (f *Fake) setWireEnded() {
-	f.wire = wireEnded
-	f.peerOpen.Store(false)
-}
-
-// setServerClosing notes that the server end has sent, or received, a
-// close frame: it sends no more messages. Call with f.mu held.
-func (f *Fake) setServerClosing() {
-	f.serverClosing = true
-	f.peerOpen.Store(false)
-}
-
-// wireState is the connection as the network sees it, ahead of the ready
-// state scripts see (which changes only when the matching task runs).
-type wireState uint8
+// clientPhase is where a Fake's client is in its connection, ahead of the
+// ready state scripts see (which changes only when the matching task
+// runs).
+type clientPhase uint8
 
 const (
-	wireConnecting wireState = iota // waiting for Accept or Refuse
-	wireOpen                        // accepted; messages flow
-	wireEnded                       // closed, dropped, refused or abandoned
+	// clientConnecting: the attempt is not answered.
+	clientConnecting clientPhase = iota
+	// clientOpen: accepted; messages flow.
+	clientOpen
+	// clientClosing: the client sent its close frame and waits for the
+	// server's, or its close timeout.
+	clientClosing
+	// clientSettled: the outcome is decided and the close event queued.
+	clientSettled
 )
 
 type fakeTaskKind uint8
@@ -172,23 +135,14 @@ func (f *Fake) postFailed(err error) {
 // newFake makes a Fake for an attempt made at now (a reading of
 // time.Now) and starts its dispatch goroutine.
 func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake {
-	f := &Fake{
-		d:          d,
-		url:        url,
-		protocols:  protocols,
-		binaryType: wsdouble.BinaryTypeBlob,
-	}
-	f.recData = AttemptRecord{Time: now, URL: url, Protocols: protocols}
-	f.rec = &f.recData
+	f := &Fake{d: d, binaryType: wsdouble.BinaryTypeBlob}
+	f.rec = AttemptRecord{Time: now, URL: url, Protocols: protocols}
 	f.attempt.f = f
-	f.peer.f = f
-	f.in.init(d.cfg.inbox, f.buffered.Taken)
+	f.conn.init(f, &d.acceptor, &f.rec, &d.cfg, true, f.buffered.Taken)
 	if !d.guard.virtual {
 		f.hold.Init(now) // inside a bubble the zero Hold holds nothing
 	}
-	f.eventChunks[0] = f.firstEvents[:0]
-	f.events.chunks = f.eventChunks[:]
-	f.buffered.Init(f.in.untaken, (*fakeRunner)(f))
+	f.buffered.Init(f.conn.in.untaken, (*fakeRunner)(f))
 	f.loop.Init((*fakeRunner)(f))
 	return f
 }
@@ -202,47 +156,6 @@ func (r *fakeRunner) RunTask(t fakeTask) bool { return (*Fake)(r).runTask(t) }
 // ScheduleTurn implements bufamount.Loop: the turn is a task of the loop.
 func (r *fakeRunner) ScheduleTurn() { r.loop.Post(fakeTask{kind: fakeTurn}) }
 
-// addFaults applies faults to the connection.
-func (f *Fake) addFaults(faults ...Fault) error {
-	c := f.faults.Load()
-	if c == nil {
-		c = newConnFaults(true, f.faultDrop)
-		if !f.faults.CompareAndSwap(nil, c) {
-			c = f.faults.Load()
-		}
-	}
-	return c.add(faults...)
-}
-
-// The connection's faults, with no lock taken while none was ever applied
-// (connFaults' methods take a nil receiver for none).
-
-func (f *Fake) faultVerdict(dir Direction, size int) verdict {
-	c := f.faults.Load()
-	if c == nil {
-		return verdict{} // deliver now
-	}
-	return c.message(dir, size)
-}
-
-func (f *Fake) usesPump() bool { return f.faults.Load().usesPump() }
-
-func (f *Fake) blackholed(dir Direction) bool { return f.faults.Load().blackholed(dir) }
-
-func (f *Fake) closeReply() (delay time.Duration, never bool) { return f.faults.Load().closeReply() }
-
-func (f *Fake) stopFaults() {
-	if c := f.faults.Load(); c != nil {
-		c.stop()
-	}
-}
-
-// request returns the handshake request a browser would have sent.
-func (f *Fake) request() *http.Request {
-	f.reqOnce.Do(func() { f.req = fakeRequest(f.url, f.protocols) })
-	return f.req
-}
-
 // fakeRequest is the handshake request a browser would send for url.
 func fakeRequest(url string, protocols []string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, "http"+url[2:], nil) // ws→http, wss→https
@@ -253,26 +166,15 @@ func fakeRequest(url string, protocols []string) *http.Request {
 		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
 	}
 	if len(protocols) > 0 {
-		req.Header.Set("Sec-Websocket-Protocol", joinProtocols(protocols))
+		req.Header.Set("Sec-Websocket-Protocol", strings.Join(protocols, ", "))
 	}
 	req.RequestURI = req.URL.RequestURI()
 	return req
 }
 
-func joinProtocols(p []string) string {
-	s := ""
-	for i, x := range p {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
-}
-
 // Peer returns the server's end of the fake's connection. It is the Peer
 // that Accept returns; before Accept, its Send fails.
-func (f *Fake) Peer() Peer { return &f.peer }
+func (f *Fake) Peer() Peer { return &f.conn }
 
 // N returns the number of the fake's attempt in its dialer's log.
 func (f *Fake) N() int { return f.rec.N }
@@ -292,10 +194,9 @@ func (f *Fake) Err() error {
 	return f.closeErr
 }
 
-// Sent returns a snapshot of the messages the client sent while open and
-// no fault lost, in order. It includes those still waiting for room in the
-// server end's inbox (see BufferedAmount): the server end receives them
-// next, unless the connection ends abruptly first.
+// Sent returns a snapshot of the messages the client sent that reached the
+// server end, in order: messages a fault lost are not among them; those
+// still held back by a full inbox are (see InboxLimit).
 func (f *Fake) Sent() []wsdouble.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -345,23 +246,32 @@ func (f *Fake) Inject(events ...wsdouble.Event) error {
 }
 
 // ReadyState implements wsdouble.WebSocketLike.
-func (f *Fake) ReadyState() wsdouble.ReadyState { return wsdouble.ReadyState(f.state.Load()) }
+func (f *Fake) ReadyState() wsdouble.ReadyState { return wsdouble.ReadyState(f.ready.Load()) }
+
+func (f *Fake) setReadyLocked(s wsdouble.ReadyState) { f.ready.Store(int32(s)) }
 
 // URL implements wsdouble.IWebSocket.
-func (f *Fake) URL() string { return f.url }
+func (f *Fake) URL() string { return f.rec.URL }
 
 // Protocol implements wsdouble.IWebSocket.
 func (f *Fake) Protocol() string {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.shown[0]
+	opened := f.opened
+	f.mu.Unlock()
+	if !opened {
+		return ""
+	}
+	return f.conn.Protocol()
 }
 
 // Extensions implements wsdouble.IWebSocket.
 func (f *Fake) Extensions() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.shown[1]
+	if !f.opened {
+		return ""
+	}
+	return f.extensions
 }
 
 // BinaryType implements wsdouble.IWebSocket.
@@ -425,20 +335,19 @@ func (f *Fake) Send(m wsdouble.Message) error {
 		return err
 	}
 	f.mu.Lock()
-	switch wsdouble.ReadyState(f.state.Load()) {
+	switch wsdouble.ReadyState(f.ready.Load()) {
 	case wsdouble.Connecting:
 		f.mu.Unlock()
 		return wsdouble.ErrInvalidState
 	case wsdouble.Open:
-		if f.wire == wireOpen && !f.clientClosing {
+		if f.phase == clientOpen {
 			f.mu.Unlock()
-			// The server end takes it at once: counted until a turn.
 			// Counted and handed over under the count's lock, so that a
-			// turn sees the message either sent or held back by a full
-			// inbox. (transmit never calls back into the count: an end it
-			// causes leaves the count to the close event's turn.)
+			// turn sees the message either taken or held back by a full
+			// inbox. (fromClient never calls back into the count: an end
+			// it causes leaves the count to the close event's turn.)
 			f.buffered.Send(len(m.Data), func() error {
-				f.transmit(m)
+				f.conn.fromClient(m, false)
 				return nil
 			})
 			return nil
@@ -461,128 +370,269 @@ func (f *Fake) Close(code int, reason string) error {
 		return err
 	}
 	f.mu.Lock()
-	switch wsdouble.ReadyState(f.state.Load()) {
+	switch wsdouble.ReadyState(f.ready.Load()) {
 	case wsdouble.Connecting:
-		f.state.Store(int32(wsdouble.Closing))
-		wire := f.wire
-		f.setWireEnded()
+		// "If the WebSocket connection is not yet established: fail the
+		// WebSocket connection and set the ready state to CLOSING."
+		f.setReadyLocked(wsdouble.Closing)
+		phase := f.phase
+		f.phase = clientSettled
 		f.mu.Unlock()
-		switch wire {
-		case wireConnecting:
-			f.d.answer(f, Abandoned, 0, "", errors.New("client went away: closed while connecting"))
-			f.closeDone(false)
-		case wireOpen:
-			f.endPeer(End{Kind: ClientGone, Err: errors.New("the client closed before the open event")})
+		switch phase {
+		case clientConnecting:
+			if f.conn.endUnanswered() {
+				f.d.answer(f, Abandoned, 0, "", errors.New("client went away: closed while connecting"))
+			}
+		case clientOpen:
+			f.conn.transportEnded(errors.New("the client closed before the open event"))
 		}
 		f.postFailed(wsdouble.ErrClosedBeforeOpen)
 	case wsdouble.Open:
-		f.state.Store(int32(wsdouble.Closing))
-		zombie := f.zombie
-		open := f.wire == wireOpen
-		f.clientClosing = open
-		f.mu.Unlock()
-		switch {
-		case open:
-			f.clientClose(code, reason)
-		case zombie:
-			f.startCloseTimeout(End{}) // the server is gone, unknown to the client
+		f.setReadyLocked(wsdouble.Closing)
+		if f.phase != clientOpen {
+			f.mu.Unlock()
+			return nil // the connection's end is already decided
 		}
+		f.phase = clientClosing
+		f.closeTimer = time.AfterFunc(f.d.cfg.fakeCloseTO, f.giveUpClosing)
+		f.mu.Unlock()
+		f.sendCloseFrame(code, reason)
 	default:
 		f.mu.Unlock()
 	}
 	return nil
 }
 
-// closeDone marks the connection ended for the server end's waiters. The
-// messages the inbox still holds back reach the server end if deliverHeld
-// is set (the connection ended with a close frame, which came behind
-// them); otherwise they are lost, and stay in BufferedAmount, as data a
-// browser had not sent when its connection ended does (WHATWG WebSockets:
-// bufferedAmount does not reset). The close event's dispatch begins with
-// the turn that shows either.
-func (f *Fake) closeDone(deliverHeld bool) {
-	f.mu.Lock()
-	lost, _ := f.in.close(deliverHeld)
-	f.mu.Unlock()
-	if lost > 0 {
-		f.fromClient.Add(-int64(lost)) // the server end never had them
+// sendCloseFrame sends the client's close frame to the server end: WHATWG
+// "close the WebSocket": no code sends a frame without one (read as
+// 1005); a reason alone is sent with 1000.
+func (f *Fake) sendCloseFrame(code int, reason string) {
+	if code == 0 {
+		code = wsdouble.CloseNoStatusReceived
+		if reason != "" {
+			code = wsdouble.CloseNormalClosure
+		}
 	}
-	f.done.Close()
+	f.conn.closeFrame(code, reason)
+}
+
+// giveUpClosing is the client's close timeout: the server end never
+// answered, and the client drops the connection (close 1006, no error
+// event).
+func (f *Fake) giveUpClosing() {
+	if !f.settle(clientClosing) {
+		return
+	}
+	f.conn.transportEnded(errGaveUpClosing)
+	f.postUnclean(wsdouble.ErrCloseTimeout)
+}
+
+// settle decides the client's closing outcome, once, if it is in phase
+// from (or in any phase but clientSettled and clientConnecting, when from
+// is clientSettled): it reports whether it did.
+func (f *Fake) settle(from clientPhase) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.phase == clientSettled, f.phase == clientConnecting:
+		return false
+	case from != clientSettled && f.phase != from:
+		return false
+	}
+	f.phase = clientSettled
+	if f.closeTimer != nil {
+		f.closeTimer.Stop()
+	}
+	return true
+}
+
+// The Fake as its conn's transport: the client side of the wire.
+
+func (f *Fake) check(op string) error   { return f.d.guard.quick(op) }
+func (f *Fake) request() *http.Request { return fakeRequest(f.rec.URL, f.rec.Protocols) }
+
+// beforeWait runs before Receive waits. The exact check reads the
+// goroutine's stack, which costs more than the rest of a Receive: it is
+// done on the first wait only, and later ones check the clock (quick),
+// which catches a fake used across real and virtual time but not one
+// passed between two bubbles.
+func (f *Fake) beforeWait() error {
+	g := f.d.guard
+	if err := g.quick("Peer.Receive"); err != nil {
+		return err
+	}
+	if f.checked.Load() {
+		return nil
+	}
+	if err := g.check("Peer.Receive"); err != nil {
+		return err
+	}
+	f.checked.Store(true)
+	return nil
+}
+
+// deliver queues a message event. A Fake has no frames: a slicer's
+// frames were counted in the message's due time (see Slicer).
+func (f *Fake) deliver(m wsdouble.Message, owned bool, _ int, _ time.Duration) error {
+	if !owned {
+		m.Data = copyData(m.Data)
+	}
+	f.loop.Post(fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}})
+	return nil
+}
+
+// took records a message of the client's that reached the server end.
+func (f *Fake) took(m wsdouble.Message) {
+	f.mu.Lock()
+	f.sent.add(m)
+	f.mu.Unlock()
+}
+
+// sendClose is the server's close frame reaching the client: the answer
+// to the client's own, or the start of the server's closing handshake,
+// which the client answers at once (RFC 6455 §5.5.1).
+func (f *Fake) sendClose(code int, reason string) error {
+	f.mu.Lock()
+	phase := f.phase
+	f.mu.Unlock()
+	switch phase {
+	case clientOpen:
+		if !f.settle(clientOpen) {
+			return nil
+		}
+		f.loop.Post(fakeTask{kind: fakeClosing})
+		f.conn.closeFrame(code, reason) // the echo
+	case clientClosing:
+		if !f.settle(clientClosing) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	f.postClosed(code, reason)
+	return nil
+}
+
+// closeTransport is the transport ending under the client without a close
+// frame: close 1006, and no error event (the browser's, and the real
+// client's, behaviour when an open connection goes away; see lost in the
+// wsdouble package).
+func (f *Fake) closeTransport(reset bool) {
+	if !f.settle(clientSettled) {
+		return
+	}
+	if reset {
+		f.postUnclean(errFakeReset)
+	} else {
+		f.postUnclean(errFakeDropped)
+	}
+}
+
+// shutdown ends f for FakeDialer.Close (Shutdown) and DropAll (Dropped).
+func (f *Fake) shutdown(kind EndKind) {
+	if f.conn.endUnanswered() {
+		outcome := Hung
+		if kind != Shutdown {
+			outcome = Aborted
+		}
+		f.mu.Lock()
+		f.phase = clientSettled
+		f.mu.Unlock()
+		f.d.answer(f, outcome, 0, "", ErrClosed)
+		// A client that made the Fake at this instant may not listen yet.
+		settle(f.rec.Time)
+		f.postFailed(errors.New("wstest: the FakeDialer was closed while connecting"))
+		return
+	}
+	f.conn.shutdown(kind)
 }
 
 func (f *Fake) runTask(t fakeTask) (stop bool) {
-	f.mu.Lock()
 	switch t.kind {
 	case fakeOpen:
-		if wsdouble.ReadyState(f.state.Load()) != wsdouble.Connecting {
-			f.mu.Unlock()
-			return false
-		}
-		f.shown = [2]string{f.protocol, f.extensions}
-		f.state.Store(int32(wsdouble.Open))
-		t.ev = wsdouble.OpenEvent{}
+		return f.runOpen()
 	case fakeMessage:
-		// WHATWG WebSockets: a message that arrives when the ready state is
-		// not OPEN is not dispatched.
-		if wsdouble.ReadyState(f.state.Load()) != wsdouble.Open {
-			f.mu.Unlock()
-			return false
-		}
-		if m := t.ev.(wsdouble.MessageEvent).Message; m.Type == wsdouble.TextMessage && !utf8.Valid(m.Data) {
-			// RFC 6455 §8.1, as the real client does: invalid UTF-8 in
-			// a text message fails the connection; the server reads a
-			// close frame with 1007, the client an error and close 1006.
-			f.state.Store(int32(wsdouble.Closing))
-			f.setWireEnded()
-			f.mu.Unlock()
-			f.endPeer(End{Kind: ClientClosed, Code: wsdouble.CloseInvalidFramePayloadData, Clean: true})
-			if f.settleClose() {
-				f.postFailed(errFakeBadUTF8)
-			}
-			return false
-		}
-	case fakeTurn:
-		f.mu.Unlock()
-		f.buffered.Turn()
-		return false
+		return f.runMessage(t)
 	case fakeClosing:
-		if wsdouble.ReadyState(f.state.Load()) == wsdouble.Open {
-			f.state.Store(int32(wsdouble.Closing))
+		f.mu.Lock()
+		if wsdouble.ReadyState(f.ready.Load()) == wsdouble.Open {
+			f.setReadyLocked(wsdouble.Closing)
 		}
 		f.mu.Unlock()
 		return false
 	case fakeClosed:
-		f.state.Store(int32(wsdouble.Closed))
-		f.closeErr = t.err
-		if f.closeTimer != nil {
-			f.closeTimer.Stop()
-		}
-		var errEv wsdouble.Event
-		if t.fail {
-			errEv = wsdouble.ErrorEvent{Err: t.err}
-			f.events.add(errEv)
-		}
-		f.events.add(t.ev)
-		f.mu.Unlock()
-		if t.fail {
-			f.dispatch(errEv)
-		}
-		f.dispatch(t.ev)
-		f.pump.stop()
-		if f.tracked {
-			f.d.untrack(fakeDispatch)
-		}
-		return true
+		return f.runClosed(t)
+	case fakeTurn:
+		f.buffered.Turn()
+		return false
 	}
-	f.events.add(t.ev)
-	f.mu.Unlock()
-	f.dispatch(t.ev)
+	f.record(t.ev)
 	return false
 }
 
-// copyData copies message data, so the caller may reuse its buffer.
-func copyData(b []byte) []byte {
-	c := make([]byte, len(b))
-	copy(c, b)
-	return c
+// record notes an event in the history, then dispatches it.
+func (f *Fake) record(e wsdouble.Event) {
+	f.mu.Lock()
+	f.events.add(e)
+	f.mu.Unlock()
+	f.dispatch(e)
+}
+
+func (f *Fake) runOpen() bool {
+	f.mu.Lock()
+	if wsdouble.ReadyState(f.ready.Load()) != wsdouble.Connecting {
+		f.mu.Unlock()
+		return false
+	}
+	f.opened = true
+	f.setReadyLocked(wsdouble.Open)
+	f.mu.Unlock()
+	f.record(wsdouble.OpenEvent{})
+	return false
+}
+
+func (f *Fake) runMessage(t fakeTask) bool {
+	// WHATWG WebSockets: a message that arrives when the ready state is
+	// not OPEN is not dispatched.
+	if f.ReadyState() != wsdouble.Open {
+		return false
+	}
+	m := t.ev.(wsdouble.MessageEvent).Message
+	if m.Type == wsdouble.TextMessage && !utf8.Valid(m.Data) {
+		// RFC 6455 §8.1, as the real client does: invalid UTF-8 in a text
+		// message fails the connection; the server reads a close frame
+		// with 1007, the client an error and close 1006.
+		f.mu.Lock()
+		f.setReadyLocked(wsdouble.Closing)
+		f.mu.Unlock()
+		if f.settle(clientOpen) {
+			f.conn.closeFrame(wsdouble.CloseInvalidFramePayloadData, "")
+			f.conn.transportEnded(errFakeBadUTF8)
+			f.postFailed(errFakeBadUTF8)
+		}
+		return false
+	}
+	f.record(t.ev)
+	return false
+}
+
+func (f *Fake) runClosed(t fakeTask) bool {
+	f.mu.Lock()
+	f.setReadyLocked(wsdouble.Closed)
+	f.closeErr = t.err
+	var errEv wsdouble.Event
+	if t.fail {
+		errEv = wsdouble.ErrorEvent{Err: t.err}
+		f.events.add(errEv)
+	}
+	f.events.add(t.ev)
+	f.mu.Unlock()
+	if t.fail {
+		f.dispatch(errEv)
+	}
+	f.dispatch(t.ev)
+	if f.rec.N > 0 {
+		f.d.untrack(fakeDispatch) // a Fake refused at its dial is not tracked
+	}
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/latch"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
@@ -78,23 +79,24 @@ func (d *FakeDialer) dial(url string, protocols ...string) (wsdouble.IWebSocket,
 		return nil, err
 	}
 	f := newFake(d, u, slices.Clone(protocols), time.Now())
-	rec, a := f.rec, &f.attempt
+	a := &f.attempt
 	d.mu.Lock()
 	if d.closed || d.down {
 		d.mu.Unlock()
 		// Like a dial to a server that is gone: no attempt reaches it. The
 		// failure is reported a nanosecond later, once the client listens
 		// (see settle).
-		f.setWireEnded()
-		f.closeDone(false)
+		f.conn.endUnanswered()
+		f.mu.Lock()
+		f.phase = clientSettled
+		f.mu.Unlock()
 		refused := &net.OpError{Op: "dial", Net: "memory", Addr: memconn.Addr(u), Err: syscall.ECONNREFUSED}
 		time.AfterFunc(time.Nanosecond, func() { f.postFailed(refused) })
 		return f, nil
 	}
-	d.addLocked(rec)
+	d.addLocked(&f.rec)
 	d.fakes = append(d.fakes, f)
 	d.trackLocked(fakeDispatch)
-	f.tracked = true
 	if !d.auto {
 		d.enqueueLocked(a)
 	}
@@ -193,14 +195,7 @@ func (d *FakeDialer) answer(f *Fake, o Outcome, status int, protocol string, err
 	d.mu.Lock()
 	f.rec.Outcome, f.rec.Status, f.rec.Protocol, f.rec.Err, f.rec.AnswerTime = o, status, protocol, err, now
 	d.mu.Unlock()
-	f.answered.Close()
-}
-
-// ended records how f's accepted connection ended.
-func (d *FakeDialer) ended(f *Fake, end End) {
-	d.mu.Lock()
-	f.rec.End = end
-	d.mu.Unlock()
+	f.attempt.answered.Close()
 }
 
 // Attempts implements Acceptor.
@@ -210,16 +205,17 @@ func (d *FakeDialer) Attempts() []AttemptRecord {
 	defer d.mu.Unlock()
 	for i := range log {
 		// d.fakes and the log grow together: fake i made attempt i+1.
-		f := d.fakes[i]
-		log[i].ToClient = int(f.toClient.Load())
-		log[i].FromClient = int(f.fromClient.Load())
-		log[i].Header = f.request().Header.Clone()
+		log[i].Header = d.fakes[i].request().Header
 	}
 	return log
 }
 
 // FakeAttempt is an Attempt of a FakeDialer.
-type FakeAttempt struct{ f *Fake }
+type FakeAttempt struct {
+	f        *Fake
+	answered latch.Latch // answered, or gone
+	replied  bool        // the test answered it (Accept, Refuse, Abort); f.mu guards it
+}
 
 var _ Attempt = (*FakeAttempt)(nil)
 
@@ -236,10 +232,10 @@ func (a *FakeAttempt) Time() time.Time { return a.f.rec.Time }
 func (a *FakeAttempt) Request() *http.Request { return a.f.request() }
 
 // Protocols implements Attempt.
-func (a *FakeAttempt) Protocols() []string { return slices.Clone(a.f.protocols) }
+func (a *FakeAttempt) Protocols() []string { return slices.Clone(a.f.rec.Protocols) }
 
 // Done implements Attempt.
-func (a *FakeAttempt) Done() <-chan struct{} { return a.f.answered.Done() }
+func (a *FakeAttempt) Done() <-chan struct{} { return a.answered.Done() }
 
 // Accept implements Attempt. AcceptOptions.Extensions is what the Fake's
 // Extensions reports.
@@ -254,29 +250,26 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 		f.mu.Unlock()
 		return nil, err
 	}
-	f.replied = true
-	protocol := chooseSubprotocol(d.cfg.subprotocols, f.protocols, opts)
-	f.protocol = protocol
-	if err := wsdouble.ValidateSubprotocolAnswer(f.protocols, protocol); err != nil {
+	a.replied = true
+	protocol := chooseSubprotocol(d.cfg.subprotocols, f.rec.Protocols, opts)
+	if err := wsdouble.ValidateSubprotocolAnswer(f.rec.Protocols, protocol); err != nil {
 		// RFC 6455 §4.1 and the Fetch standard: the client fails the
 		// connection.
-		f.setWireEnded()
+		f.phase = clientSettled
 		f.mu.Unlock()
+		f.conn.open(protocol)
 		d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
-		f.endPeer(End{Kind: ClientGone, Err: fmt.Errorf("the client failed the connection: %w", err)})
+		f.conn.transportEnded(fmt.Errorf("the client failed the connection: %w", err))
 		f.postFailed(&wsdouble.HandshakeError{StatusCode: http.StatusSwitchingProtocols, Header: http.Header{}, Err: err})
-		return &f.peer, nil
+		return &f.conn, nil
 	}
-	f.wire = wireOpen
-	f.peerOpen.Store(true)
+	f.phase = clientOpen
 	f.extensions = opts.Extensions
-	f.loop.Post(fakeTask{kind: fakeOpen})
 	f.mu.Unlock()
-	if len(d.cfg.faults) > 0 {
-		f.addFaults(d.cfg.faults...) // validated by the option
-	}
+	f.conn.open(protocol)
+	f.loop.Post(fakeTask{kind: fakeOpen})
 	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
-	return &f.peer, nil
+	return &f.conn, nil
 }
 
 // Abort implements Attempt: the client's error event (wrapping
@@ -319,20 +312,22 @@ func (a *FakeAttempt) fail(op string, outcome Outcome, status int) error {
 		f.mu.Unlock()
 		return err
 	}
-	f.replied = true
-	f.setWireEnded()
+	a.replied = true
+	f.phase = clientSettled
 	f.mu.Unlock()
+	f.conn.endUnanswered()
 	d.answer(f, outcome, status, "", nil)
-	f.closeDone(false)
 	return nil
 }
 
+// unansweredLocked says why the attempt cannot be answered, or nil. Call
+// with f.mu held.
 func (a *FakeAttempt) unansweredLocked() error {
 	f := a.f
 	switch {
-	case f.replied:
+	case a.replied:
 		return fmt.Errorf("%w (attempt #%d)", ErrAnswered, f.rec.N)
-	case f.wire != wireConnecting:
+	case f.phase != clientConnecting:
 		return fmt.Errorf("%w (attempt #%d: the client went away, or the dialer was closed)", ErrAttemptGone, f.rec.N)
 	}
 	return nil

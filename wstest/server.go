@@ -56,7 +56,6 @@ type Server struct {
 	upgrader websocket.Upgrader
 
 	pending map[*serverAttempt]struct{}
-	peers   map[*serverPeer]struct{}
 	// transports are the server ends of in-memory connections.
 	transports map[*memconn.Conn]struct{}
 	loopback   *httptest.Server
@@ -84,7 +83,6 @@ func NewServer(tb TB, opts ...Option) *Server {
 		tb:         tb,
 		cfg:        cfg,
 		pending:    make(map[*serverAttempt]struct{}),
-		peers:      make(map[*serverPeer]struct{}),
 		transports: make(map[*memconn.Conn]struct{}),
 	}
 	s.upgrader = websocket.Upgrader{
@@ -133,14 +131,14 @@ func (s *Server) Up() {
 // answered (logged as Aborted), as a server that crashed.
 func (s *Server) DropAll() {
 	s.mu.Lock()
-	pending, peers := slices.Collect(maps.Keys(s.pending)), slices.Collect(maps.Keys(s.peers))
+	pending := slices.Collect(maps.Keys(s.pending))
 	s.queue = nil // every queued attempt is pending: aborted below
 	s.mu.Unlock()
 	for _, a := range pending {
 		a.Abort()
 	}
-	for _, p := range peers {
-		p.Drop()
+	for _, c := range s.liveConns() {
+		c.Drop()
 	}
 }
 
@@ -206,7 +204,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closeLocked()
-	pending, peers := slices.Collect(maps.Keys(s.pending)), slices.Collect(maps.Keys(s.peers))
+	pending := slices.Collect(maps.Keys(s.pending))
 	transports := slices.Collect(maps.Keys(s.transports))
 	lb := s.loopback
 	s.mu.Unlock()
@@ -215,8 +213,8 @@ func (s *Server) Close() {
 		settle(a.rec.Time) // a client that dialed at this instant may not listen yet
 		a.abandon()
 	}
-	for _, p := range peers {
-		p.shutdown()
+	for _, c := range s.liveConns() {
+		c.shutdown(Shutdown)
 	}
 	if lb != nil {
 		lb.Close()

@@ -42,7 +42,7 @@ type decision struct {
 }
 
 type acceptResult struct {
-	peer *serverPeer
+	peer *wireConn
 	err  error
 }
 
@@ -159,7 +159,7 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		d.reply <- acceptResult{err: err}
 		return
 	}
-	p := newServerPeer(a, conn, uw.guard)
+	p := newWireConn(a, conn, uw.guard)
 	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
 	d.reply <- acceptResult{peer: p}
 	if a.s.cfg.auto && a.s.cfg.handler != nil {
