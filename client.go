@@ -682,9 +682,17 @@ func (w *WebSocket) awaitListener(typ EventType) {
 // the runtime doubles, copying it, each time a call would overflow it; the
 // dial (resolver, connect, HTTP request) goes deep enough to double it
 // twice, each copy walking every frame below. Grown here, at the top of
-// run, the stack is copied once, with one frame on it. The stack is no bigger for it: the
-// dial grows it to this size anyway, and the runtime shrinks it again when
-// an idle socket's goroutine uses little of it.
+// run, the stack is copied once, with one frame on it. The stack is no
+// bigger for it: the dial grows it to this size anyway, and the runtime
+// shrinks it again when an idle socket's goroutine uses little of it.
+//
+// What it saves, BenchmarkConnect/loopback with -cpuprofile, runtime.newstack
+// under run (Go 1.26, 2 shared cores, ~125,000 connects each way): 5.8 µs
+// of stack growth per connect without it, 1.2 µs with it (its own one
+// copy), so 4.6 µs, about 2% of a loopback connect's CPU. That is below
+// what the benchmark's cpu-ns/op resolves on a busy machine (10 interleaved
+// runs each way: no significant difference), so the profile is the figure
+// to check it by.
 //
 //go:noinline
 func growStack() byte {
@@ -697,8 +705,8 @@ func growStack() byte {
 
 // dialStack is the room growStack makes: with it the stack grows once, to
 // 8 KiB, which a dial to an IP address fits in (BenchmarkConnect/loopback:
-// no stack copy left in the dial, where there were about 4 µs of them per
-// connect). A deeper dial, through a resolver say, grows it once more.
+// no stack copy left in the dial). A deeper dial, through a resolver say,
+// grows it once more.
 const dialStack = 6 << 10
 
 // stackProbe is only ever read.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/wsdouble/wsdouble"
@@ -37,6 +35,60 @@ type ConformanceCheck struct {
 	// Doc says what the check asserts.
 	Doc string
 	run func(c *checker) error
+}
+
+// conformanceChecks is every check, in order. Each cites the rule it
+// checks. The names and their order are public: users run the checks as
+// subtests by name. A new check is a row here and its function in the
+// file of its topic, conformance_<topic>.go, the topic being the part of
+// its name before the slash, without hyphens (TestConformanceLayout); what
+// the checks share is in conformance_checker.go and conformance_recorder.go.
+var conformanceChecks = []ConformanceCheck{
+	{"constructor/initial-state", "a new socket is CONNECTING with its URL, no protocol or extensions, binaryType blob and nothing buffered", checkInitialState},
+	{"constructor/http-url", "an http: URL is accepted and reported as ws: (WHATWG: new WebSocket step 3)", checkHTTPURL},
+	{"constructor/invalid-url", "a URL that is not absolute ws/wss/http/https, or has a fragment, is ErrInvalidURL and makes no socket", checkInvalidURL},
+	{"constructor/invalid-protocols", "a repeated or non-token subprotocol is ErrInvalidProtocol", checkInvalidProtocols},
+	{"open/event", "accepting fires exactly one open event, with readyState OPEN inside the listener", checkOpen},
+	{"open/request", "the handshake asks for the socket's path and query and offers its subprotocols", checkRequest},
+	{"open/protocol-chosen", "protocol is empty until open, then the subprotocol the server chose", checkProtocolChosen},
+	{"open/protocol-none", "a client that offers no subprotocol opens when the server chooses none, with protocol empty", checkProtocolNone},
+	{"open/protocol-missing", "a server that answers no subprotocol when the client offered some fails the connection: error, close 1006, no open (Fetch: establish a WebSocket connection)", checkProtocolMissing},
+	{"open/protocol-not-offered", "a subprotocol the client did not offer fails the connection: error, close 1006 (RFC 6455 §4.1)", checkProtocolNotOffered},
+	{"send/before-open", "send while CONNECTING is ErrInvalidState and sends nothing", checkSendBeforeOpen},
+	{"send/text-and-binary", "sent messages reach the server in order, with their types", checkClientSend},
+	{"send/invalid", "send of an unknown message type or invalid UTF-8 text is ErrInvalidMessage", checkSendInvalid},
+	{"send/after-close", "send while CLOSING or CLOSED discards the data and grows bufferedAmount", checkSendAfterClose},
+	{"send/buffered-in-task", "bufferedAmount counts every byte a listener sent, until it returns, even once the server has them; the next event's listener sees 0 (WHATWG: as of the last time the event loop reached step 1)", checkBufferedInTask},
+	{"send/buffered-drains", "bufferedAmount falls to 0 once the server has the data, with no event to dispatch (a turn of the event loop of its own)", checkBufferedDrains},
+	{"message/text", "a text message arrives as a message event with its text", checkMessageText},
+	{"message/binary", "a binary message arrives as a message event with its bytes", checkMessageBinary},
+	{"message/empty", "empty text and binary messages arrive", checkMessageEmpty},
+	{"message/order", "100 messages arrive in the order sent", checkMessageOrder},
+	{"message/large", "a 1 MiB message arrives whole in each direction", checkLargeMessages},
+	{"message/none-after-close", "a message arriving after close() was called is not dispatched (WHATWG: readyState is not OPEN)", checkNoMessageAfterClose},
+	{"close/server-code-and-reason", "a server close frame fires close with its code and reason, wasClean true, and no error", checkServerClose},
+	{"close/server-no-status", "a server close frame without a code reads as 1005", checkServerCloseNoStatus},
+	{"close/server-1012", "a server restarting (1012) fires close 1012, clean", checkServerClose1012},
+	{"close/server-every-code", "every code a server may send (1000-1003, 1007-1014, 3000-4999) fires close with that code and reason, clean (RFC 6455 §7.4; 1014 too, as in Chromium)", checkServerEveryCode},
+	{"close/client", "close() goes CLOSING at once, the server sees the code and reason, and close fires clean", checkClientClose},
+	{"close/client-no-code", "close() without a code sends a close frame without one; both ends read 1005", checkClientCloseNoCode},
+	{"close/client-reason-only", "close() with only a reason sends code 1000 (WHATWG: close the WebSocket)", checkClientCloseReasonOnly},
+	{"close/invalid-code", "close() with a code other than 1000 or 3000-4999 is ErrInvalidCode and changes nothing", checkCloseInvalidCode},
+	{"close/reason-too-long", "close() with a reason over 123 UTF-8 bytes is ErrReasonTooLong; 123 bytes is fine", checkReasonTooLong},
+	{"close/twice", "a second close() does nothing: one close frame, one close event", checkCloseTwice},
+	{"close/while-connecting", "close() while CONNECTING fails the connection: CLOSING at once, then error and close 1006, no open", checkCloseWhileConnecting},
+	{"fail/refused", "a refused handshake fires error then close 1006 unclean, readyState CLOSED in both, the status in the error", checkRefused},
+	{"fail/drop", "a connection dropped without a close frame fires close 1006 unclean and no error event (as browsers do); Err, if the socket has it, wraps io.ErrUnexpectedEOF", checkDrop},
+	{"listener/once", "a listener added with Once runs for the first event only", checkOnce},
+	{"listener/remove", "a removed listener is not called", checkRemove},
+	{"listener/remove-during-dispatch", "a listener removed by an earlier one during a dispatch is not called for that event (DOM: removed flag)", checkRemoveDuringDispatch},
+	{"listener/add-during-dispatch", "a listener added during a dispatch is not called for that event", checkAddDuringDispatch},
+	{"listener/duplicate", "adding the same listener twice registers it once", checkDuplicate},
+	{"listener/per-type", "the same listener is registered separately for each event type", checkPerType},
+	{"listener/serial", "listener calls never overlap and follow message order", checkSerial},
+	{"listener/reentrant-send", "a listener may call send; the message goes out", checkReentrantSend},
+	{"listener/reentrant-close", "a listener may call close; the close event comes after the listener returns", checkReentrantClose},
+	{"binary-type", "binaryType is blob by default, takes arraybuffer, ignores other values", checkBinaryType},
 }
 
 // checkTimeout bounds one check, in case an implementation never delivers
@@ -102,251 +154,3 @@ func AssertConformance(t TB, newSubject func() (Subject, error)) bool {
 	}
 	return true
 }
-
-// checker is the state of one running check.
-type checker struct {
-	ctx     context.Context
-	subject Subject
-	sockets []*recorder
-	peers   []Peer
-}
-
-// dial makes a socket through the subject and records its events.
-func (c *checker) dial(path string, protocols ...string) (*recorder, error) {
-	ws, err := c.subject.New(c.subject.URL+path, protocols...)
-	if err != nil {
-		return nil, fmt.Errorf("constructor: %w", err)
-	}
-	if ws == nil {
-		return nil, errors.New("constructor: got a nil socket and no error")
-	}
-	r := newRecorder(ws)
-	c.sockets = append(c.sockets, r)
-	return r, nil
-}
-
-// attempt takes the next attempt from the subject's acceptor.
-func (c *checker) attempt() (Attempt, error) {
-	a, err := c.subject.Acceptor.NextAttempt(c.ctx)
-	if err != nil {
-		return nil, fmt.Errorf("waiting for the connection attempt: %w", err)
-	}
-	return a, nil
-}
-
-// open dials, accepts with opts and waits for the open event.
-func (c *checker) open(opts AcceptOptions, protocols ...string) (*recorder, Peer, error) {
-	r, err := c.dial("", protocols...)
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := c.attempt()
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := a.Accept(opts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("Accept: %w", err)
-	}
-	c.peers = append(c.peers, p)
-	if err := r.expect(c.ctx, "open"); err != nil {
-		return nil, nil, err
-	}
-	return r, p, nil
-}
-
-// receive waits for the next message the peer receives.
-func (c *checker) receive(p Peer) (wsdouble.Message, error) {
-	m, err := p.Receive(c.ctx)
-	if err != nil {
-		return m, fmt.Errorf("server receiving: %w", err)
-	}
-	return m, nil
-}
-
-// cleanup closes every socket of the check, waits for their close events
-// and for every peer to end, and checks no socket dispatched an event after
-// its close event.
-func (c *checker) cleanup() error {
-	var errs []error
-	for _, r := range c.sockets {
-		r.ws.Close(0, "")
-	}
-	for _, r := range c.sockets {
-		if err := r.waitClosed(c.ctx); err != nil {
-			errs = append(errs, fmt.Errorf("cleanup: %w", err))
-		}
-	}
-	for _, p := range c.peers {
-		select {
-		case <-p.Done():
-		case <-c.ctx.Done():
-			p.Drop()
-			errs = append(errs, errors.New("cleanup: the server end did not see the connection end"))
-		}
-	}
-	for _, r := range c.sockets {
-		errs = append(errs, r.invariants())
-	}
-	return errors.Join(errs...)
-}
-
-// recorded is one event as a listener saw it.
-type recorded struct {
-	ev    wsdouble.Event
-	state wsdouble.ReadyState // ReadyState during the listener call
-}
-
-// recorder records every event of a socket, and whether two listener calls
-// ever overlapped.
-type recorder struct {
-	ws wsdouble.IWebSocket
-
-	inside     atomic.Int32
-	overlapped atomic.Bool
-
-	mu     sync.Mutex
-	events []recorded
-	cursor int
-	wake   chan struct{}
-	closed chan struct{}
-}
-
-func newRecorder(ws wsdouble.IWebSocket) *recorder {
-	r := &recorder{ws: ws, wake: make(chan struct{}), closed: make(chan struct{})}
-	l := wsdouble.ListenerFunc(r.handle)
-	for _, t := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
-		ws.AddEventListener(t, l)
-	}
-	return r
-}
-
-func (r *recorder) handle(e wsdouble.Event) {
-	if r.inside.Add(1) != 1 {
-		r.overlapped.Store(true)
-	}
-	defer r.inside.Add(-1)
-	st := r.ws.ReadyState()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, recorded{e, st})
-	close(r.wake)
-	r.wake = make(chan struct{})
-	if _, ok := e.(wsdouble.CloseEvent); ok {
-		select {
-		case <-r.closed:
-		default:
-			close(r.closed)
-		}
-	}
-}
-
-// next returns the next event not yet consumed, waiting for it.
-func (r *recorder) next(ctx context.Context) (recorded, error) {
-	for {
-		r.mu.Lock()
-		if r.cursor < len(r.events) {
-			e := r.events[r.cursor]
-			r.cursor++
-			r.mu.Unlock()
-			return e, nil
-		}
-		wake := r.wake
-		seen := describeAll(r.events)
-		r.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return recorded{}, fmt.Errorf("no further event before %v; events so far: %s", context.Cause(ctx), seen)
-		}
-	}
-}
-
-// expect consumes the next len(want) events and compares their
-// descriptions with want.
-func (r *recorder) expect(ctx context.Context, want ...string) error {
-	got := make([]string, 0, len(want))
-	for range want {
-		e, err := r.next(ctx)
-		if err != nil {
-			return fmt.Errorf("events: got %s, want %s (%v)", list(got), list(want), err)
-		}
-		got = append(got, describe(e.ev))
-	}
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("events: got %s, want %s", list(got), list(want))
-	}
-	return nil
-}
-
-func (r *recorder) waitClosed(ctx context.Context) error {
-	select {
-	case <-r.closed:
-		return nil
-	case <-ctx.Done():
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return fmt.Errorf("no close event before %v; events: %s", context.Cause(ctx), describeAll(r.events))
-	}
-}
-
-// all returns every event recorded so far.
-func (r *recorder) all() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
-
-// invariants checks what must hold of any socket's whole event history.
-func (r *recorder) invariants() error {
-	var errs []error
-	if r.overlapped.Load() {
-		errs = append(errs, errors.New("listeners: two listener calls overlapped, want one at a time"))
-	}
-	events := r.all()
-	opens, closes := 0, 0
-	for i, e := range events {
-		switch e.ev.(type) {
-		case wsdouble.OpenEvent:
-			opens++
-		case wsdouble.CloseEvent:
-			closes++
-			if i != len(events)-1 {
-				errs = append(errs, fmt.Errorf("events: got %s after the close event, want nothing", list(describeEach(events[i+1:]))))
-			}
-		}
-	}
-	if opens > 1 {
-		errs = append(errs, fmt.Errorf("open events: got %d, want at most 1", opens))
-	}
-	if closes > 1 {
-		errs = append(errs, fmt.Errorf("close events: got %d, want at most 1", closes))
-	}
-	return errors.Join(errs...)
-}
-
-// describe names an event for comparison: error events without their cause,
-// message events with their type and data.
-func describe(e wsdouble.Event) string {
-	switch e := e.(type) {
-	case wsdouble.ErrorEvent:
-		return "error"
-	case fmt.Stringer:
-		return e.String()
-	case nil:
-		return "<nil>"
-	}
-	return string(e.Type())
-}
-
-func describeEach(rs []recorded) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = describe(r.ev)
-	}
-	return out
-}
-
-func describeAll(rs []recorded) string { return list(describeEach(rs)) }
-
-func list(s []string) string { return "[" + strings.Join(s, ", ") + "]" }

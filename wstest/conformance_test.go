@@ -37,36 +37,28 @@ func TestConformance(t *testing.T) {
 	if len(checks) < 25 {
 		t.Fatalf("ConformanceChecks: got %d checks, want at least 25", len(checks))
 	}
-	t.Run("fake", func(t *testing.T) {
-		for _, cc := range checks {
-			t.Run(cc.Name, func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					if err := cc.Run(t.Context(), fakeSubject(t)); err != nil {
-						t.Error(err)
-					}
-				})
-			})
-		}
-	})
-	t.Run("memory", func(t *testing.T) {
-		for _, cc := range checks {
-			t.Run(cc.Name, func(t *testing.T) {
-				// Inside a bubble: the in-memory transport runs on virtual time.
-				synctest.Test(t, func(t *testing.T) {
-					if err := cc.Run(t.Context(), memorySubject(t)); err != nil {
-						t.Error(err)
-					}
-				})
-			})
-		}
-	})
-	t.Run("loopback", func(t *testing.T) {
-		for _, cc := range checks {
-			t.Run(cc.Name, func(t *testing.T) {
-				if err := cc.Run(t.Context(), loopbackSubject(t)); err != nil {
+	// The fake and the in-memory transport run inside a bubble, on virtual
+	// time; loopback sockets cannot.
+	t.Run("fake", func(t *testing.T) { runChecks(t, checks, fakeSubject, true) })
+	t.Run("memory", func(t *testing.T) { runChecks(t, checks, memorySubject, true) })
+	t.Run("loopback", func(t *testing.T) { runChecks(t, checks, loopbackSubject, false) })
+}
+
+// runChecks runs each check as a subtest against the subjects subject
+// makes, inside a synctest bubble when bubble is set.
+func runChecks(t *testing.T, checks []wstest.ConformanceCheck, subject func(*testing.T) func() (wstest.Subject, error), bubble bool) {
+	for _, cc := range checks {
+		t.Run(cc.Name, func(t *testing.T) {
+			run := func(t *testing.T) {
+				if err := cc.Run(t.Context(), subject(t)); err != nil {
 					t.Error(err)
 				}
-			})
-		}
-	})
+			}
+			if bubble {
+				synctest.Test(t, run)
+			} else {
+				run(t)
+			}
+		})
+	}
 }

@@ -43,50 +43,64 @@ import (
 // header is the page's own name after a DNS rebinding, so it proves
 // nothing.
 func AllowOrigins(patterns ...string) func(r *http.Request) bool {
-	var host, full []string
-	all, null := false, false
-	for _, p := range patterns {
-		p = strings.ToLower(p)
-		switch {
-		case p == "*":
-			all = true
-		case p == "null":
-			null = true
-		case ValidateOriginPattern(p) != nil:
-			// Matches nothing.
-		case strings.Contains(p, "://"):
-			full = append(full, p)
-		default:
-			host = append(host, p)
-		}
-	}
-	allowed := func(origin string) bool {
-		if all || origin == "" {
-			return true
-		}
-		origin = strings.ToLower(origin)
-		if origin == "null" {
-			return null
-		}
-		u, err := url.Parse(origin)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return false
-		}
-		if loopbackHost(u.Hostname()) {
-			return true
-		}
-		return matchAny(host, u.Host) || matchAny(full, u.Scheme+"://"+u.Host)
-	}
+	policy := newOriginPolicy(patterns)
 	return func(r *http.Request) bool {
 		// A browser sends one Origin; were there several, each must pass,
 		// whichever of them the code behind this server reads.
 		for _, o := range r.Header.Values("Origin") {
-			if !allowed(o) {
+			if !policy.allows(o) {
 				return false
 			}
 		}
 		return true
 	}
+}
+
+// originPolicy is what AllowOrigins admits, its patterns sorted by kind.
+type originPolicy struct {
+	all  bool     // the pattern "*": every Origin
+	null bool     // the pattern "null": the Origin "null"
+	host []string // patterns without "://", matched against host[:port]
+	full []string // patterns with "://", matched against scheme://host[:port]
+}
+
+func newOriginPolicy(patterns []string) originPolicy {
+	var p originPolicy
+	for _, pat := range patterns {
+		pat = strings.ToLower(pat)
+		switch {
+		case pat == "*":
+			p.all = true
+		case pat == "null":
+			p.null = true
+		case ValidateOriginPattern(pat) != nil:
+			// Matches nothing.
+		case strings.Contains(pat, "://"):
+			p.full = append(p.full, pat)
+		default:
+			p.host = append(p.host, pat)
+		}
+	}
+	return p
+}
+
+// allows reports whether the policy admits one Origin header value.
+func (p originPolicy) allows(origin string) bool {
+	if p.all || origin == "" {
+		return true
+	}
+	origin = strings.ToLower(origin)
+	if origin == "null" {
+		return p.null
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return false
+	}
+	if loopbackHost(u.Hostname()) {
+		return true
+	}
+	return matchAny(p.host, u.Host) || matchAny(p.full, u.Scheme+"://"+u.Host)
 }
 
 // ValidateOriginPattern reports whether AllowOrigins can use pattern: the

@@ -12,6 +12,17 @@ import (
 // and the garbage collector marks each one as a single object, where a
 // cloned map costs it a dozen; Attempts unpacks it into a fresh map, so a
 // caller that changes the map it gets cannot change the log.
+//
+// What it saves, BenchmarkConnect/memory and /loopback with 3,000 attempts
+// in the log (-benchtime 3000x, 10 interleaved runs, Go 1.26, 2 shared
+// cores), against Header: r.Header.Clone() kept in the record and cloned
+// again by Attempts: heap objects kept per attempt 3.0 against 11.4, and
+// the garbage collector's CPU (runtime/metrics /cpu/classes/gc/total) 8.2
+// against 15.0 µs per connect over memory and 10.9 against 22.0 µs over
+// loopback (p < 0.01): about 10% of an in-memory connect's CPU and 5% of
+// a loopback one's. The benchmark's own sec/op and cpu-ns/op do not
+// resolve that much on a busy machine, so the GC's CPU is the figure to
+// check it by.
 type packedHeader string
 
 func packHeader(h http.Header) packedHeader {

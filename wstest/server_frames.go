@@ -175,36 +175,11 @@ func (c *frameCheck) follow(b []byte) (int, *violation) {
 func (c *frameCheck) firstBytes() *violation {
 	b0, b1 := c.hdr[0], c.hdr[1]
 	fin, opcode, len7 := b0&0x80 != 0, b0&0x0f, b1&0x7f
-	switch {
-	case b0&0x40 != 0 && !c.deflate:
-		return violationf("RSV1 set, with no extension negotiated") // §5.2
-	case b0&0x20 != 0:
-		return violationf("RSV2 set") // §5.2
-	case b0&0x10 != 0:
-		return violationf("RSV3 set") // §5.2
+	if v := c.reservedBits(b0); v != nil {
+		return v
 	}
-	switch opcode {
-	case websocket.CloseMessage, websocket.PingMessage, websocket.PongMessage: // §5.5
-		switch {
-		case len7 > 125:
-			return violationf("control frame (opcode %d) longer than 125 bytes", opcode)
-		case !fin:
-			return violationf("fragmented control frame (opcode %d)", opcode)
-		case opcode == websocket.CloseMessage && len7 == 1:
-			// §5.5.1: a body starts with a 2-byte code.
-			return violationf("close frame with a 1-byte body")
-		}
-	case websocket.TextMessage, websocket.BinaryMessage: // §5.4
-		if c.open {
-			return violationf("new data frame (opcode %d) inside a fragmented message", opcode)
-		}
-		c.msgLen = 0
-	case 0: // continuation, §5.4
-		if !c.open {
-			return violationf("continuation frame outside a fragmented message")
-		}
-	default:
-		return violationf("reserved opcode %d", opcode) // §5.2
+	if v := c.checkOpcode(opcode, fin, len7); v != nil {
+		return v
 	}
 	if b1&0x80 == 0 {
 		return violationf("unmasked frame from the client") // §5.1
@@ -218,6 +193,56 @@ func (c *frameCheck) firstBytes() *violation {
 	default:
 		c.length = uint64(len7)
 		return c.lengthKnown()
+	}
+	return nil
+}
+
+// reservedBits checks RSV1-3 of b0, a header's first byte (§5.2): RSV1 is
+// permessage-deflate's (RFC 7692 §6), the others no extension's.
+func (c *frameCheck) reservedBits(b0 byte) *violation {
+	switch {
+	case b0&0x40 != 0 && !c.deflate:
+		return violationf("RSV1 set, with no extension negotiated")
+	case b0&0x20 != 0:
+		return violationf("RSV2 set")
+	case b0&0x10 != 0:
+		return violationf("RSV3 set")
+	}
+	return nil
+}
+
+// checkOpcode checks a frame's opcode against its FIN bit and 7-bit length
+// and against the fragmented message under way, and starts a new data
+// message's count for the read limit.
+func (c *frameCheck) checkOpcode(opcode byte, fin bool, len7 byte) *violation {
+	switch opcode {
+	case websocket.CloseMessage, websocket.PingMessage, websocket.PongMessage:
+		return controlFrame(opcode, fin, len7)
+	case websocket.TextMessage, websocket.BinaryMessage: // §5.4
+		if c.open {
+			return violationf("new data frame (opcode %d) inside a fragmented message", opcode)
+		}
+		c.msgLen = 0
+	case 0: // continuation, §5.4
+		if !c.open {
+			return violationf("continuation frame outside a fragmented message")
+		}
+	default:
+		return violationf("reserved opcode %d", opcode) // §5.2
+	}
+	return nil
+}
+
+// controlFrame checks what §5.5 asks of a control frame's first two bytes.
+func controlFrame(opcode byte, fin bool, len7 byte) *violation {
+	switch {
+	case len7 > 125:
+		return violationf("control frame (opcode %d) longer than 125 bytes", opcode)
+	case !fin:
+		return violationf("fragmented control frame (opcode %d)", opcode)
+	case opcode == websocket.CloseMessage && len7 == 1:
+		// §5.5.1: a body starts with a 2-byte code.
+		return violationf("close frame with a 1-byte body")
 	}
 	return nil
 }
