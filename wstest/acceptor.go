@@ -22,7 +22,7 @@ type acceptor struct {
 	log     []*AttemptRecord
 	queue   []Attempt
 	waiters []chan struct{}
-	running map[tracked]int // what Close waits for
+	running map[tracked]int    // what Close waits for
 	conns   map[*conn]struct{} // the connections open or ending
 	// dispatching counts the fakeDispatch goroutines apart from running,
 	// one per Fake: a counter costs less than a map entry made and

@@ -34,7 +34,7 @@ type conn struct {
 	pump    pump
 	in      inbox
 	echoing echoSwitch
-	count *msgCount // messages each way, which the log reports
+	count   *msgCount // messages each way, which the log reports
 
 	// state is written with mu held and read without it on hot paths.
 	state    atomic.Uint32 // a connState

@@ -448,7 +448,7 @@ func (f *Fake) settle(from clientPhase) bool {
 
 // The Fake as its conn's transport: the client side of the wire.
 
-func (f *Fake) check(op string) error   { return f.d.guard.quick(op) }
+func (f *Fake) check(op string) error  { return f.d.guard.quick(op) }
 func (f *Fake) request() *http.Request { return fakeRequest(f.rec.URL, f.rec.Protocols) }
 
 // beforeWait runs before Receive waits. The exact check reads the

@@ -214,56 +214,76 @@ func (q *inbox) takeLocked() (wsdouble.Message, bool) {
 // before blocking (the fake checks its bubble there).
 func (q *inbox) receive(ctx context.Context, ended func() error, beforeWait func() error) (wsdouble.Message, error) {
 	for {
-		q.mu.Lock()
-		var wait time.Duration
-		if len(q.items) > 0 {
-			if wait = time.Until(q.items[0].due); wait <= 0 {
-				m, moved := q.takeLocked()
-				q.mu.Unlock()
-				if moved && q.onTaken != nil {
-					q.onTaken()
-				}
-				return m, nil
-			}
-		} else if q.closed {
-			q.mu.Unlock()
+		m, got, wait, closed := q.poll()
+		switch {
+		case got:
+			return m, nil
+		case closed:
 			return wsdouble.Message{}, ended()
 		}
-		q.mu.Unlock()
 		if err := beforeWait(); err != nil {
 			return wsdouble.Message{}, err
 		}
-		if ctx.Err() != nil {
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-		ch := make(chan struct{})
-		q.mu.Lock()
-		if (len(q.items) > 0 && wait <= 0) || (len(q.items) == 0 && q.closed) {
-			q.mu.Unlock() // something arrived meanwhile
-			continue
-		}
-		q.waiters = append(q.waiters, ch)
-		q.mu.Unlock()
-		var t *time.Timer
-		var timer <-chan time.Time
-		if wait > 0 {
-			t = time.NewTimer(wait)
-			timer = t.C
-		}
-		select {
-		case <-ch:
-		case <-timer:
-		case <-ctx.Done():
-			q.mu.Lock()
-			q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
-			q.mu.Unlock()
-			if t != nil {
-				t.Stop()
-			}
-			return wsdouble.Message{}, fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
-		}
-		if t != nil {
-			t.Stop()
+		if err := q.await(ctx, wait); err != nil {
+			return wsdouble.Message{}, err
 		}
 	}
+}
+
+// poll takes the first message if it is due. Otherwise it says how long
+// until it is (0: there is none), or that the inbox is closed and empty.
+func (q *inbox) poll() (m wsdouble.Message, got bool, wait time.Duration, closed bool) {
+	var moved bool
+	q.mu.Lock()
+	switch {
+	case len(q.items) > 0:
+		if wait = time.Until(q.items[0].due); wait <= 0 {
+			m, moved = q.takeLocked()
+			got = true
+		}
+	case q.closed:
+		closed = true
+	}
+	q.mu.Unlock()
+	if moved && q.onTaken != nil {
+		q.onTaken()
+	}
+	return m, got, wait, closed
+}
+
+// await waits until there may be something for poll: a message came, the
+// first is due (wait > 0 from now), or the inbox closed; or until ctx is
+// done, which is an error.
+func (q *inbox) await(ctx context.Context, wait time.Duration) error {
+	if ctx.Err() != nil {
+		return noMessage(ctx)
+	}
+	ch := make(chan struct{})
+	q.mu.Lock()
+	if (len(q.items) > 0 && wait <= 0) || (len(q.items) == 0 && q.closed) {
+		q.mu.Unlock() // something arrived meanwhile
+		return nil
+	}
+	q.waiters = append(q.waiters, ch)
+	q.mu.Unlock()
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ch:
+	case <-timer:
+	case <-ctx.Done():
+		q.mu.Lock()
+		q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
+		q.mu.Unlock()
+		return noMessage(ctx)
+	}
+	return nil
+}
+
+func noMessage(ctx context.Context) error {
+	return fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
 }

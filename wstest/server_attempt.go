@@ -131,6 +131,12 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		d.reply <- acceptResult{}
 		return
 	}
+	a.accept(w, r, d)
+}
+
+// accept completes the handshake as d says, and runs the connection until
+// it ends.
+func (a *serverAttempt) accept(w http.ResponseWriter, r *http.Request, d *decision) {
 	up := a.s.upgrader
 	up.Subprotocols = nil // gorilla then takes the choice from the header
 	header := d.opts.Header.Clone()

@@ -46,10 +46,10 @@ func newWireConn(a *serverAttempt, ws *websocket.Conn, guard *closeguard.Conn) *
 	return w
 }
 
-func (w *wireConn) check(string) error      { return nil }
-func (w *wireConn) beforeWait() error       { return nil }
+func (w *wireConn) check(string) error     { return nil }
+func (w *wireConn) beforeWait() error      { return nil }
 func (w *wireConn) request() *http.Request { return w.req }
-func (w *wireConn) took(wsdouble.Message)   {}
+func (w *wireConn) took(wsdouble.Message)  {}
 
 // deliver writes a message, as one frame or, for a slicer, as frames of at
 // most slice bytes of payload, gap apart.
