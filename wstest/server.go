@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -17,7 +14,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
 
@@ -59,7 +55,7 @@ type Server struct {
 	// transports are the server ends of in-memory connections.
 	transports map[*memconn.Conn]struct{}
 	loopback   *httptest.Server
-	listener   *switchListener
+	listener   *loopbackPort
 	url        string
 	dials      int
 	down       bool
@@ -141,56 +137,6 @@ func (s *Server) DropAll() {
 		c.Drop()
 	}
 }
-
-// URL returns the server's loopback address, ws://127.0.0.1:PORT/, opening
-// the listener on first use. Any path and query reach the same server.
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.loopback == nil {
-		if s.closed {
-			s.tb.Errorf("wstest: Server.URL called after Close")
-			return "ws://127.0.0.1:0/"
-		}
-		s.startLoopbackLocked(nil)
-	}
-	return s.url
-}
-
-// startLoopbackLocked serves on l, or on a port of 127.0.0.1 chosen by the
-// system if l is nil.
-func (s *Server) startLoopbackLocked(l net.Listener) {
-	lb := httptest.NewUnstartedServer(s)
-	lb.Config.ErrorLog = log.New(io.Discard, "", 0)
-	if l != nil {
-		lb.Listener.Close()
-		lb.Listener = l
-	}
-	s.listener = newSwitchListener(lb.Listener)
-	lb.Listener = s.listener
-	if s.down {
-		s.listener.down()
-	}
-	lb.Start()
-	s.loopback = lb
-	s.url = "ws" + strings.TrimPrefix(lb.URL, "http") + "/"
-}
-
-// Constructor returns a wsdouble.Constructor whose sockets are real clients
-// (wsdouble.WebSocket) connected to this server through the in-memory
-// transport. The URL given to it may have any host; its path and query are
-// those the server sees. Options are passed to wsdouble.NewConstructor
-// after the in-memory dialer, so they may add headers or timeouts but
-// should not replace the dialer.
-func (s *Server) Constructor(opts ...wsdouble.Option) wsdouble.Constructor {
-	return wsdouble.NewConstructor(append([]wsdouble.Option{wsdouble.WithDialer(s.Dialer())}, opts...)...)
-}
-
-// MemoryURL is a URL to give a Server's in-memory Constructor or Dialer by
-// convention. The in-memory transport ignores the host; the .invalid domain
-// never resolves, so the URL fails fast if it reaches a real dialer by
-// mistake.
-const MemoryURL = "ws://wstest.invalid/"
 
 // Close ends every connection (dropping it, with no close frame), closes
 // the loopback listener and waits for every handler to return. Attempts

@@ -1,5 +1,9 @@
 package wstest
 
+// The in-memory transport: a Server reached through an in-memory net.Conn
+// made fresh for every dial (Dialer, Constructor), with real HTTP
+// handshakes and RFC 6455 frames, on the dialing goroutine's clock.
+
 import (
 	"context"
 	"errors"
@@ -14,8 +18,25 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
+
+// Constructor returns a wsdouble.Constructor whose sockets are real clients
+// (wsdouble.WebSocket) connected to this server through the in-memory
+// transport. The URL given to it may have any host; its path and query are
+// those the server sees. Options are passed to wsdouble.NewConstructor
+// after the in-memory dialer, so they may add headers or timeouts but
+// should not replace the dialer.
+func (s *Server) Constructor(opts ...wsdouble.Option) wsdouble.Constructor {
+	return wsdouble.NewConstructor(append([]wsdouble.Option{wsdouble.WithDialer(s.Dialer())}, opts...)...)
+}
+
+// MemoryURL is a URL to give a Server's in-memory Constructor or Dialer by
+// convention. The in-memory transport ignores the host; the .invalid domain
+// never resolves, so the URL fails fast if it reaches a real dialer by
+// mistake.
+const MemoryURL = "ws://wstest.invalid/"
 
 // Dialer returns a new gorilla/websocket Dialer that reaches this server
 // through the in-memory transport, whatever the URL's host. Every dial makes
