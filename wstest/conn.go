@@ -322,13 +322,14 @@ func (c *conn) ended() End {
 }
 
 // sendLater runs fn now, or through the pump once a delaying fault was
-// applied (behind the messages already queued), after delay.
+// applied (behind the messages already queued), after delay, and not
+// before a fault lets anything through (heldUntil).
 func (c *conn) sendLater(delay time.Duration, fn func()) {
 	if delay == 0 && !c.faults.usesPump() {
 		fn()
 		return
 	}
-	c.pump.schedule(time.Now().Add(delay), fn)
+	c.pump.schedule(later(time.Now().Add(delay), c.faults.heldUntil()), fn)
 }
 
 // The closing handshake.

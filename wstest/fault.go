@@ -407,6 +407,10 @@ type faultRow struct {
 	// closeReply says how it delays the server's answer to the client's
 	// close frame, if not nil.
 	closeReply func(a *appliedFault, r *closeFate)
+	// until says that nothing crosses the link in the fault's directions
+	// before the time it returns, if not nil: messages, and the close
+	// frames the server sends or answers with, wait for it.
+	until func(a *appliedFault) time.Time
 }
 
 // faultTable is every kind of fault, in the order the documentation lists

@@ -11,6 +11,7 @@ import (
 type appliedFault struct {
 	Fault
 	row     *faultRow
+	at      time.Time // when it was applied
 	rnd     *rand.Rand
 	applies bool  // for faults drawn once
 	count   int64 // bytes (LimitData) or messages (DropAfterMessages) so far
@@ -56,7 +57,7 @@ func (c *connFaults) add(faults ...Fault) error {
 	defer c.mu.Unlock()
 	for _, f := range faults {
 		r := f.row()
-		a := &appliedFault{Fault: f, row: r, rnd: f.rand()}
+		a := &appliedFault{Fault: f, row: r, at: time.Now(), rnd: f.rand()}
 		a.applies = a.draw()
 		c.list = append(c.list, a)
 		c.delayed = c.delayed || r.delays
@@ -129,8 +130,14 @@ func (c *connFaults) message(dir Direction, size int) verdict {
 	now := time.Now()
 	m := msgFate{size: size}
 	for _, a := range c.list {
-		if a.dir&dir != 0 && a.row.message != nil {
+		if a.dir&dir == 0 {
+			continue
+		}
+		if a.row.message != nil {
 			a.row.message(c, a, &m)
+		}
+		if a.row.until != nil {
+			m.notBefore = later(m.notBefore, a.row.until(a))
 		}
 	}
 	if m.lost || m.drop != "" {
@@ -153,6 +160,30 @@ func (c *connFaults) message(dir Direction, size int) verdict {
 	}
 	c.last[i] = m.due
 	return m.verdict
+}
+
+// heldUntil returns the time before which nothing goes to the client: a
+// fault's until, the latest of them (zero if none).
+func (c *connFaults) heldUntil() time.Time {
+	if c == nil {
+		return time.Time{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var t time.Time
+	for _, a := range c.list {
+		if a.row.until != nil && a.dir&ToClient != 0 {
+			t = later(t, a.row.until(a))
+		}
+	}
+	return t
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // blackholed reports whether a blackhole drops everything way dir: pings,
