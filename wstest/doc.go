@@ -103,17 +103,12 @@
 // The network fails in more ways than a clean close. A Fault is one failure
 // mode, named as toxiproxy names them but applied in process, at the
 // WebSocket frame level, and on virtual time inside a bubble (a 30 s
-// latency or a one-minute blackhole costs no wall time):
-//
-//	Latency(d).Jitter(j)    each message takes d ± j; order is kept
-//	Bandwidth(rate)         each message takes its size over rate, queued behind the last
-//	Slicer(size, gap)       messages to the client in continuation frames of size bytes
-//	Blackhole()             nothing is delivered, pings unanswered, no close, no FIN
-//	SlowClose(d)            the client's close frame is answered d late
-//	NoCloseReply()          ... never: the client's close timeout must fire
-//	LimitData(n)            the connection is dropped once n bytes went through
-//	DropAfterMessages(n)    ... after n messages
-//	DropAfter(d)            ... d after the fault was applied
+// latency or a one-minute blackhole costs no wall time). Each kind is a row
+// of one table, FaultKinds, and has a constructor of its name (Latency,
+// Bandwidth, Slicer, Blackhole, SlowClose, NoCloseReply, LimitData,
+// DropAfter, ...): the row gives its parameters, as the scenario file
+// format names them, and says what it does. ExampleFaultKinds prints the
+// table.
 //
 // Each acts in one direction or both (Only), on every message or a share of
 // them (Probability), with draws from a seeded source (Seed), so that a run
@@ -128,8 +123,8 @@
 // every connection at once, as a crash does. Scenario scripts have a step
 // for each.
 //
-// What a client sees of each, tested by TestFaultTable: a gorilla/websocket
-// client (reading with a 10 s deadline renewed by each message, dialing
+// What a client sees of every kind is tested by TestFaultTable, which plays
+// each with a gorilla/websocket client (reading with a 10 s deadline renewed by each message, dialing
 // with a 20 s handshake timeout) over both transports, and a
 // wsdouble.IWebSocket (the Fake, and the real client over both transports,
 // with a 5 s close timeout). Every row holds on every transport; times
@@ -138,6 +133,7 @@
 // unclean (X)" is a close event with no error event before it (a browser
 // fires none when an open connection goes away) after which the socket's
 // Err method (the Fake's, the real client's) reports an error wrapping X.
+// Some of its rows:
 //
 //	Latency(1s); the server sends a message
 //	  gorilla:    message +1s
