@@ -2,6 +2,7 @@ package wstest_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 
@@ -17,6 +18,7 @@ type broken struct {
 	sendFirst bool // Send succeeds while CONNECTING
 	anyCode   bool // Close accepts any code
 	noOnce    bool // Once is ignored
+	nilHTTP   bool // the constructor returns no socket and no error for an http: URL
 }
 
 func (b *broken) AddEventListener(typ wsdouble.EventType, l wsdouble.Listener, opts ...wsdouble.ListenerOption) {
@@ -48,12 +50,16 @@ func (b *broken) Close(code int, reason string) error {
 // event before the wrapper's listeners see it (emit dispatches).
 func brokenConstructor(ctor wsdouble.Constructor, setup func(*broken), transform func(e wsdouble.Event, emit func(wsdouble.Event))) wsdouble.Constructor {
 	return func(url string, protocols ...string) (wsdouble.IWebSocket, error) {
+		b := &broken{}
+		setup(b)
+		if b.nilHTTP && strings.HasPrefix(url, "http") {
+			return nil, nil
+		}
 		ws, err := ctor(url, protocols...)
 		if err != nil {
 			return nil, err
 		}
-		b := &broken{IWebSocket: ws}
-		setup(b)
+		b.IWebSocket = ws
 		l := wsdouble.ListenerFunc(func(e wsdouble.Event) { transform(e, b.target.DispatchEvent) })
 		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
 			ws.AddEventListener(typ, l)
@@ -105,6 +111,15 @@ func TestConformanceCatchesBrokenImplementations(t *testing.T) {
 			emit(e)
 		}
 	}
+	// closeTwice dispatches every close event twice.
+	closeTwice := func() func(wsdouble.Event, func(wsdouble.Event)) {
+		return func(e wsdouble.Event, emit func(wsdouble.Event)) {
+			emit(e)
+			if _, ok := e.(wsdouble.CloseEvent); ok {
+				emit(e)
+			}
+		}
+	}
 	none := func(*broken) {}
 	tests := []struct {
 		name      string
@@ -131,6 +146,13 @@ func TestConformanceCatchesBrokenImplementations(t *testing.T) {
 		{"once-ignored", func(b *broken) { b.noOnce = true }, func() func(wsdouble.Event, func(wsdouble.Event)) { return passThrough },
 			[]string{"listener/once"},
 			[]string{"listener/remove"}},
+		// The checker reports these, where it used to panic.
+		{"close-twice", none, closeTwice,
+			[]string{"listener/per-type", "close/server-code-and-reason", "message/text"},
+			[]string{"constructor/invalid-url"}},
+		{"nil-for-http", func(b *broken) { b.nilHTTP = true }, func() func(wsdouble.Event, func(wsdouble.Event)) { return passThrough },
+			[]string{"constructor/http-url"},
+			[]string{"constructor/initial-state"}},
 	}
 	checks := wstest.ConformanceChecks()
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package wstest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -65,6 +66,10 @@ func checkServerEveryCode(c *checker) error {
 	codes := []int{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}
 	var errs []error
 	for _, code := range codes {
+		if c.ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("codes from %d on: not checked, the check's time is up (%v)", code, context.Cause(c.ctx)))
+			break
+		}
 		reason := wsdouble.CloseCodeText(code)
 		want := fmt.Sprintf("close %d %q clean", code, reason)
 		if err := checkServerCloseWith(c, code, reason, want); err != nil {

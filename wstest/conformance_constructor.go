@@ -31,8 +31,8 @@ func checkInitialState(c *checker) error {
 func checkHTTPURL(c *checker) error {
 	u := "http" + strings.TrimPrefix(c.subject.URL, "ws")
 	ws, err := c.subject.New(u + "x")
-	if err != nil {
-		return fmt.Errorf("constructor(%q): got error %v, want a socket", u+"x", err)
+	if err != nil || ws == nil {
+		return fmt.Errorf("constructor(%q): got %v, %v, want a socket", u+"x", ws, err)
 	}
 	c.track(ws)
 	return gotWant("URL", ws.URL(), c.subject.URL+"x")

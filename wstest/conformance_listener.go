@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/wsdouble/wsdouble"
@@ -98,7 +99,8 @@ func checkPerType(c *checker) error {
 		ws.AddEventListener(wsdouble.EventMessage, l)
 		ws.AddEventListener(wsdouble.EventClose, l)
 		ws.RemoveEventListener(wsdouble.EventMessage, l)
-		ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(wsdouble.Event) { close(closed) }))
+		var once sync.Once // a subject that fires close twice is reported, not a panic
+		ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(wsdouble.Event) { once.Do(func() { close(closed) }) }))
 	})
 	if err != nil {
 		return err
