@@ -239,16 +239,12 @@ func (a *AttemptBuilder) Within(d time.Duration) *AttemptBuilder {
 	if len(steps) == 0 {
 		return a.errorf("Within needs an Expect or ExpectClose first")
 	}
-	switch act := steps[len(steps)-1].Action.(type) {
-	case Expect:
-		act.Timeout = d
-		steps[len(steps)-1].Action = act
-	case ExpectClose:
-		act.Timeout = d
-		steps[len(steps)-1].Action = act
-	default:
-		return a.errorf("Within needs an Expect or ExpectClose first, not %s", act.Name())
+	last := &steps[len(steps)-1]
+	t, ok := last.Action.(timed)
+	if !ok {
+		return a.errorf("Within needs an Expect or ExpectClose first, not %s", last.Action.Name())
 	}
+	last.Action = t.withTimeout(d)
 	return a
 }
 

@@ -3,7 +3,6 @@ package scenario
 import (
 	"bytes"
 	"cmp"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -291,6 +289,57 @@ func (d *decoder) fields(n *node, field string, allowed ...string) bool {
 		}
 	}
 	return ok
+}
+
+// objectField is a member an object may have, and how to decode its
+// value: decode reports whether the value was good.
+type objectField struct {
+	name   string
+	decode func(v *node, field string) bool
+}
+
+// object decodes n, an object whose members are all among fields: each
+// member present is decoded, in the order of fields. It reports whether
+// every one was good.
+func (d *decoder) object(n *node, field string, fields ...objectField) bool {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	if !d.fields(n, field, names...) {
+		return false
+	}
+	ok := true
+	for _, f := range fields {
+		if v := n.get(f.name); v != nil {
+			ok = f.decode(v, join(field, f.name)) && ok
+		}
+	}
+	return ok
+}
+
+// intField is an integer member of an object, decoded into *dst.
+func (d *decoder) intField(name string, dst *int) objectField {
+	return objectField{name, func(v *node, field string) (ok bool) {
+		*dst, ok = d.integer(v, field)
+		return ok
+	}}
+}
+
+// stringField is a string member of an object, decoded into *dst.
+func (d *decoder) stringField(name string, dst *string) objectField {
+	return objectField{name, func(v *node, field string) (ok bool) {
+		*dst, ok = d.str(v, field)
+		return ok
+	}}
+}
+
+// durationField is a duration member of an object, decoded into *dst.
+func (d *decoder) durationField(name string, dst *time.Duration) objectField {
+	return objectField{name, func(v *node, field string) (ok bool) {
+		*dst, ok = d.duration(v, field)
+		return ok
+	}}
 }
 
 func join(field, name string) string {
@@ -609,25 +658,6 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	return a
 }
 
-// actionDecoders decode the value of each step kind.
-var actionDecoders = map[string]func(d *decoder, n *node, field string) (Action, bool){
-	"send":         (*decoder).send,
-	"expect":       (*decoder).expect,
-	"wait":         (*decoder).wait,
-	"close":        (*decoder).closeStep,
-	"drop":         (*decoder).drop,
-	"expect_close": (*decoder).expectClose,
-}
-
-func actionNames() []string {
-	var names []string
-	for k := range actionDecoders {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
-}
-
 func (d *decoder) stepScript(n *node) Step {
 	var st Step
 	if n.kind != '{' {
@@ -679,138 +709,6 @@ func (d *decoder) exactlyOne(n *node, field string, names ...string) (member, bo
 		return member{}, false
 	}
 	return found[0], true
-}
-
-func (d *decoder) message(m member, field string) (wsdouble.Message, bool) {
-	switch m.name {
-	case "text":
-		s, ok := d.text(m.val, join(field, "text"))
-		return wsdouble.Text(s), ok
-	case "binary":
-		s, ok := d.text(m.val, join(field, "binary"))
-		if !ok {
-			return wsdouble.Message{}, false
-		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			d.failf(m.val, join(field, "binary"), "not base64: %v", err)
-			return wsdouble.Message{}, false
-		}
-		return wsdouble.Binary(b), true
-	}
-	return wsdouble.Message{}, false
-}
-
-func (d *decoder) send(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "text", "binary", "json") {
-		return nil, false
-	}
-	m, ok := d.exactlyOne(n, field, "text", "binary", "json")
-	if !ok {
-		return nil, false
-	}
-	if m.name == "json" {
-		return Send{Message: wsdouble.Text(string(m.val.raw())), JSON: true}, true
-	}
-	msg, ok := d.message(m, field)
-	return Send{Message: msg}, ok
-}
-
-func (d *decoder) expect(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "text", "binary", "regexp", "json", "any", "timeout") {
-		return nil, false
-	}
-	var e Expect
-	if v := n.get("timeout"); v != nil {
-		e.Timeout, _ = d.duration(v, join(field, "timeout"))
-	}
-	m, ok := d.exactlyOne(n, field, "text", "binary", "regexp", "json", "any")
-	if !ok {
-		return nil, false
-	}
-	switch m.name {
-	case "text", "binary":
-		msg, ok := d.message(m, field)
-		if !ok {
-			return nil, false
-		}
-		e.Match = Exact{Message: msg}
-	case "regexp":
-		s, ok := d.str(m.val, join(field, "regexp"))
-		if !ok {
-			return nil, false
-		}
-		// Checked later, and not compiled: compiling costs over a hundred
-		// times the pattern's size (TestParseHeap); a step compiles it
-		// when it plays. Its size is checked first, so that a huge one is
-		// not even read twice.
-		if err := checkPatternSize(s); err != nil {
-			d.failf(m.val, join(field, "regexp"), "%v", err)
-			return nil, false
-		}
-		r := &Regexp{Pattern: s}
-		r.state.Store(checkedOnly) // by checkRegexps; the Script is dropped if it fails
-		d.regexps = append(d.regexps, pendingRegexp{r: r, off: m.val.off, attempt: int32(d.attempt), step: int32(d.step)})
-		e.Match = r
-	case "json":
-		e.Match = JSON{Value: m.val.raw()}
-	case "any":
-		switch {
-		case m.val.kind == 't' && m.val.b:
-			e.Match = Any{}
-		case m.val.kind == '"' && m.val.str == "text":
-			e.Match = Any{Type: wsdouble.TextMessage}
-		case m.val.kind == '"' && m.val.str == "binary":
-			e.Match = Any{Type: wsdouble.BinaryMessage}
-		default:
-			d.failf(m.val, join(field, "any"), `want true, "text" or "binary"`)
-			return nil, false
-		}
-	}
-	return e, true
-}
-
-func (d *decoder) wait(n *node, field string) (Action, bool) {
-	v, ok := d.duration(n, field)
-	return Wait{Duration: v}, ok
-}
-
-func (d *decoder) closeStep(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "code", "reason") {
-		return nil, false
-	}
-	var c Close
-	ok := true
-	if v := n.get("code"); v != nil {
-		c.Code, ok = d.integer(v, join(field, "code"))
-	}
-	if v := n.get("reason"); v != nil {
-		var ok2 bool
-		c.Reason, ok2 = d.str(v, join(field, "reason"))
-		ok = ok && ok2
-	}
-	return c, ok
-}
-
-func (d *decoder) drop(n *node, field string) (Action, bool) {
-	return Drop{}, d.fields(n, field)
-}
-
-func (d *decoder) expectClose(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "code", "timeout") {
-		return nil, false
-	}
-	var e ExpectClose
-	ok := true
-	if v := n.get("code"); v != nil {
-		e.Code, ok = d.integer(v, join(field, "code"))
-	}
-	if v := n.get("timeout"); v != nil {
-		var ok2 bool
-		e.Timeout, ok2 = d.duration(v, join(field, "timeout"))
-		ok = ok && ok2
-	}
-	return e, ok
 }
 
 // Marshal writes s in the JSON file format, indented, fields in a fixed
@@ -892,7 +790,7 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 		w.open('[')
 		for j, st := range a.Steps {
 			w.elem()
-			v, err := encodeAction(st.Action)
+			v, err := st.Action.encode()
 			if err != nil {
 				return fmt.Errorf("step %d (%s): %w", j+1, st.Action.Name(), err)
 			}
@@ -954,78 +852,6 @@ func inlineObject(kv ...any) json.RawMessage {
 	}
 	w.close('}')
 	return b.Bytes()
-}
-
-// encodeAction returns the JSON value of a step's action, compact.
-func encodeAction(a Action) (json.RawMessage, error) {
-	obj := inlineObject
-	switch a := a.(type) {
-	case Send:
-		if a.JSON {
-			return obj("json", json.RawMessage(a.Message.Data)), nil
-		}
-		return obj(messageField(a.Message)...), nil
-	case Expect:
-		var kv []any
-		switch m := a.Match.(type) {
-		case Exact:
-			kv = messageField(m.Message)
-		case *Regexp:
-			kv = []any{"regexp", m.Pattern}
-		case JSON:
-			kv = []any{"json", m.Value}
-		case Any:
-			switch m.Type {
-			case wsdouble.TextMessage:
-				kv = []any{"any", "text"}
-			case wsdouble.BinaryMessage:
-				kv = []any{"any", "binary"}
-			default:
-				kv = []any{"any", true}
-			}
-		default:
-			return nil, fmt.Errorf("matcher %T cannot be written to a file", a.Match)
-		}
-		if a.Timeout != 0 {
-			kv = append(kv, "timeout", a.Timeout.String())
-		}
-		return obj(kv...), nil
-	case Wait:
-		return marshalValue(a.Duration.String()), nil
-	case Close:
-		var kv []any
-		if a.Code != 0 {
-			kv = append(kv, "code", a.Code)
-		}
-		if a.Reason != "" {
-			kv = append(kv, "reason", a.Reason)
-		}
-		return obj(kv...), nil
-	case Drop:
-		return obj(), nil
-	case ExpectClose:
-		var kv []any
-		if a.Code != 0 {
-			kv = append(kv, "code", a.Code)
-		}
-		if a.Timeout != 0 {
-			kv = append(kv, "timeout", a.Timeout.String())
-		}
-		return obj(kv...), nil
-	}
-	if e, ok := a.(interface {
-		encode() (json.RawMessage, error)
-	}); ok {
-		return e.encode()
-	}
-	return nil, fmt.Errorf("action %T cannot be written to a file", a)
-}
-
-func messageField(m wsdouble.Message) []any {
-	if m.Type == wsdouble.BinaryMessage {
-		return []any{"binary", base64.StdEncoding.EncodeToString(m.Data)}
-	}
-	return []any{"text", string(m.Data)}
 }
 
 // marshalValue encodes v without escaping <, > and &.
