@@ -283,7 +283,7 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 			r.endAfterMismatch(ctx, p, ar, m, len(as.Steps)-j-1)
 		case stepStopped:
 			a := r.attempt(ar)
-			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what()})
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what(plain)})
 		}
 		break
 	}
@@ -294,7 +294,9 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 		if err != nil {
 			return
 		}
-		r.entry(ar, Entry{At: r.now(), Action: "extra", Message: &m})
+		e := extraEntry(&m)
+		e.At = r.now()
+		r.entry(ar, e)
 	}
 }
 
@@ -311,7 +313,7 @@ const MismatchCloseCode = wsdouble.ClosePolicyViolation
 // (and a reconnecting client comes back for the next attempt) instead of
 // waiting on a connection the script has given up on.
 func (r *runner) endAfterMismatch(ctx context.Context, p wstest.Peer, ar int, m Mismatch, left int) {
-	e := Entry{Action: "mismatch"}
+	e := Entry{Kind: AfterMismatch, Action: "mismatch"}
 	var parts []string
 	select {
 	case <-p.Done():

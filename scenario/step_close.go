@@ -111,7 +111,7 @@ func (e ExpectClose) met(end wstest.End) bool {
 func (e ExpectClose) play(s *stepRun) stepResult {
 	timeout := s.r.timeout(e.Timeout)
 	want := e.want()
-	s.e.Detail = "expect " + want
+	s.e.Kind, s.e.Detail = EndExpected, "expect "+want
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
 	// Read on while waiting, as a server waiting for a close does: a
@@ -122,7 +122,7 @@ func (e ExpectClose) play(s *stepRun) stepResult {
 		if err != nil {
 			break
 		}
-		s.entry(Entry{Action: "extra", Message: &m})
+		s.entry(extraEntry(&m))
 	}
 	end, err := s.p.Wait(ctx)
 	switch {

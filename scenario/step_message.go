@@ -122,7 +122,7 @@ func (e Expect) withTimeout(d time.Duration) Action {
 
 func (send Send) play(s *stepRun) stepResult {
 	msg := send.Message
-	s.e.Message = &msg
+	s.e.Kind, s.e.Message = MessageSent, &msg
 	if err := s.p.Send(msg); err != nil {
 		return s.refused("to send "+msg.String(), err)
 	}
@@ -132,7 +132,7 @@ func (send Send) play(s *stepRun) stepResult {
 func (e Expect) play(s *stepRun) stepResult {
 	timeout := s.r.timeout(e.Timeout)
 	want := e.Match.String()
-	s.e.Detail = want
+	s.e.Kind, s.e.Detail = MessageExpected, want
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	msg, err := s.p.Receive(ctx)
 	cancel()
@@ -201,7 +201,7 @@ func (e Echo) play(s *stepRun) stepResult {
 			s.e.Stopped = true
 			return stepStopped
 		}
-		echo := Entry{Step: s.e.Step, Label: s.e.Label, Action: "echo", Message: &m}
+		echo := Entry{Kind: MessageEchoed, Step: s.e.Step, Label: s.e.Label, Action: "echo", Message: &m}
 		if err := s.p.Send(m); err != nil {
 			echo.Err = fmt.Errorf("could not send it back: %w", err)
 		}
