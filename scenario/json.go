@@ -291,20 +291,21 @@ func (d *decoder) fields(n *node, field string, allowed ...string) bool {
 	return ok
 }
 
-// objectField is a member an object may have, and how to decode its
-// value: decode reports whether the value was good.
+// objectField is a member an object may have, and where its value goes:
+// into an *int, a *string or a *time.Duration, or to a function that
+// decodes it and reports whether it was good.
 type objectField struct {
-	name   string
-	decode func(v *node, field string) bool
+	name string
+	dst  any
 }
 
 // object decodes n, an object whose members are all among fields: each
-// member present is decoded, in the order of fields. It reports whether
-// every one was good.
+// member present is decoded into its field's dst, in the order of fields.
+// It reports whether every one was good.
 func (d *decoder) object(n *node, field string, fields ...objectField) bool {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.name
+	names := make([]string, 0, 8)
+	for _, f := range fields {
+		names = append(names, f.name)
 	}
 	if !d.fields(n, field, names...) {
 		return false
@@ -312,34 +313,27 @@ func (d *decoder) object(n *node, field string, fields ...objectField) bool {
 	ok := true
 	for _, f := range fields {
 		if v := n.get(f.name); v != nil {
-			ok = f.decode(v, join(field, f.name)) && ok
+			ok = d.into(v, join(field, f.name), f.dst) && ok
 		}
 	}
 	return ok
 }
 
-// intField is an integer member of an object, decoded into *dst.
-func (d *decoder) intField(name string, dst *int) objectField {
-	return objectField{name, func(v *node, field string) (ok bool) {
+// into decodes v into dst, as object does.
+func (d *decoder) into(v *node, field string, dst any) (ok bool) {
+	switch dst := dst.(type) {
+	case *int:
 		*dst, ok = d.integer(v, field)
-		return ok
-	}}
-}
-
-// stringField is a string member of an object, decoded into *dst.
-func (d *decoder) stringField(name string, dst *string) objectField {
-	return objectField{name, func(v *node, field string) (ok bool) {
+	case *string:
 		*dst, ok = d.str(v, field)
-		return ok
-	}}
-}
-
-// durationField is a duration member of an object, decoded into *dst.
-func (d *decoder) durationField(name string, dst *time.Duration) objectField {
-	return objectField{name, func(v *node, field string) (ok bool) {
+	case *time.Duration:
 		*dst, ok = d.duration(v, field)
-		return ok
-	}}
+	case func(v *node, field string) bool:
+		ok = dst(v, field)
+	default:
+		panic(fmt.Sprintf("scenario: decoding into %T", dst))
+	}
+	return ok
 }
 
 func join(field, name string) string {
@@ -452,6 +446,9 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 	return h, true
 }
 
+// rootFields are the members of a script file's object.
+var rootFields = []string{"version", "name", "description", "attempts"}
+
 // script reads the script from p and decodes it. The attempts, and each
 // attempt's steps, are decoded as they are read and their trees dropped, so
 // that a tree of the whole file never lives beside the Script
@@ -465,44 +462,34 @@ func (d *decoder) script(p *treeParser) (*Script, error) {
 		if err != nil {
 			return s, err
 		}
-		d.fields(n, "", "version", "name", "description", "attempts") // fails
+		d.fields(n, "", rootFields...) // fails
 		return s, p.finish()
 	}
-	root := &node{off: int32(p.pos), kind: '{'}
 	var attempts list[Attempt]
 	var repeats []member // attempts that say "repeat", by index (name unused)
-	err := p.object(0, func(name string, off int) error {
-		if name != "attempts" || p.src[p.pos] != '[' {
-			v, err := p.value(1)
-			if err == nil {
-				root.kids = append(root.kids, member{name: name, off: int32(off), val: v})
-			}
-			return err
+	root, err := p.streamed(0, "attempts", func(i int) error {
+		d.attempt, d.step = i+1, 0
+		a, repeat, err := d.attemptFrom(p)
+		attempts.push(a)
+		if repeat != nil {
+			repeats = append(repeats, member{off: int32(i), val: repeat})
 		}
-		// Read as it goes: its node stays empty (s.Attempts counts).
-		arr := &node{off: int32(p.pos), kind: '['}
-		root.kids = append(root.kids, member{name: name, off: int32(off), val: arr})
-		return p.array(1, func(i int) error {
-			d.attempt, d.step = i+1, 0
-			a, repeat, err := d.attemptFrom(p)
-			attempts.push(a)
-			if repeat != nil {
-				repeats = append(repeats, member{off: int32(i), val: repeat})
-			}
-			return err
-		})
+		return err
 	})
 	d.attempt, d.step = 0, 0
 	s.Attempts = attempts.all()
 	if err == nil {
 		err = p.finish()
 	}
-	if err != nil {
-		return s, err
+	if err == nil && d.fields(root, "", rootFields...) {
+		d.root(root, s, repeats)
 	}
-	if !d.fields(root, "", "version", "name", "description", "attempts") {
-		return s, nil
-	}
+	return s, err
+}
+
+// root decodes the members of a script's object but its attempts, which
+// are decoded into s already, and checks the attempts as a whole.
+func (d *decoder) root(root *node, s *Script, repeats []member) {
 	if v := root.get("version"); v == nil {
 		d.fail(int64(root.off), "version", fmt.Errorf("missing: the file must say \"version\": %d", Version))
 	} else if n, ok := d.integer(v, "version"); ok && n != Version {
@@ -529,39 +516,20 @@ func (d *decoder) script(p *treeParser) (*Script, error) {
 		}
 	}
 	d.attempt = 0
-	return s, nil
 }
 
 // attemptFrom reads an attempt from p and decodes it, decoding its steps
 // as they are read. It returns the attempt's "repeat" node, if any.
 func (d *decoder) attemptFrom(p *treeParser) (Attempt, *node, error) {
-	if p.src[p.pos] != '{' {
-		n, err := p.value(2)
-		if err != nil {
-			return Attempt{}, nil, err
-		}
-		return d.attemptScript(n, nil), nil, nil
-	}
-	n := &node{off: int32(p.pos), kind: '{'}
 	var steps list[Step]
-	err := p.object(2, func(name string, off int) error {
-		if name != "steps" || p.src[p.pos] != '[' {
-			v, err := p.value(3)
-			if err == nil {
-				n.kids = append(n.kids, member{name: name, off: int32(off), val: v})
-			}
+	n, err := p.streamed(2, "steps", func(j int) error {
+		d.step = j + 1
+		v, err := p.value(4)
+		if err != nil {
 			return err
 		}
-		n.kids = append(n.kids, member{name: name, off: int32(off), val: &node{off: int32(p.pos), kind: '['}})
-		return p.array(3, func(j int) error {
-			d.step = j + 1
-			v, err := p.value(4)
-			if err != nil {
-				return err
-			}
-			steps.push(d.stepScript(v))
-			return nil
-		})
+		steps.push(d.stepScript(v))
+		return nil
 	})
 	d.step = 0
 	if err != nil {
@@ -586,76 +554,93 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	if v := n.get("repeat"); v != nil {
 		a.Repeat, _ = d.boolean(v, "repeat")
 	}
-	var answers []string
-	for _, m := range n.kids {
-		switch m.name {
-		case "accept":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "accept", "subprotocol", "headers") {
-				var acc Accept
-				if v := m.val.get("subprotocol"); v != nil {
-					acc.Subprotocol, _ = d.str(v, "accept.subprotocol")
-					if acc.Subprotocol == "" {
-						// Explicitly none: a browser that offered some
-						// fails the connection (Fetch).
-						acc.Subprotocol = wstest.NoSubprotocol
-					}
-				}
-				if v := m.val.get("headers"); v != nil {
-					acc.Header, _ = d.header(v, "accept.headers")
-				}
-				a.Answer = acc
-			}
-		case "refuse":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "refuse", "status", "headers", "body") {
-				var ref Refuse
-				if v := m.val.get("status"); v == nil {
-					d.failf(m.val, "refuse.status", "missing")
-				} else if st, ok := d.integer(v, "refuse.status"); ok {
-					if st < 200 || st > 599 {
-						d.failf(v, "refuse.status", "%d is not a final HTTP status other than 101 (200-599)", st)
-					}
-					ref.Status = st
-				}
-				if v := m.val.get("headers"); v != nil {
-					ref.Header, _ = d.header(v, "refuse.headers")
-				}
-				if v := m.val.get("body"); v != nil {
-					ref.Body, _ = d.str(v, "refuse.body")
-				}
-				a.Answer = ref
-			}
-		case "hang":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "hang") {
-				a.Answer = Hang{}
-			}
-		case "abort":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "abort") {
-				a.Answer = Abort{}
-			}
-		}
-	}
-	switch len(answers) {
-	case 0:
-		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse", "hang" or "abort"`)
-	case 1:
-	default:
-		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(answers), strings.Join(answers, ", "))
-	}
+	var answer string
+	a.Answer, answer = d.answer(n)
 	if v := n.get("steps"); v != nil {
 		if v.kind != '[' {
 			d.failf(v, "steps", "got %s, want an array", v.kindName())
-		} else {
-			if _, ok := a.Answer.(Accept); !ok && len(answers) == 1 {
-				d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answers[0])
-			}
-			a.Steps = steps
+			return a
 		}
+		if _, ok := a.Answer.(Accept); !ok && answer != "" {
+			d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answer)
+		}
+		a.Steps = steps
 	}
 	return a
+}
+
+// answer decodes an attempt's answer, and checks that it has exactly one;
+// name is its name then.
+func (d *decoder) answer(n *node) (ans Answer, name string) {
+	var names []string
+	for _, m := range n.kids {
+		decode := answerDecoders[m.name]
+		if decode == nil {
+			continue
+		}
+		names = append(names, m.name)
+		if a, ok := decode(d, m.val); ok {
+			ans = a
+		}
+	}
+	switch len(names) {
+	case 0:
+		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse", "hang" or "abort"`)
+	case 1:
+		return ans, names[0]
+	default:
+		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(names), strings.Join(names, ", "))
+	}
+	return ans, ""
+}
+
+// answerDecoders decode an attempt's answer, by its name; each reports
+// whether its fields are known (the answer holds, if some are bad).
+var answerDecoders = map[string]func(d *decoder, n *node) (Answer, bool){
+	"accept": decodeAccept,
+	"refuse": decodeRefuse,
+	"hang":   func(d *decoder, n *node) (Answer, bool) { return Hang{}, d.fields(n, "hang") },
+	"abort":  func(d *decoder, n *node) (Answer, bool) { return Abort{}, d.fields(n, "abort") },
+}
+
+func decodeAccept(d *decoder, n *node) (Answer, bool) {
+	if !d.fields(n, "accept", "subprotocol", "headers") {
+		return nil, false
+	}
+	var acc Accept
+	if v := n.get("subprotocol"); v != nil {
+		// "" is explicitly none: a browser that offered some fails the
+		// connection (Fetch).
+		if acc.Subprotocol, _ = d.str(v, "accept.subprotocol"); acc.Subprotocol == "" {
+			acc.Subprotocol = wstest.NoSubprotocol
+		}
+	}
+	if v := n.get("headers"); v != nil {
+		acc.Header, _ = d.header(v, "accept.headers")
+	}
+	return acc, true
+}
+
+func decodeRefuse(d *decoder, n *node) (Answer, bool) {
+	if !d.fields(n, "refuse", "status", "headers", "body") {
+		return nil, false
+	}
+	var ref Refuse
+	if v := n.get("status"); v == nil {
+		d.failf(n, "refuse.status", "missing")
+	} else if st, ok := d.integer(v, "refuse.status"); ok {
+		if st < 200 || st > 599 {
+			d.failf(v, "refuse.status", "%d is not a final HTTP status other than 101 (200-599)", st)
+		}
+		ref.Status = st
+	}
+	if v := n.get("headers"); v != nil {
+		ref.Header, _ = d.header(v, "refuse.headers")
+	}
+	if v := n.get("body"); v != nil {
+		ref.Body, _ = d.str(v, "refuse.body")
+	}
+	return ref, true
 }
 
 func (d *decoder) stepScript(n *node) Step {

@@ -173,12 +173,12 @@ func (e ExpectClose) encode() (json.RawMessage, error) {
 
 func decodeClose(d *decoder, n *node, field string) (Action, bool) {
 	var c Close
-	ok := d.object(n, field, d.intField("code", &c.Code), d.stringField("reason", &c.Reason))
+	ok := d.object(n, field, objectField{"code", &c.Code}, objectField{"reason", &c.Reason})
 	return c, ok
 }
 
 func decodeExpectClose(d *decoder, n *node, field string) (Action, bool) {
 	var e ExpectClose
-	ok := d.object(n, field, d.intField("code", &e.Code), d.durationField("timeout", &e.Timeout))
+	ok := d.object(n, field, objectField{"code", &e.Code}, objectField{"timeout", &e.Timeout})
 	return e, ok
 }

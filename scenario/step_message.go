@@ -392,6 +392,6 @@ func decodeEcho(d *decoder, n *node, field string) (Action, bool) {
 			}
 			return ok
 		}},
-		d.durationField("for", &e.For))
+		objectField{"for", &e.For})
 	return e, ok
 }
