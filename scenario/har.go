@@ -62,30 +62,11 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		}
 		return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError("", err))
 	}
-	// Entries, and their messages, are decoded one by one, so that an error
-	// names the one it is in: encoding/json's paths have no indexes.
 	var entries []harEntry
 	for i, raw := range har.Log.Entries {
-		e := harEntry{index: i}
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.field(), err))
-		}
-		// The request's headers are not recorded (but for the
-		// subprotocols offered), yet a file that has them wrong is not
-		// one FromHAR reads right.
-		var err error
-		if e.requestHeaders, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+		e, err := decodeHAREntry(i, raw)
+		if err != nil {
 			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
-		}
-		if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
-			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
-		}
-		for j, raw := range e.RawMessages {
-			m := harMessage{index: j}
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.messageField(j, ""), err))
-			}
-			e.Messages = append(e.Messages, m)
 		}
 		if e.isWebSocket() {
 			entries = append(entries, e)
@@ -108,6 +89,34 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		s.Attempts = append(s.Attempts, a)
 	}
 	return buildRecordConfig(opts).finish(s)
+}
+
+// decodeHAREntry decodes entry i of the file, and its headers and
+// messages one by one, so that an error names the one it is in:
+// encoding/json's paths have no indexes.
+func decodeHAREntry(i int, raw json.RawMessage) (harEntry, error) {
+	e := harEntry{index: i}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return e, harFieldError(e.field(), err)
+	}
+	// The request's headers are not recorded (but for the subprotocols
+	// offered), yet a file that has them wrong is not one FromHAR reads
+	// right.
+	var err error
+	if e.requestHeaders, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+		return e, err
+	}
+	if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
+		return e, err
+	}
+	for j, raw := range e.RawMessages {
+		m := harMessage{index: j}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return e, harFieldError(e.messageField(j, ""), err)
+		}
+		e.Messages = append(e.Messages, m)
+	}
+	return e, nil
 }
 
 // harFieldError names the HAR field of a decoding error: prefix is the

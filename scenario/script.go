@@ -110,39 +110,43 @@ func (s *Script) Validate() error {
 		errs = append(errs, errors.New("no attempts"))
 	}
 	for i, a := range s.Attempts {
-		where := fmt.Sprintf("attempt %d", i+1)
-		if a.After < 0 {
-			errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
-		}
-		if a.Repeat && i != len(s.Attempts)-1 {
-			errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
-		}
-		switch ans := a.Answer.(type) {
-		case nil:
-			errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
-		case Accept:
-		case Refuse:
-			if ans.Status < 200 || ans.Status > 599 {
-				errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
-			}
-		case Hang, Abort:
-		default:
-			errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
-		}
-		if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
-			errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
-		}
-		for j, st := range a.Steps {
-			if st.Action == nil {
-				errs = append(errs, fmt.Errorf("%s, step %d: no action", where, j+1))
-				continue
-			}
-			if err := st.Action.validate(); err != nil {
-				errs = append(errs, fmt.Errorf("%s, step %d (%s): %w", where, j+1, st.Action.Name(), err))
-			}
-		}
+		errs = append(errs, a.problems(fmt.Sprintf("attempt %d", i+1), i == len(s.Attempts)-1)...)
 	}
 	return errors.Join(errs...)
+}
+
+// problems lists what is wrong with the attempt; where names it, and last
+// says it is the script's last.
+func (a Attempt) problems(where string, last bool) []error {
+	var errs []error
+	if a.After < 0 {
+		errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
+	}
+	if a.Repeat && !last {
+		errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
+	}
+	switch ans := a.Answer.(type) {
+	case nil:
+		errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
+	case Accept, Hang, Abort:
+	case Refuse:
+		if ans.Status < 200 || ans.Status > 599 {
+			errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
+	}
+	if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
+		errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	for j, st := range a.Steps {
+		if st.Action == nil {
+			errs = append(errs, fmt.Errorf("%s, step %d: no action", where, j+1))
+		} else if err := st.Action.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s, step %d (%s): %w", where, j+1, st.Action.Name(), err))
+		}
+	}
+	return errs
 }
 
 func answerName(a Answer) string {
