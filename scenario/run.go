@@ -270,20 +270,21 @@ func (r *runner) answered(ar int) {
 // steps runs an accepted attempt's steps, then notes what the client sent
 // that no step took.
 func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
+	s := &stepRun{ctx: ctx, r: r, p: p, ar: ar}
 	for j, st := range as.Steps {
-		e := Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
-		var m Mismatch
-		res := st.Action.play(&stepRun{ctx: ctx, r: r, p: p, ar: ar, label: st.Label, e: &e, m: &m})
-		e.At = r.now()
-		r.entry(ar, e)
+		s.label, s.m = st.Label, Mismatch{}
+		s.e = Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
+		res := st.Action.play(s)
+		s.e.At = r.now()
+		r.entry(ar, s.e)
 		switch res {
 		case stepNext:
 			continue
 		case stepFailed:
-			r.endAfterMismatch(ctx, p, ar, m, len(as.Steps)-j-1)
+			r.endAfterMismatch(ctx, p, ar, s.m, len(as.Steps)-j-1)
 		case stepStopped:
 			a := r.attempt(ar)
-			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what(plain)})
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: s.e.what(plain)})
 		}
 		break
 	}

@@ -82,8 +82,9 @@ const (
 	stepStopped
 )
 
-// stepRun is one step being played: its connection, its entry in the
-// report, and what its play needs of the runner.
+// stepRun is a step being played: its connection, its entry in the
+// report, and what its play needs of the runner. The runner plays an
+// attempt's steps with one.
 type stepRun struct {
 	ctx   context.Context
 	r     *runner
@@ -92,9 +93,9 @@ type stepRun struct {
 	label string // the step's label
 	// e is the step's entry, which play fills in; the runner adds it to
 	// the report when play returns.
-	e *Entry
-	// m is set to the mismatch when play returns stepFailed.
-	m *Mismatch
+	e Entry
+	// m is the mismatch, when play returns stepFailed.
+	m Mismatch
 }
 
 // fail notes that the client did not meet the step: it wanted want and
@@ -107,7 +108,7 @@ func (s *stepRun) fail(want, got string) stepResult {
 // it did instead.
 func (s *stepRun) mismatch(want, got string, err error) stepResult {
 	s.e.Err = err
-	*s.m = s.r.mismatch(s.ar, s.e.Step, s.label, want, got)
+	s.m = s.r.mismatch(s.ar, s.e.Step, s.label, want, got)
 	return stepFailed
 }
 
