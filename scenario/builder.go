@@ -120,45 +120,38 @@ func (a *AttemptBuilder) Abort() *AttemptBuilder { return a.setAnswer(Abort{}) }
 // Subprotocol sets the subprotocol an Accept chooses: wstest.NoSubprotocol
 // answers with none, which fails a browser that offered some.
 func (a *AttemptBuilder) Subprotocol(p string) *AttemptBuilder {
-	acc, ok := a.cur().Answer.(Accept)
-	if !ok {
-		return a.errorf("Subprotocol needs Accept first")
-	}
-	acc.Subprotocol = p
-	a.cur().Answer = acc
-	return a
+	return refine(a, "Subprotocol needs Accept first", func(acc *Accept) { acc.Subprotocol = p })
 }
 
 // Header adds a header to the answer (Accept or Refuse).
 func (a *AttemptBuilder) Header(key, value string) *AttemptBuilder {
-	add := func(h http.Header) http.Header {
-		if h == nil {
-			h = http.Header{}
+	add := func(h *http.Header) {
+		if *h == nil {
+			*h = http.Header{}
 		}
 		h.Add(key, value)
-		return h
 	}
-	switch ans := a.cur().Answer.(type) {
-	case Accept:
-		ans.Header = add(ans.Header)
-		a.cur().Answer = ans
-	case Refuse:
-		ans.Header = add(ans.Header)
-		a.cur().Answer = ans
-	default:
-		return a.errorf("Header needs Accept or Refuse first")
+	const mistake = "Header needs Accept or Refuse first"
+	if _, ok := a.cur().Answer.(Refuse); ok {
+		return refine(a, mistake, func(ref *Refuse) { add(&ref.Header) })
 	}
-	return a
+	return refine(a, mistake, func(acc *Accept) { add(&acc.Header) })
 }
 
 // Body sets the body of a Refuse.
 func (a *AttemptBuilder) Body(body string) *AttemptBuilder {
-	ref, ok := a.cur().Answer.(Refuse)
+	return refine(a, "Body needs Refuse first", func(ref *Refuse) { ref.Body = body })
+}
+
+// refine changes the attempt's answer, a T, with f; mistake is the error
+// when the answer is not a T.
+func refine[T Answer](a *AttemptBuilder, mistake string, f func(*T)) *AttemptBuilder {
+	ans, ok := a.cur().Answer.(T)
 	if !ok {
-		return a.errorf("Body needs Refuse first")
+		return a.errorf("%s", mistake)
 	}
-	ref.Body = body
-	a.cur().Answer = ref
+	f(&ans)
+	a.cur().Answer = ans
 	return a
 }
 
@@ -239,16 +232,12 @@ func (a *AttemptBuilder) Within(d time.Duration) *AttemptBuilder {
 	if len(steps) == 0 {
 		return a.errorf("Within needs an Expect or ExpectClose first")
 	}
-	switch act := steps[len(steps)-1].Action.(type) {
-	case Expect:
-		act.Timeout = d
-		steps[len(steps)-1].Action = act
-	case ExpectClose:
-		act.Timeout = d
-		steps[len(steps)-1].Action = act
-	default:
-		return a.errorf("Within needs an Expect or ExpectClose first, not %s", act.Name())
+	last := &steps[len(steps)-1]
+	t, ok := last.Action.(timed)
+	if !ok {
+		return a.errorf("Within needs an Expect or ExpectClose first, not %s", last.Action.Name())
 	}
+	last.Action = t.withTimeout(d)
 	return a
 }
 

@@ -149,26 +149,32 @@
 //	                                             without a code; 1006: it goes away without one);
 //	                                             "timeout" as for expect
 //
-// Faults (see wstest.Fault) are steps too. A fault step applies the fault
-// to the connection from then on, until a heal step or the end of the
-// connection:
+// Faults (see wstest.Fault) are steps too. Every kind of
+// wstest.FaultKinds is a step named for the kind, whose fields are the
+// kind's parameters (FaultKindInfo.Params, by their Name: a duration as a
+// string, a count or a rate as an integer; Required ones must be given,
+// and of a OneOf kind exactly one), for example:
 //
 //	{"latency": {"delay": "200ms", "jitter": "50ms"}}  each message takes delay ± jitter
-//	{"bandwidth": {"bytes_per_second": 1024}}          each message takes its size over the rate
-//	{"slicer": {"size": 16, "delay": "5ms"}}           messages to the client in frames of size bytes
 //	{"blackhole": {}}                                  deliver nothing, answer no ping, no close, no FIN
-//	{"slow_close": {"delay": "3s"}}                    answer the client's close frame late
-//	{"no_close_reply": {}}                             never answer it
-//	{"limit_data": {"bytes": 65536}}                   drop the connection after that many bytes
-//	{"drop_after": {"messages": 10}}                   drop it after that many messages
-//	{"drop_after": {"delay": "30s"}}                   ... or that long after the step
+//	{"drop_after": {"messages": 10}}                   drop the connection after that many messages
+//
+// wstest.FaultKinds lists every kind with what it does, its parameters and
+// their ranges; a kind added to it is a step at once. A fault step applies
+// the fault to the connection from then on, until a heal step or the end
+// of the connection.
 //
 // Each takes, besides its own fields, the optional "direction"
-// ("to_client", "from_client" or "both"; the default is the fault's own,
-// see wstest), "probability" (0 to 1, default 1: each message, or for
-// limit_data and drop_after the fault as a whole, is affected with that
-// probability) and "seed" (an integer from 0 to 2^64-1, default 1, for the
-// draws: the same seed gives the same run). Four more steps act at once:
+// ("to_client", "from_client" or "both"; the default is the kind's own,
+// FaultKindInfo.Default), "probability" (0 to 1, default 1: each message,
+// or for a fault that ends or slows the connection the fault as a whole,
+// is affected with that probability; see wstest.Fault.Probability) and
+// "seed" (an integer from 0 to 2^64-1, default 1, for the draws: the same
+// seed gives the same run):
+//
+//	{"latency": {"delay": "1s", "direction": "to_client", "probability": 0.5, "seed": 7}}
+//
+// Four more steps act at once:
 //
 //	{"heal": {}}                                 remove every fault of the connection
 //	{"reset": {}}                                abort the connection as a TCP RST does

@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -128,4 +129,28 @@ func ExampleRecorder() {
 	//     }
 	//   ]
 	// }
+}
+
+// A printer that sets parts of the timeline apart: here in brackets, where
+// a terminal would use colours.
+func ExampleEntry_Format() {
+	style := func(part scenario.Part, text string) string {
+		switch part {
+		case scenario.PartOutgoing, scenario.PartFailure, scenario.PartHeld:
+			return "[" + text + "]"
+		}
+		return text
+	}
+	pong := wsdouble.Text("pong")
+	for _, e := range []scenario.Entry{
+		{Kind: scenario.MessageSent, Step: 1, Action: "send", Message: &pong},
+		{Kind: scenario.MessageExpected, Step: 2, Action: "expect", Detail: `text "pong"`, Message: &pong},
+		{Kind: scenario.MessageExpected, Step: 3, Action: "expect", Detail: `text "bye"`, Err: errors.New("got nothing within 10s")},
+	} {
+		fmt.Println(e.Format(style))
+	}
+	// Output:
+	// step 1 [→ text "pong"]
+	// step 2 expect text "pong": ← text "pong" [✓]
+	// step 3 expect text "bye" [✗ got nothing within 10s]
 }

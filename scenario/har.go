@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
-	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // maxHARSize bounds what FromHAR reads.
@@ -63,30 +62,11 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		}
 		return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError("", err))
 	}
-	// Entries, and their messages, are decoded one by one, so that an error
-	// names the one it is in: encoding/json's paths have no indexes.
 	var entries []harEntry
 	for i, raw := range har.Log.Entries {
-		e := harEntry{index: i}
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.field(), err))
-		}
-		// The request's headers are not recorded (but for the
-		// subprotocols offered), yet a file that has them wrong is not
-		// one FromHAR reads right.
-		var err error
-		if e.requestHeaders, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+		e, err := decodeHAREntry(i, raw)
+		if err != nil {
 			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
-		}
-		if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
-			return nil, fmt.Errorf("scenario: FromHAR: %w", err)
-		}
-		for j, raw := range e.RawMessages {
-			m := harMessage{index: j}
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, fmt.Errorf("scenario: FromHAR: %w", harFieldError(e.messageField(j, ""), err))
-			}
-			e.Messages = append(e.Messages, m)
 		}
 		if e.isWebSocket() {
 			entries = append(entries, e)
@@ -109,6 +89,34 @@ func fromHAR(r io.Reader, limit int64, opts []RecordOption) (*Script, error) {
 		s.Attempts = append(s.Attempts, a)
 	}
 	return buildRecordConfig(opts).finish(s)
+}
+
+// decodeHAREntry decodes entry i of the file, and its headers and
+// messages one by one, so that an error names the one it is in:
+// encoding/json's paths have no indexes.
+func decodeHAREntry(i int, raw json.RawMessage) (harEntry, error) {
+	e := harEntry{index: i}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return e, harFieldError(e.field(), err)
+	}
+	// The request's headers are not recorded (but for the subprotocols
+	// offered), yet a file that has them wrong is not one FromHAR reads
+	// right.
+	var err error
+	if e.requestHeaders, err = harHeaderList(e.Request.Headers, e.field()+".request.headers"); err != nil {
+		return e, err
+	}
+	if e.responseHeaders, err = harHeaderList(e.Response.Headers, e.field()+".response.headers"); err != nil {
+		return e, err
+	}
+	for j, raw := range e.RawMessages {
+		m := harMessage{index: j}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return e, harFieldError(e.messageField(j, ""), err)
+		}
+		e.Messages = append(e.Messages, m)
+	}
+	return e, nil
 }
 
 // harFieldError names the HAR field of a decoding error: prefix is the
@@ -253,87 +261,107 @@ func seconds(t float64) float64 {
 }
 
 func (e harEntry) attempt() (Attempt, error) {
-	var a Attempt
+	var t transcript
+	ans, label, err := e.answer()
+	if err != nil {
+		return Attempt{}, err
+	}
+	t.answer(0, 0, ans, label)
+	if _, ok := ans.(Accept); !ok {
+		if len(e.Messages) > 0 {
+			return t.attempt(), fmt.Errorf("%s._webSocketMessages: %d messages on a connection answered with status %d", e.field(), len(e.Messages), e.Response.Status)
+		}
+		return t.attempt(), nil
+	}
+	err = e.messages(&t)
+	return t.attempt(), err
+}
+
+// answer is how the entry's handshake was answered, and the attempt's
+// label: its path.
+func (e harEntry) answer() (Answer, string, error) {
+	var label string
 	if u, err := url.Parse(e.Request.URL); err == nil && u.Path != "" {
-		a.Label = u.Path
+		label = u.Path
 	}
 	resp := harHeaders(e.responseHeaders)
 	switch st := e.Response.Status; {
 	case st == http.StatusSwitchingProtocols:
-		acc := Accept{Subprotocol: resp.Get("Sec-WebSocket-Protocol")}
-		if acc.Subprotocol == "" && harHeaders(e.requestHeaders).Get("Sec-WebSocket-Protocol") != "" {
-			// Offered, and none answered: the browser failed the
-			// connection (Fetch), and so must the replay's client.
-			acc.Subprotocol = wstest.NoSubprotocol
-		}
-		a.Answer = acc
+		offered := harHeaders(e.requestHeaders).Get("Sec-WebSocket-Protocol") != ""
+		return accepted(resp.Get("Sec-WebSocket-Protocol"), offered, nil), label, nil
 	case st >= 200 && st <= 599:
 		body := e.Response.Content.Text
 		if e.Response.Content.Encoding == "base64" {
 			b, err := base64.StdEncoding.DecodeString(body)
 			if err != nil {
-				return a, fmt.Errorf("%s.response.content.text: not base64: %w", e.field(), err)
+				return nil, label, fmt.Errorf("%s.response.content.text: not base64: %w", e.field(), err)
 			}
 			body = string(b)
 		}
-		a.Answer = Refuse{Status: st, Header: answerHeader(resp), Body: body}
-	default:
-		a.Answer = Hang{}
-		a.Label = strings.TrimSpace(a.Label + " (recorded with no response)")
+		return refused(st, resp, body), label, nil
 	}
-	if _, ok := a.Answer.(Accept); !ok {
-		if len(e.Messages) > 0 {
-			return a, fmt.Errorf("%s._webSocketMessages: %d messages on a connection answered with status %d", e.field(), len(e.Messages), e.Response.Status)
-		}
-		return a, nil
-	}
+	return Hang{}, strings.TrimSpace(label + " (recorded with no response)"), nil
+}
+
+// messages records the entry's _webSocketMessages in t, in order of time.
+// The times of the transcript count from the connection's start when the
+// file gives it, else from the first message; each is the previous one's
+// plus the gap between the two, rounded to the microsecond, as the seconds
+// of a HAR file are not exact. (Each gap is bounded, not their sum: a sum
+// that overflows wraps around, and the differences the transcript takes
+// are still the gaps.)
+func (e harEntry) messages(t *transcript) error {
 	if len(e.Messages) == 0 {
-		return a, nil
+		return nil
 	}
 	msgs := append([]harMessage(nil), e.Messages...)
 	sort.SliceStable(msgs, func(i, j int) bool { return seconds(msgs[i].Time) < seconds(msgs[j].Time) })
-	// Times count from the connection's start when the file gives it.
 	prev := seconds(msgs[0].Time)
 	if t, err := time.Parse(time.RFC3339Nano, e.StartedDateTime); err == nil {
 		if start := float64(t.UnixNano()) / 1e9; start <= prev {
 			prev = start
 		}
 	}
+	var at time.Duration
 	for _, m := range msgs {
-		at := seconds(m.Time)
-		if math.IsNaN(at) || math.IsInf(at, 0) || at-prev > maxHARGap {
-			return a, fmt.Errorf("%s: %v is not within %v s of the previous message", e.messageField(m.index, "time"), m.Time, maxHARGap)
+		sec := seconds(m.Time)
+		if math.IsNaN(sec) || math.IsInf(sec, 0) || sec-prev > maxHARGap {
+			return fmt.Errorf("%s: %v is not within %v s of the previous message", e.messageField(m.index, "time"), m.Time, maxHARGap)
 		}
-		var msg wsdouble.Message
-		switch m.Opcode {
-		case 1:
-			msg = wsdouble.Text(m.Data)
-		case 2:
-			b, err := base64.StdEncoding.DecodeString(m.Data)
-			if err != nil {
-				return a, fmt.Errorf("%s: binary data (opcode 2) is not base64: %w", e.messageField(m.index, "data"), err)
-			}
-			msg = wsdouble.Binary(b)
-		case -1:
-		default:
-			return a, fmt.Errorf("%s: unsupported opcode %d (want 1, 2 or -1)", e.messageField(m.index, "opcode"), m.Opcode)
-		}
+		at += time.Duration((sec - prev) * float64(time.Second)).Round(time.Microsecond)
+		prev = sec
+		msg, err := e.message(m)
 		switch {
+		case err != nil:
+			return err
 		case m.Type == "send" && m.Opcode != -1:
-			a.Steps = append(a.Steps, Step{Action: Expect{Match: Exact{Message: msg}}})
-		case m.Type == "receive" || m.Type == "send":
-			if d := time.Duration((at - prev) * float64(time.Second)).Round(time.Microsecond); d > 0 {
-				a.Steps = append(a.Steps, Step{Action: Wait{Duration: d}})
-			}
-			if m.Opcode == -1 {
-				a.Steps = append(a.Steps, Step{Action: Drop{}})
-				return a, nil // nothing follows an error frame
-			}
-			a.Steps = append(a.Steps, Step{Action: Send{Message: msg}})
+			t.fromClient(at, msg)
+		case m.Type != "receive" && m.Type != "send":
+			return fmt.Errorf("%s: %q is neither send nor receive", e.messageField(m.index, "type"), m.Type)
+		case m.Opcode == -1:
+			t.dropped(at)
+			return nil // nothing follows an error frame
 		default:
-			return a, fmt.Errorf("%s: %q is neither send nor receive", e.messageField(m.index, "type"), m.Type)
+			t.toClient(at, msg)
 		}
-		prev = at
 	}
-	return a, nil
+	return nil
+}
+
+// message decodes m's data by its opcode: 1 text, 2 binary (base64), -1
+// an error frame (no message).
+func (e harEntry) message(m harMessage) (wsdouble.Message, error) {
+	switch m.Opcode {
+	case 1:
+		return wsdouble.Text(m.Data), nil
+	case 2:
+		b, err := base64.StdEncoding.DecodeString(m.Data)
+		if err != nil {
+			return wsdouble.Message{}, fmt.Errorf("%s: binary data (opcode 2) is not base64: %w", e.messageField(m.index, "data"), err)
+		}
+		return wsdouble.Binary(b), nil
+	case -1:
+		return wsdouble.Message{}, nil
+	}
+	return wsdouble.Message{}, fmt.Errorf("%s: unsupported opcode %d (want 1, 2 or -1)", e.messageField(m.index, "opcode"), m.Opcode)
 }

@@ -189,104 +189,143 @@ func (j *journal) error() error {
 // first line fails with ErrNotJournal. RecoverJournal reads at most
 // 256 MiB.
 func RecoverJournal(r io.Reader) (*Script, error) {
-	br := bufio.NewReader(io.LimitReader(r, maxJournalSize+1))
-	read := int64(0)
-	next := func() ([]byte, bool, error) {
-		b, err := br.ReadBytes('\n')
-		read += int64(len(b))
-		switch {
-		case read > maxJournalSize:
-			return nil, false, fmt.Errorf("the journal is larger than %s", sizeText(maxJournalSize))
-		case err == io.EOF:
-			return b, false, nil // cut short, or empty at the end
-		case err != nil:
-			return nil, false, err
-		}
-		return b, true, nil
-	}
-	first, whole, err := next()
+	jr := &journalReader{br: bufio.NewReader(io.LimitReader(r, maxJournalSize+1))}
+	s, err := jr.script()
 	if err != nil {
 		return nil, fmt.Errorf("scenario: RecoverJournal: %w", err)
 	}
-	var h journalHeader
-	if !whole || json.Unmarshal(first, &h) != nil || h.Journal == 0 {
-		return nil, fmt.Errorf("scenario: RecoverJournal: %w", ErrNotJournal)
-	}
-	if h.Journal != journalVersion {
-		return nil, fmt.Errorf("scenario: RecoverJournal: journal version %d, want %d", h.Journal, journalVersion)
-	}
+	return s, nil
+}
 
-	type recovered struct {
-		a        Attempt
-		answered bool
-		ended    bool
+// journalReader reads a journal, line by line, into the attempts it
+// records.
+type journalReader struct {
+	br       *bufio.Reader
+	read     int64 // bytes read, at most maxJournalSize
+	line     int   // the number of the line read last, from 1
+	attempts []*recoveredAttempt
+	cut      bool // the last line was cut short
+}
+
+// recoveredAttempt is an attempt as a journal records it.
+type recoveredAttempt struct {
+	a        Attempt
+	answered bool // its answer's line was read
+	ended    bool // its end's line was read
+}
+
+// script reads the journal and returns the script it records.
+func (jr *journalReader) script() (*Script, error) {
+	h, err := jr.header()
+	if err != nil {
+		return nil, err
 	}
-	var attempts []*recovered
-	get := func(n int) *recovered {
-		for len(attempts) < n {
-			attempts = append(attempts, &recovered{})
-		}
-		return attempts[n-1]
-	}
-	cut := false
-	for line := 2; ; line++ {
-		b, whole, err := next()
+	for {
+		b, whole, err := jr.next()
 		if err != nil {
-			return nil, fmt.Errorf("scenario: RecoverJournal: line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", jr.line, err)
 		}
 		if !whole {
-			cut = len(bytes.TrimSpace(b)) > 0
+			jr.cut = len(bytes.TrimSpace(b)) > 0
 			break
 		}
-		bad := func(err error) error {
-			return fmt.Errorf("scenario: RecoverJournal: %d:1: %w", line, err)
-		}
-		var rec journalRecord
-		if err := json.Unmarshal(b, &rec); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return nil, fmt.Errorf("scenario: RecoverJournal: %d:%d: %w", line, se.Offset, err)
-			}
-			return nil, bad(err)
-		}
-		if rec.Attempt < 1 || rec.Attempt > len(attempts)+1 {
-			// Attempts come in order, each first in a line of its own.
-			return nil, bad(fmt.Errorf("attempt %d after %d attempts, want 1 to %d", rec.Attempt, len(attempts), len(attempts)+1))
-		}
-		ra := get(rec.Attempt)
-		part := func(raw json.RawMessage) (*Attempt, error) {
-			s, err := parse(raw, "")
-			if err != nil {
-				return nil, placeErrors(err, line, bytes.Index(b, raw))
-			}
-			if len(s.Attempts) != 1 {
-				return nil, fmt.Errorf("%d:1: %d attempts in a line's script, want 1", line, len(s.Attempts))
-			}
-			return &s.Attempts[0], nil
-		}
-		switch {
-		case rec.Answer != nil:
-			a, err := part(rec.Answer)
-			if err != nil {
-				return nil, fmt.Errorf("scenario: RecoverJournal: %w", err)
-			}
-			ra.a.Label, ra.a.After, ra.a.Answer = a.Label, a.After, a.Answer
-			ra.a.Steps = append(ra.a.Steps, a.Steps...)
-			ra.answered = true
-		case rec.Steps != nil:
-			a, err := part(rec.Steps)
-			if err != nil {
-				return nil, fmt.Errorf("scenario: RecoverJournal: %w", err)
-			}
-			ra.a.Steps = append(ra.a.Steps, a.Steps...)
-		case rec.End:
-			ra.ended = true
+		if err := jr.record(b); err != nil {
+			return nil, err
 		}
 	}
+	return jr.recovered(h)
+}
 
+// next reads the next line: whole is false for a last line without its
+// newline (cut short, or empty at the end).
+func (jr *journalReader) next() (b []byte, whole bool, err error) {
+	jr.line++
+	b, err = jr.br.ReadBytes('\n')
+	jr.read += int64(len(b))
+	switch {
+	case jr.read > maxJournalSize:
+		return nil, false, fmt.Errorf("the journal is larger than %s", sizeText(maxJournalSize))
+	case err == io.EOF:
+		return b, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// header reads the journal's first line.
+func (jr *journalReader) header() (journalHeader, error) {
+	var h journalHeader
+	first, whole, err := jr.next()
+	switch {
+	case err != nil:
+		return h, err
+	case !whole || json.Unmarshal(first, &h) != nil || h.Journal == 0:
+		return h, ErrNotJournal
+	case h.Journal != journalVersion:
+		return h, fmt.Errorf("journal version %d, want %d", h.Journal, journalVersion)
+	}
+	return h, nil
+}
+
+// record reads the line b, a record about an attempt.
+func (jr *journalReader) record(b []byte) error {
+	bad := func(err error) error { return fmt.Errorf("%d:1: %w", jr.line, err) }
+	var rec journalRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%d:%d: %w", jr.line, se.Offset, err)
+		}
+		return bad(err)
+	}
+	n := len(jr.attempts)
+	if rec.Attempt < 1 || rec.Attempt > n+1 {
+		// Attempts come in order, each first in a line of its own.
+		return bad(fmt.Errorf("attempt %d after %d attempts, want 1 to %d", rec.Attempt, n, n+1))
+	}
+	if rec.Attempt > n {
+		jr.attempts = append(jr.attempts, &recoveredAttempt{})
+	}
+	ra := jr.attempts[rec.Attempt-1]
+	switch {
+	case rec.Answer != nil:
+		a, err := jr.part(b, rec.Answer)
+		if err != nil {
+			return err
+		}
+		ra.a.Label, ra.a.After, ra.a.Answer = a.Label, a.After, a.Answer
+		ra.a.Steps = append(ra.a.Steps, a.Steps...)
+		ra.answered = true
+	case rec.Steps != nil:
+		a, err := jr.part(b, rec.Steps)
+		if err != nil {
+			return err
+		}
+		ra.a.Steps = append(ra.a.Steps, a.Steps...)
+	case rec.End:
+		ra.ended = true
+	}
+	return nil
+}
+
+// part parses raw, the script of one attempt in the line b.
+func (jr *journalReader) part(b []byte, raw json.RawMessage) (*Attempt, error) {
+	s, err := parse(raw, "")
+	if err != nil {
+		return nil, placeErrors(err, jr.line, bytes.Index(b, raw))
+	}
+	if len(s.Attempts) != 1 {
+		return nil, fmt.Errorf("%d:1: %d attempts in a line's script, want 1", jr.line, len(s.Attempts))
+	}
+	return &s.Attempts[0], nil
+}
+
+// recovered returns the script of the attempts read, described.
+func (jr *journalReader) recovered(h journalHeader) (*Script, error) {
 	s := &Script{Name: h.Name}
 	open := 0
-	for _, ra := range attempts {
+	for _, ra := range jr.attempts {
 		a := ra.a
 		switch {
 		case !ra.answered:
@@ -302,23 +341,20 @@ func RecoverJournal(r io.Reader) (*Script, error) {
 		s.Attempts = append(s.Attempts, a)
 	}
 	if len(s.Attempts) == 0 {
-		return nil, errors.New("scenario: RecoverJournal: the journal holds no attempt")
+		return nil, errors.New("the journal holds no attempt")
 	}
 	what := []string{fmt.Sprintf("Recovered from the journal of a recording started %s", h.Started)}
 	if open > 0 {
 		what = append(what, fmt.Sprintf("%d connections were still open when it stopped", open))
 	}
-	if cut {
+	if jr.cut {
 		what = append(what, "its last line was cut short and is left out")
 	}
 	s.Description = strings.Join(what, "; ") + "."
 	if note := redactionNote(s); note != "" {
 		s.Description += "\n" + note
 	}
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("scenario: RecoverJournal: %w", err)
-	}
-	return s, nil
+	return s, s.Validate()
 }
 
 // JournalErr returns the first error writing the Proxy's journal (see

@@ -3,7 +3,6 @@ package scenario
 import (
 	"bytes"
 	"cmp"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -293,6 +291,51 @@ func (d *decoder) fields(n *node, field string, allowed ...string) bool {
 	return ok
 }
 
+// objectField is a member an object may have, and where its value goes:
+// into an *int, a *string or a *time.Duration, or to a function that
+// decodes it and reports whether it was good.
+type objectField struct {
+	name string
+	dst  any
+}
+
+// object decodes n, an object whose members are all among fields: each
+// member present is decoded into its field's dst, in the order of fields.
+// It reports whether every one was good.
+func (d *decoder) object(n *node, field string, fields ...objectField) bool {
+	names := make([]string, 0, 8)
+	for _, f := range fields {
+		names = append(names, f.name)
+	}
+	if !d.fields(n, field, names...) {
+		return false
+	}
+	ok := true
+	for _, f := range fields {
+		if v := n.get(f.name); v != nil {
+			ok = d.into(v, join(field, f.name), f.dst) && ok
+		}
+	}
+	return ok
+}
+
+// into decodes v into dst, as object does.
+func (d *decoder) into(v *node, field string, dst any) (ok bool) {
+	switch dst := dst.(type) {
+	case *int:
+		*dst, ok = d.integer(v, field)
+	case *string:
+		*dst, ok = d.str(v, field)
+	case *time.Duration:
+		*dst, ok = d.duration(v, field)
+	case func(v *node, field string) bool:
+		ok = dst(v, field)
+	default:
+		panic(fmt.Sprintf("scenario: decoding into %T", dst))
+	}
+	return ok
+}
+
 func join(field, name string) string {
 	if field == "" {
 		return name
@@ -403,6 +446,9 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 	return h, true
 }
 
+// rootFields are the members of a script file's object.
+var rootFields = []string{"version", "name", "description", "attempts"}
+
 // script reads the script from p and decodes it. The attempts, and each
 // attempt's steps, are decoded as they are read and their trees dropped, so
 // that a tree of the whole file never lives beside the Script
@@ -416,44 +462,34 @@ func (d *decoder) script(p *treeParser) (*Script, error) {
 		if err != nil {
 			return s, err
 		}
-		d.fields(n, "", "version", "name", "description", "attempts") // fails
+		d.fields(n, "", rootFields...) // fails
 		return s, p.finish()
 	}
-	root := &node{off: int32(p.pos), kind: '{'}
 	var attempts list[Attempt]
 	var repeats []member // attempts that say "repeat", by index (name unused)
-	err := p.object(0, func(name string, off int) error {
-		if name != "attempts" || p.src[p.pos] != '[' {
-			v, err := p.value(1)
-			if err == nil {
-				root.kids = append(root.kids, member{name: name, off: int32(off), val: v})
-			}
-			return err
+	root, err := p.streamed(0, "attempts", func(i int) error {
+		d.attempt, d.step = i+1, 0
+		a, repeat, err := d.attemptFrom(p)
+		attempts.push(a)
+		if repeat != nil {
+			repeats = append(repeats, member{off: int32(i), val: repeat})
 		}
-		// Read as it goes: its node stays empty (s.Attempts counts).
-		arr := &node{off: int32(p.pos), kind: '['}
-		root.kids = append(root.kids, member{name: name, off: int32(off), val: arr})
-		return p.array(1, func(i int) error {
-			d.attempt, d.step = i+1, 0
-			a, repeat, err := d.attemptFrom(p)
-			attempts.push(a)
-			if repeat != nil {
-				repeats = append(repeats, member{off: int32(i), val: repeat})
-			}
-			return err
-		})
+		return err
 	})
 	d.attempt, d.step = 0, 0
 	s.Attempts = attempts.all()
 	if err == nil {
 		err = p.finish()
 	}
-	if err != nil {
-		return s, err
+	if err == nil && d.fields(root, "", rootFields...) {
+		d.root(root, s, repeats)
 	}
-	if !d.fields(root, "", "version", "name", "description", "attempts") {
-		return s, nil
-	}
+	return s, err
+}
+
+// root decodes the members of a script's object but its attempts, which
+// are decoded into s already, and checks the attempts as a whole.
+func (d *decoder) root(root *node, s *Script, repeats []member) {
 	if v := root.get("version"); v == nil {
 		d.fail(int64(root.off), "version", fmt.Errorf("missing: the file must say \"version\": %d", Version))
 	} else if n, ok := d.integer(v, "version"); ok && n != Version {
@@ -480,39 +516,20 @@ func (d *decoder) script(p *treeParser) (*Script, error) {
 		}
 	}
 	d.attempt = 0
-	return s, nil
 }
 
 // attemptFrom reads an attempt from p and decodes it, decoding its steps
 // as they are read. It returns the attempt's "repeat" node, if any.
 func (d *decoder) attemptFrom(p *treeParser) (Attempt, *node, error) {
-	if p.src[p.pos] != '{' {
-		n, err := p.value(2)
-		if err != nil {
-			return Attempt{}, nil, err
-		}
-		return d.attemptScript(n, nil), nil, nil
-	}
-	n := &node{off: int32(p.pos), kind: '{'}
 	var steps list[Step]
-	err := p.object(2, func(name string, off int) error {
-		if name != "steps" || p.src[p.pos] != '[' {
-			v, err := p.value(3)
-			if err == nil {
-				n.kids = append(n.kids, member{name: name, off: int32(off), val: v})
-			}
+	n, err := p.streamed(2, "steps", func(j int) error {
+		d.step = j + 1
+		v, err := p.value(4)
+		if err != nil {
 			return err
 		}
-		n.kids = append(n.kids, member{name: name, off: int32(off), val: &node{off: int32(p.pos), kind: '['}})
-		return p.array(3, func(j int) error {
-			d.step = j + 1
-			v, err := p.value(4)
-			if err != nil {
-				return err
-			}
-			steps.push(d.stepScript(v))
-			return nil
-		})
+		steps.push(d.stepScript(v))
+		return nil
 	})
 	d.step = 0
 	if err != nil {
@@ -537,95 +554,93 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	if v := n.get("repeat"); v != nil {
 		a.Repeat, _ = d.boolean(v, "repeat")
 	}
-	var answers []string
-	for _, m := range n.kids {
-		switch m.name {
-		case "accept":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "accept", "subprotocol", "headers") {
-				var acc Accept
-				if v := m.val.get("subprotocol"); v != nil {
-					acc.Subprotocol, _ = d.str(v, "accept.subprotocol")
-					if acc.Subprotocol == "" {
-						// Explicitly none: a browser that offered some
-						// fails the connection (Fetch).
-						acc.Subprotocol = wstest.NoSubprotocol
-					}
-				}
-				if v := m.val.get("headers"); v != nil {
-					acc.Header, _ = d.header(v, "accept.headers")
-				}
-				a.Answer = acc
-			}
-		case "refuse":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "refuse", "status", "headers", "body") {
-				var ref Refuse
-				if v := m.val.get("status"); v == nil {
-					d.failf(m.val, "refuse.status", "missing")
-				} else if st, ok := d.integer(v, "refuse.status"); ok {
-					if st < 200 || st > 599 {
-						d.failf(v, "refuse.status", "%d is not a final HTTP status other than 101 (200-599)", st)
-					}
-					ref.Status = st
-				}
-				if v := m.val.get("headers"); v != nil {
-					ref.Header, _ = d.header(v, "refuse.headers")
-				}
-				if v := m.val.get("body"); v != nil {
-					ref.Body, _ = d.str(v, "refuse.body")
-				}
-				a.Answer = ref
-			}
-		case "hang":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "hang") {
-				a.Answer = Hang{}
-			}
-		case "abort":
-			answers = append(answers, m.name)
-			if d.fields(m.val, "abort") {
-				a.Answer = Abort{}
-			}
-		}
-	}
-	switch len(answers) {
-	case 0:
-		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse", "hang" or "abort"`)
-	case 1:
-	default:
-		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(answers), strings.Join(answers, ", "))
-	}
+	var answer string
+	a.Answer, answer = d.answer(n)
 	if v := n.get("steps"); v != nil {
 		if v.kind != '[' {
 			d.failf(v, "steps", "got %s, want an array", v.kindName())
-		} else {
-			if _, ok := a.Answer.(Accept); !ok && len(answers) == 1 {
-				d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answers[0])
-			}
-			a.Steps = steps
+			return a
 		}
+		if _, ok := a.Answer.(Accept); !ok && answer != "" {
+			d.failf(v, "steps", "steps need an accepted connection, but the answer is %s", answer)
+		}
+		a.Steps = steps
 	}
 	return a
 }
 
-// actionDecoders decode the value of each step kind.
-var actionDecoders = map[string]func(d *decoder, n *node, field string) (Action, bool){
-	"send":         (*decoder).send,
-	"expect":       (*decoder).expect,
-	"wait":         (*decoder).wait,
-	"close":        (*decoder).closeStep,
-	"drop":         (*decoder).drop,
-	"expect_close": (*decoder).expectClose,
+// answer decodes an attempt's answer, and checks that it has exactly one;
+// name is its name then.
+func (d *decoder) answer(n *node) (ans Answer, name string) {
+	var names []string
+	for _, m := range n.kids {
+		decode := answerDecoders[m.name]
+		if decode == nil {
+			continue
+		}
+		names = append(names, m.name)
+		if a, ok := decode(d, m.val); ok {
+			ans = a
+		}
+	}
+	switch len(names) {
+	case 0:
+		d.failf(n, "", `no answer: an attempt needs one of "accept", "refuse", "hang" or "abort"`)
+	case 1:
+		return ans, names[0]
+	default:
+		d.failf(n, "", "%d answers (%s): an attempt has exactly one", len(names), strings.Join(names, ", "))
+	}
+	return ans, ""
 }
 
-func actionNames() []string {
-	var names []string
-	for k := range actionDecoders {
-		names = append(names, k)
+// answerDecoders decode an attempt's answer, by its name; each reports
+// whether its fields are known (the answer holds, if some are bad).
+var answerDecoders = map[string]func(d *decoder, n *node) (Answer, bool){
+	"accept": decodeAccept,
+	"refuse": decodeRefuse,
+	"hang":   func(d *decoder, n *node) (Answer, bool) { return Hang{}, d.fields(n, "hang") },
+	"abort":  func(d *decoder, n *node) (Answer, bool) { return Abort{}, d.fields(n, "abort") },
+}
+
+func decodeAccept(d *decoder, n *node) (Answer, bool) {
+	if !d.fields(n, "accept", "subprotocol", "headers") {
+		return nil, false
 	}
-	slices.Sort(names)
-	return names
+	var acc Accept
+	if v := n.get("subprotocol"); v != nil {
+		// "" is explicitly none: a browser that offered some fails the
+		// connection (Fetch).
+		if acc.Subprotocol, _ = d.str(v, "accept.subprotocol"); acc.Subprotocol == "" {
+			acc.Subprotocol = wstest.NoSubprotocol
+		}
+	}
+	if v := n.get("headers"); v != nil {
+		acc.Header, _ = d.header(v, "accept.headers")
+	}
+	return acc, true
+}
+
+func decodeRefuse(d *decoder, n *node) (Answer, bool) {
+	if !d.fields(n, "refuse", "status", "headers", "body") {
+		return nil, false
+	}
+	var ref Refuse
+	if v := n.get("status"); v == nil {
+		d.failf(n, "refuse.status", "missing")
+	} else if st, ok := d.integer(v, "refuse.status"); ok {
+		if st < 200 || st > 599 {
+			d.failf(v, "refuse.status", "%d is not a final HTTP status other than 101 (200-599)", st)
+		}
+		ref.Status = st
+	}
+	if v := n.get("headers"); v != nil {
+		ref.Header, _ = d.header(v, "refuse.headers")
+	}
+	if v := n.get("body"); v != nil {
+		ref.Body, _ = d.str(v, "refuse.body")
+	}
+	return ref, true
 }
 
 func (d *decoder) stepScript(n *node) Step {
@@ -679,138 +694,6 @@ func (d *decoder) exactlyOne(n *node, field string, names ...string) (member, bo
 		return member{}, false
 	}
 	return found[0], true
-}
-
-func (d *decoder) message(m member, field string) (wsdouble.Message, bool) {
-	switch m.name {
-	case "text":
-		s, ok := d.text(m.val, join(field, "text"))
-		return wsdouble.Text(s), ok
-	case "binary":
-		s, ok := d.text(m.val, join(field, "binary"))
-		if !ok {
-			return wsdouble.Message{}, false
-		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			d.failf(m.val, join(field, "binary"), "not base64: %v", err)
-			return wsdouble.Message{}, false
-		}
-		return wsdouble.Binary(b), true
-	}
-	return wsdouble.Message{}, false
-}
-
-func (d *decoder) send(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "text", "binary", "json") {
-		return nil, false
-	}
-	m, ok := d.exactlyOne(n, field, "text", "binary", "json")
-	if !ok {
-		return nil, false
-	}
-	if m.name == "json" {
-		return Send{Message: wsdouble.Text(string(m.val.raw())), JSON: true}, true
-	}
-	msg, ok := d.message(m, field)
-	return Send{Message: msg}, ok
-}
-
-func (d *decoder) expect(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "text", "binary", "regexp", "json", "any", "timeout") {
-		return nil, false
-	}
-	var e Expect
-	if v := n.get("timeout"); v != nil {
-		e.Timeout, _ = d.duration(v, join(field, "timeout"))
-	}
-	m, ok := d.exactlyOne(n, field, "text", "binary", "regexp", "json", "any")
-	if !ok {
-		return nil, false
-	}
-	switch m.name {
-	case "text", "binary":
-		msg, ok := d.message(m, field)
-		if !ok {
-			return nil, false
-		}
-		e.Match = Exact{Message: msg}
-	case "regexp":
-		s, ok := d.str(m.val, join(field, "regexp"))
-		if !ok {
-			return nil, false
-		}
-		// Checked later, and not compiled: compiling costs over a hundred
-		// times the pattern's size (TestParseHeap); a step compiles it
-		// when it plays. Its size is checked first, so that a huge one is
-		// not even read twice.
-		if err := checkPatternSize(s); err != nil {
-			d.failf(m.val, join(field, "regexp"), "%v", err)
-			return nil, false
-		}
-		r := &Regexp{Pattern: s}
-		r.state.Store(checkedOnly) // by checkRegexps; the Script is dropped if it fails
-		d.regexps = append(d.regexps, pendingRegexp{r: r, off: m.val.off, attempt: int32(d.attempt), step: int32(d.step)})
-		e.Match = r
-	case "json":
-		e.Match = JSON{Value: m.val.raw()}
-	case "any":
-		switch {
-		case m.val.kind == 't' && m.val.b:
-			e.Match = Any{}
-		case m.val.kind == '"' && m.val.str == "text":
-			e.Match = Any{Type: wsdouble.TextMessage}
-		case m.val.kind == '"' && m.val.str == "binary":
-			e.Match = Any{Type: wsdouble.BinaryMessage}
-		default:
-			d.failf(m.val, join(field, "any"), `want true, "text" or "binary"`)
-			return nil, false
-		}
-	}
-	return e, true
-}
-
-func (d *decoder) wait(n *node, field string) (Action, bool) {
-	v, ok := d.duration(n, field)
-	return Wait{Duration: v}, ok
-}
-
-func (d *decoder) closeStep(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "code", "reason") {
-		return nil, false
-	}
-	var c Close
-	ok := true
-	if v := n.get("code"); v != nil {
-		c.Code, ok = d.integer(v, join(field, "code"))
-	}
-	if v := n.get("reason"); v != nil {
-		var ok2 bool
-		c.Reason, ok2 = d.str(v, join(field, "reason"))
-		ok = ok && ok2
-	}
-	return c, ok
-}
-
-func (d *decoder) drop(n *node, field string) (Action, bool) {
-	return Drop{}, d.fields(n, field)
-}
-
-func (d *decoder) expectClose(n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "code", "timeout") {
-		return nil, false
-	}
-	var e ExpectClose
-	ok := true
-	if v := n.get("code"); v != nil {
-		e.Code, ok = d.integer(v, join(field, "code"))
-	}
-	if v := n.get("timeout"); v != nil {
-		var ok2 bool
-		e.Timeout, ok2 = d.duration(v, join(field, "timeout"))
-		ok = ok && ok2
-	}
-	return e, ok
 }
 
 // Marshal writes s in the JSON file format, indented, fields in a fixed
@@ -892,7 +775,7 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 		w.open('[')
 		for j, st := range a.Steps {
 			w.elem()
-			v, err := encodeAction(st.Action)
+			v, err := st.Action.encode()
 			if err != nil {
 				return fmt.Errorf("step %d (%s): %w", j+1, st.Action.Name(), err)
 			}
@@ -954,78 +837,6 @@ func inlineObject(kv ...any) json.RawMessage {
 	}
 	w.close('}')
 	return b.Bytes()
-}
-
-// encodeAction returns the JSON value of a step's action, compact.
-func encodeAction(a Action) (json.RawMessage, error) {
-	obj := inlineObject
-	switch a := a.(type) {
-	case Send:
-		if a.JSON {
-			return obj("json", json.RawMessage(a.Message.Data)), nil
-		}
-		return obj(messageField(a.Message)...), nil
-	case Expect:
-		var kv []any
-		switch m := a.Match.(type) {
-		case Exact:
-			kv = messageField(m.Message)
-		case *Regexp:
-			kv = []any{"regexp", m.Pattern}
-		case JSON:
-			kv = []any{"json", m.Value}
-		case Any:
-			switch m.Type {
-			case wsdouble.TextMessage:
-				kv = []any{"any", "text"}
-			case wsdouble.BinaryMessage:
-				kv = []any{"any", "binary"}
-			default:
-				kv = []any{"any", true}
-			}
-		default:
-			return nil, fmt.Errorf("matcher %T cannot be written to a file", a.Match)
-		}
-		if a.Timeout != 0 {
-			kv = append(kv, "timeout", a.Timeout.String())
-		}
-		return obj(kv...), nil
-	case Wait:
-		return marshalValue(a.Duration.String()), nil
-	case Close:
-		var kv []any
-		if a.Code != 0 {
-			kv = append(kv, "code", a.Code)
-		}
-		if a.Reason != "" {
-			kv = append(kv, "reason", a.Reason)
-		}
-		return obj(kv...), nil
-	case Drop:
-		return obj(), nil
-	case ExpectClose:
-		var kv []any
-		if a.Code != 0 {
-			kv = append(kv, "code", a.Code)
-		}
-		if a.Timeout != 0 {
-			kv = append(kv, "timeout", a.Timeout.String())
-		}
-		return obj(kv...), nil
-	}
-	if e, ok := a.(interface {
-		encode() (json.RawMessage, error)
-	}); ok {
-		return e.encode()
-	}
-	return nil, fmt.Errorf("action %T cannot be written to a file", a)
-}
-
-func messageField(m wsdouble.Message) []any {
-	if m.Type == wsdouble.BinaryMessage {
-		return []any{"binary", base64.StdEncoding.EncodeToString(m.Data)}
-	}
-	return []any{"text", string(m.Data)}
 }
 
 // marshalValue encodes v without escaping <, > and &.

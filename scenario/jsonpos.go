@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -196,9 +197,17 @@ func (p *treeParser) finish() error {
 // must read the value.
 func (p *treeParser) object(depth int, member func(name string, off int) error) error {
 	if depth > maxDepth {
-		return &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+		return p.tooDeep()
 	}
-	var keys []string
+	var keys keySet
+	return p.members(keys.dup, member)
+}
+
+// members reads the object at p.pos: each member's key, which dup refuses
+// when it is a duplicate, then its value, which value must read (p.pos at
+// it). Objects read as they go, as trees and as raw text are all read
+// with it.
+func (p *treeParser) members(dup func(name string) bool, value func(name string, off int) error) error {
 	return p.container('}', "object key:value pair", func() error {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
 			return p.invalid("looking for beginning of object key string")
@@ -208,12 +217,9 @@ func (p *treeParser) object(depth int, member func(name string, off int) error) 
 		if err != nil {
 			return err
 		}
-		for _, k := range keys { // a handful of keys
-			if k == name {
-				return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
-			}
+		if dup(name) {
+			return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
 		}
-		keys = append(keys, name)
 		p.space()
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
 			return p.invalid("after object key")
@@ -223,15 +229,66 @@ func (p *treeParser) object(depth int, member func(name string, off int) error) 
 		if p.pos >= len(p.src) {
 			return p.end()
 		}
-		return member(name, off)
+		return value(name, off)
 	})
+}
+
+// keySet holds the keys of an object read, for duplicates: a list, and a
+// map once there are many.
+type keySet struct {
+	keys []string
+	seen map[string]bool
+}
+
+// dup reports whether name is a key already read, and adds it.
+func (s *keySet) dup(name string) bool {
+	if s.seen != nil {
+		dup := s.seen[name]
+		s.seen[name] = true
+		return dup
+	}
+	if slices.Contains(s.keys, name) {
+		return true
+	}
+	s.keys = append(s.keys, name)
+	if len(s.keys) > 16 {
+		s.seen = make(map[string]bool, 2*len(s.keys))
+		for _, k := range s.keys {
+			s.seen[k] = true
+		}
+	}
+	return false
+}
+
+// streamed reads the value at p.pos, at depth, for a decoder that reads
+// an object's array member named name as it goes: elem is called with
+// p.pos at each of its elements, and must read it. The object's other
+// members are read as trees into the node returned, where the array's
+// node stays empty. A value that is not an object is read as a tree.
+func (p *treeParser) streamed(depth int, name string, elem func(i int) error) (*node, error) {
+	if p.src[p.pos] != '{' {
+		return p.value(depth)
+	}
+	n := &node{off: int32(p.pos), kind: '{'}
+	err := p.object(depth, func(key string, off int) error {
+		if key != name || p.src[p.pos] != '[' {
+			v, err := p.value(depth + 1)
+			if err == nil {
+				n.kids = append(n.kids, member{name: key, off: int32(off), val: v})
+			}
+			return err
+		}
+		n.kids = append(n.kids, member{name: key, off: int32(off), val: &node{off: int32(p.pos), kind: '['}})
+		return p.array(depth+1, elem)
+	})
+	return n, err
 }
 
 // array reads an array at p.pos, at depth, for a decoder that reads it as
 // it goes: elem is called with p.pos at each element, and must read it.
 func (p *treeParser) array(depth int, elem func(i int) error) error {
 	if depth > maxDepth {
-		return &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+		return p.tooDeep()
 	}
 	i := 0
 	return p.container(']', "array element", func() error {
@@ -259,6 +316,22 @@ func (p *treeParser) end() error {
 	return &posError{off: int64(len(p.src)), msg: "unexpected end of the script"}
 }
 
+func (p *treeParser) tooDeep() error {
+	return &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+}
+
+// start checks that a value may start at p.pos, at depth: that it is not
+// nested too deep, nor past the end.
+func (p *treeParser) start(depth int) error {
+	if depth > maxDepth {
+		return p.tooDeep()
+	}
+	if p.pos >= len(p.src) {
+		return p.end()
+	}
+	return nil
+}
+
 // invalid reports the character at p.pos, in encoding/json's words.
 func (p *treeParser) invalid(context string) error {
 	if p.pos >= len(p.src) {
@@ -282,99 +355,98 @@ func quoteChar(c byte) string {
 
 // value reads the value at p.pos, which follows any whitespace.
 func (p *treeParser) value(depth int) (*node, error) {
-	if depth > maxDepth {
-		return nil, &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
-	}
-	if p.pos >= len(p.src) {
-		return nil, p.end()
+	if err := p.start(depth); err != nil {
+		return nil, err
 	}
 	n := &node{off: int32(p.pos)}
+	var err error
 	switch c := p.src[p.pos]; {
 	case (c == '{' || c == '[') && depth >= treeDepth:
 		n.kind = c
-		p.buf = p.buf[:0]
-		var err error
-		if p.buf, err = p.raw(p.buf, depth); err != nil {
-			return nil, err
+		if p.buf, err = p.raw(p.buf[:0], depth); err == nil {
+			n.str = string(p.buf)
 		}
-		n.str = string(p.buf)
 	case c == '{':
 		n.kind = '{'
-		base := p.stack.n
-		err := p.container('}', "object key:value pair", func() error {
-			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-				return p.invalid("looking for beginning of object key string")
-			}
-			off := p.pos
-			name, err := p.string()
-			if err != nil {
-				return err
-			}
-			// Objects of the tree have a handful of keys; one with many
-			// (headers) is searched the same way, as a script is bounded.
-			for i := base; i < p.stack.n; i++ {
-				if p.stack.at(i).name == name {
-					return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
-				}
-			}
-			p.space()
-			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-				return p.invalid("after object key")
-			}
-			p.pos++
-			p.space()
-			v, err := p.value(depth + 1)
-			if err != nil {
-				return err
-			}
-			p.stack.push(member{name: name, off: int32(off), val: v})
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		n.kids = p.stack.pop(base)
+		n.kids, err = p.objectKids(depth)
 	case c == '[':
 		n.kind = '['
-		base := p.stack.n
-		err := p.container(']', "array element", func() error {
-			off := p.pos
-			v, err := p.value(depth + 1)
-			if err != nil {
-				return err
-			}
-			p.stack.push(member{off: int32(off), val: v})
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		n.kids = p.stack.pop(base)
-	case c == '"':
-		s, err := p.string()
-		if err != nil {
-			return nil, err
-		}
-		n.kind, n.str = '"', s
-	case c == '-' || c >= '0' && c <= '9':
-		s, err := p.number()
-		if err != nil {
-			return nil, err
-		}
-		n.kind, n.str = '0', s
+		n.kids, err = p.arrayKids(depth)
 	default:
-		lit, err := p.literal()
-		if err != nil {
-			return nil, err
-		}
-		switch lit {
-		case "true", "false":
-			n.kind, n.b = 't', lit == "true"
-		default:
-			n.kind = 'n'
+		var s string
+		if n.kind, s, err = p.scalar(); n.kind == 't' {
+			n.b = s == "true"
+		} else if n.kind != 'n' {
+			n.str = s
 		}
 	}
+	if err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// objectKids reads the members of the object at p.pos into nodes.
+func (p *treeParser) objectKids(depth int) ([]member, error) {
+	base := p.stack.n
+	// Objects of the tree have a handful of keys; one with many (headers)
+	// is searched the same way, as a script is bounded.
+	dup := func(name string) bool {
+		for i := base; i < p.stack.n; i++ {
+			if p.stack.at(i).name == name {
+				return true
+			}
+		}
+		return false
+	}
+	err := p.members(dup, func(name string, off int) error {
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return err
+		}
+		p.stack.push(member{name: name, off: int32(off), val: v})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.stack.pop(base), nil
+}
+
+// arrayKids reads the elements of the array at p.pos into nodes.
+func (p *treeParser) arrayKids(depth int) ([]member, error) {
+	base := p.stack.n
+	err := p.container(']', "array element", func() error {
+		off := p.pos
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return err
+		}
+		p.stack.push(member{off: int32(off), val: v})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.stack.pop(base), nil
+}
+
+// scalar reads the string, number or literal at p.pos, and returns its
+// kind ('"', '0', 't' for true and false, 'n') and its text: a string's
+// value, unescaped.
+func (p *treeParser) scalar() (kind byte, text string, err error) {
+	switch c := p.src[p.pos]; {
+	case c == '"':
+		text, err = p.string()
+		return '"', text, err
+	case c == '-' || c >= '0' && c <= '9':
+		text, err = p.number()
+		return '0', text, err
+	}
+	if text, err = p.literal(); text == "null" {
+		return 'n', text, err
+	}
+	return 't', text, err
 }
 
 // container reads an object or an array at p.pos: its opening delimiter,
@@ -412,93 +484,56 @@ func (p *treeParser) container(closing byte, what string, elem func() error) err
 // order, strings written as encoding/json writes them (without HTML
 // escapes), as node.write does for a tree.
 func (p *treeParser) raw(out []byte, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return nil, &posError{off: int64(p.pos), msg: fmt.Sprintf("nested more than %d deep", maxDepth)}
+	if err := p.start(depth); err != nil {
+		return nil, err
 	}
-	if p.pos >= len(p.src) {
-		return nil, p.end()
+	switch p.src[p.pos] {
+	case '{':
+		return p.rawObject(out, depth)
+	case '[':
+		return p.rawArray(out, depth)
 	}
-	var err error
-	switch c := p.src[p.pos]; {
-	case c == '{':
-		out = append(out, '{')
-		var keys []string // for duplicates; a map once there are many
-		var seen map[string]bool
-		first := true
-		err = p.container('}', "object key:value pair", func() error {
-			if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-				return p.invalid("looking for beginning of object key string")
-			}
-			off := p.pos
-			name, err := p.string()
-			if err != nil {
-				return err
-			}
-			dup := false
-			if seen != nil {
-				dup = seen[name]
-				seen[name] = true
-			} else {
-				for _, k := range keys {
-					dup = dup || k == name
-				}
-				keys = append(keys, name)
-				if len(keys) > 16 {
-					seen = make(map[string]bool, 2*len(keys))
-					for _, k := range keys {
-						seen[k] = true
-					}
-				}
-			}
-			if dup {
-				return &posError{off: int64(off), msg: fmt.Sprintf("duplicate key %q", name)}
-			}
-			p.space()
-			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-				return p.invalid("after object key")
-			}
-			p.pos++
-			p.space()
-			if !first {
-				out = append(out, ',')
-			}
-			first = false
-			out = appendJSONString(out, name)
-			out = append(out, ':')
-			out, err = p.raw(out, depth+1)
-			return err
-		})
-		out = append(out, '}')
-	case c == '[':
-		out = append(out, '[')
-		first := true
-		err = p.container(']', "array element", func() error {
-			if !first {
-				out = append(out, ',')
-			}
-			first = false
-			var err error
-			out, err = p.raw(out, depth+1)
-			return err
-		})
-		out = append(out, ']')
-	case c == '"':
-		var s string
-		if s, err = p.string(); err == nil {
-			out = appendJSONString(out, s)
-		}
-	case c == '-' || c >= '0' && c <= '9':
-		var s string
-		if s, err = p.number(); err == nil {
-			out = append(out, s...)
-		}
-	default:
-		var s string
-		if s, err = p.literal(); err == nil {
-			out = append(out, s...)
-		}
+	kind, s, err := p.scalar()
+	switch {
+	case err != nil:
+		return out, err
+	case kind == '"':
+		return appendJSONString(out, s), nil
 	}
-	return out, err
+	return append(out, s...), nil
+}
+
+func (p *treeParser) rawObject(out []byte, depth int) ([]byte, error) {
+	out = append(out, '{')
+	var keys keySet
+	first := true
+	err := p.members(keys.dup, func(name string, _ int) error {
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = appendJSONString(out, name)
+		out = append(out, ':')
+		var err error
+		out, err = p.raw(out, depth+1)
+		return err
+	})
+	return append(out, '}'), err
+}
+
+func (p *treeParser) rawArray(out []byte, depth int) ([]byte, error) {
+	out = append(out, '[')
+	first := true
+	err := p.container(']', "array element", func() error {
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		var err error
+		out, err = p.raw(out, depth+1)
+		return err
+	})
+	return append(out, ']'), err
 }
 
 // literal reads true, false or null.
@@ -530,45 +565,49 @@ func (p *treeParser) literal() (string, error) {
 // number reads a number (RFC 8259 §6) and returns its text.
 func (p *treeParser) number() (string, error) {
 	start := p.pos
-	digits := func() error {
-		if p.pos >= len(p.src) {
-			return p.end()
-		}
-		if c := p.src[p.pos]; c < '0' || c > '9' {
-			return p.invalid("in numeric literal")
-		}
-		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
-			p.pos++
-		}
-		return nil
-	}
-	if p.src[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(p.src) && p.src[p.pos] == '0':
-		p.pos++
-	default:
-		if err := digits(); err != nil {
+	p.skip('-')
+	if !p.skip('0') {
+		if err := p.digits(); err != nil {
 			return "", err
 		}
 	}
-	if p.pos < len(p.src) && p.src[p.pos] == '.' {
-		p.pos++
-		if err := digits(); err != nil {
+	if p.skip('.') {
+		if err := p.digits(); err != nil {
 			return "", err
 		}
 	}
-	if p.pos < len(p.src) && (p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(p.src) && (p.src[p.pos] == '+' || p.src[p.pos] == '-') {
-			p.pos++
+	if p.skip('e') || p.skip('E') {
+		if !p.skip('+') {
+			p.skip('-')
 		}
-		if err := digits(); err != nil {
+		if err := p.digits(); err != nil {
 			return "", err
 		}
 	}
 	return p.src[start:p.pos], nil
+}
+
+// skip moves past c when it is at p.pos, and reports whether it was.
+func (p *treeParser) skip(c byte) bool {
+	if p.pos < len(p.src) && p.src[p.pos] == c {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+// digits reads one or more decimal digits.
+func (p *treeParser) digits() error {
+	if p.pos >= len(p.src) {
+		return p.end()
+	}
+	if c := p.src[p.pos]; c < '0' || c > '9' {
+		return p.invalid("in numeric literal")
+	}
+	for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
+		p.pos++
+	}
+	return nil
 }
 
 // string reads a string at p.pos (its opening quote) and returns its
@@ -598,6 +637,9 @@ func (p *treeParser) string() (string, error) {
 	return "", p.end()
 }
 
+// slowString reads on the string begun at start, p.pos at the first
+// character that needs more than slicing the source: an escape, invalid
+// UTF-8, or a control character (an error).
 func (p *treeParser) slowString(start int) (string, error) {
 	b := append(p.sbuf[:0], p.src[start:p.pos]...)
 	defer func() { p.sbuf = b[:0] }()
@@ -613,57 +655,66 @@ func (p *treeParser) slowString(start int) (string, error) {
 			r, size := utf8.DecodeRuneInString(p.src[p.pos:])
 			b = utf8.AppendRune(b, r) // RuneError for invalid UTF-8
 			p.pos += size
-			continue
 		case c != '\\':
 			b = append(b, c)
 			p.pos++
-			continue
-		}
-		p.pos++ // '\\'
-		if p.pos >= len(p.src) {
-			return "", p.end()
-		}
-		switch e := p.src[p.pos]; e {
-		case '"', '\\', '/':
-			b = append(b, e)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, err := p.hex4()
-			if err != nil {
+		default:
+			var err error
+			if b, err = p.escape(b); err != nil {
 				return "", err
 			}
-			if utf16.IsSurrogate(r) {
-				// A pair, or U+FFFD (RFC 8259 §7 allows either reading).
-				save := p.pos
-				if p.pos+2 < len(p.src) && p.src[p.pos+1] == '\\' && p.src[p.pos+2] == 'u' {
-					p.pos += 2
-					if r2, err := p.hex4(); err == nil {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							b = utf8.AppendRune(b, dec)
-							p.pos++
-							continue
-						}
-					}
-				}
-				p.pos = save
-				r = utf8.RuneError
-			}
-			b = utf8.AppendRune(b, r)
-		default:
-			return "", p.invalid("in string escape code")
 		}
-		p.pos++
 	}
 	return "", p.end()
+}
+
+// escaped are the characters that a backslash and a letter stand for,
+// by the letter, but for \u.
+var escaped = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// escape appends to b what the escape at p.pos (its backslash) stands for,
+// and moves past it.
+func (p *treeParser) escape(b []byte) ([]byte, error) {
+	p.pos++ // '\\'
+	if p.pos >= len(p.src) {
+		return b, p.end()
+	}
+	switch e := p.src[p.pos]; {
+	case e == 'u':
+		r, err := p.unicode()
+		if err != nil {
+			return b, err
+		}
+		b = utf8.AppendRune(b, r)
+	case escaped[e] != 0:
+		b = append(b, escaped[e])
+	default:
+		return b, p.invalid("in string escape code")
+	}
+	p.pos++
+	return b, nil
+}
+
+// unicode reads the four hex digits of a \u escape, p.pos at the 'u', and
+// the \u escape after them too when the two are a surrogate pair; it
+// leaves p.pos at the last digit. A lone surrogate reads as U+FFFD (RFC
+// 8259 §7 allows either reading).
+func (p *treeParser) unicode() (rune, error) {
+	r, err := p.hex4()
+	if err != nil || !utf16.IsSurrogate(r) {
+		return r, err
+	}
+	save := p.pos
+	if p.pos+2 < len(p.src) && p.src[p.pos+1] == '\\' && p.src[p.pos+2] == 'u' {
+		p.pos += 2
+		if r2, err := p.hex4(); err == nil {
+			if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+				return dec, nil
+			}
+		}
+	}
+	p.pos = save
+	return utf8.RuneError, nil
 }
 
 // hex4 reads the four hex digits after `\u`, p.pos at the 'u', and leaves

@@ -218,45 +218,60 @@ func decodeJSON(b []byte, v any) error {
 func subset(want, got any, path string) (string, bool) {
 	switch w := want.(type) {
 	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return path, false
-		}
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok {
-				return path + "." + k, false
-			}
-			if p, ok := subset(wv, gv, path+"."+k); !ok {
-				return p, false
-			}
-		}
-		return "", true
+		return subsetObject(w, got, path)
 	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return path, false
-		}
-		for i := range w {
-			if p, ok := subset(w[i], g[i], path+"["+strconv.Itoa(i)+"]"); !ok {
-				return p, false
-			}
-		}
-		return "", true
+		return subsetArray(w, got, path)
 	case json.Number:
 		g, ok := got.(json.Number)
-		if !ok {
-			return path, false
-		}
-		if w == g {
-			return "", true
-		}
-		wf, err1 := w.Float64()
-		gf, err2 := g.Float64()
-		return path, err1 == nil && err2 == nil && wf == gf
+		return path, ok && sameNumber(w, g)
 	default:
 		return path, want == got
 	}
+}
+
+// subsetObject reports whether got is an object with every member of w,
+// each containing w's; if not, the path of the first difference.
+func subsetObject(w map[string]any, got any, path string) (string, bool) {
+	g, ok := got.(map[string]any)
+	if !ok {
+		return path, false
+	}
+	for k, wv := range w {
+		gv, ok := g[k]
+		if !ok {
+			return path + "." + k, false
+		}
+		if p, ok := subset(wv, gv, path+"."+k); !ok {
+			return p, false
+		}
+	}
+	return "", true
+}
+
+// subsetArray reports whether got is an array as long as w, whose every
+// element contains w's; if not, the path of the first difference.
+func subsetArray(w []any, got any, path string) (string, bool) {
+	g, ok := got.([]any)
+	if !ok || len(g) != len(w) {
+		return path, false
+	}
+	for i := range w {
+		if p, ok := subset(w[i], g[i], path+"["+strconv.Itoa(i)+"]"); !ok {
+			return p, false
+		}
+	}
+	return "", true
+}
+
+// sameNumber reports whether two JSON numbers are equal: as written, or
+// as float64s (1 and 1.0, 1e2 and 100).
+func sameNumber(w, g json.Number) bool {
+	if w == g {
+		return true
+	}
+	wf, err1 := w.Float64()
+	gf, err2 := g.Float64()
+	return err1 == nil && err2 == nil && wf == gf
 }
 
 // Any matches any message; with Type set, only a message of that type.

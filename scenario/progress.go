@@ -2,11 +2,9 @@ package scenario
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/wsdouble/wsdouble/internal/timeline"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -44,38 +42,6 @@ type Progress struct {
 	Entry *Entry
 	// End is set for ConnectionEnded.
 	End *wstest.End
-}
-
-// String is the line a Report's timeline has for the same thing, prefixed
-// by the time and the attempt.
-func (p Progress) String() string {
-	s := fmt.Sprintf("+%s attempt %d (#%d)", timeline.Duration(p.At), p.Attempt, p.N)
-	if p.Label != "" && (p.Kind == AttemptArrived || p.Kind == AttemptAnswered) {
-		s += fmt.Sprintf(" %q", p.Label)
-	}
-	switch p.Kind {
-	case AttemptArrived:
-		return s + " arrived"
-	case AttemptAnswered:
-		return s + ": " + p.Answer
-	case StepDone:
-		e := p.Entry
-		s += ": "
-		if e.Step > 0 {
-			s += fmt.Sprintf("step %d ", e.Step)
-		}
-		s += e.describe()
-		if e.Label != "" {
-			s += " [" + e.Label + "]"
-		}
-		return s
-	case ConnectionEnded:
-		if p.End.Kind == wstest.NotEnded {
-			return s + ": the client gave up"
-		}
-		return s + ": end: " + endText(*p.End)
-	}
-	return s + ": " + string(p.Kind)
 }
 
 // OnProgress calls f with each thing that happens during the run, as it

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,10 +169,9 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
-		pa := &proxied{at: a.Time().Sub(p.start), journal: p.journal}
 		p.mu.Lock()
+		pa := newProxied(len(p.attempts)+1, a.Time().Sub(p.start), p.journal)
 		p.attempts = append(p.attempts, pa)
-		pa.n = len(p.attempts)
 		p.mu.Unlock()
 		p.journal.attempt(pa.n, "", nil)
 		p.wg.Add(1)
@@ -179,7 +179,7 @@ func (p *Proxy) serve() {
 			defer p.wg.Done()
 			p.forward(a, pa)
 			if !p.stopping.Load() {
-				pa.journal.attempt(pa.n, "end", nil)
+				p.journal.attempt(pa.n, "end", nil)
 			}
 		}()
 	}
@@ -187,24 +187,46 @@ func (p *Proxy) serve() {
 
 // proxied is the recording of one forwarded attempt.
 type proxied struct {
-	at      time.Duration
-	n       int      // the attempt's number, from 1
-	journal *journal // nil without one
+	at time.Duration
+	n  int // the attempt's number, from 1
 
 	mu       sync.Mutex
-	attempt  Attempt
-	prev     time.Duration // when the last step happened
+	t        transcript // and, through its hooks, the journal
 	upstream *websocket.Conn
 	closing  bool // one side has started closing; the other's answer is not a step
 }
 
-// answer records the upstream's answer (label says more about a Hang).
-func (pa *proxied) answer(ans Answer, label string) {
+// newProxied starts the recording of attempt n, which came at at; its
+// parts go to j as they are recorded (j may be nil).
+func newProxied(n int, at time.Duration, j *journal) *proxied {
+	pa := &proxied{at: at, n: n}
+	if j != nil {
+		// Under pa.mu, so that the journal has the parts in their order.
+		pa.t.onAnswer = func(a Attempt) { j.attempt(n, "answer", &a) }
+		pa.t.onSteps = func(steps []Step) { j.attempt(n, "steps", &Attempt{Answer: Accept{}, Steps: steps}) }
+	}
+	return pa
+}
+
+// answer records the upstream's answer, given at at (label says more
+// about a Hang).
+func (pa *proxied) answer(at time.Duration, ans Answer, label string) {
 	pa.mu.Lock()
 	defer pa.mu.Unlock()
-	pa.attempt.Answer = ans
-	pa.attempt.Label = label
-	pa.journal.attempt(pa.n, "answer", &Attempt{Label: label, After: pa.attempt.After, Answer: ans})
+	pa.t.answer(at, at-pa.at, ans, label)
+}
+
+// attempt returns the attempt recorded so far: a Hang until the upstream
+// answers.
+func (pa *proxied) attempt() Attempt {
+	pa.mu.Lock()
+	a := pa.t.attempt()
+	pa.mu.Unlock()
+	if a.Answer == nil {
+		a.Answer = Hang{}
+		a.Label = "recorded: no answer from the upstream yet"
+	}
+	return a
 }
 
 func (pa *proxied) closeUpstream() {
@@ -216,19 +238,21 @@ func (pa *proxied) closeUpstream() {
 	}
 }
 
-// step appends a step; wait says whether to put a Wait before it for the
-// time since the previous step (before the server's actions only).
-func (pa *proxied) step(at time.Duration, act Action, wait bool) {
+// record records what happened on the connection.
+func (pa *proxied) record(f func(t *transcript)) {
 	pa.mu.Lock()
 	defer pa.mu.Unlock()
-	steps := []Step{{Action: act}}
-	if d := at - pa.prev; wait && d > 0 {
-		steps = []Step{{Action: Wait{Duration: d}}, {Action: act}}
-	}
-	pa.prev = at
-	pa.attempt.Steps = append(pa.attempt.Steps, steps...)
-	// Under pa.mu, so that the journal has the steps in their order.
-	pa.journal.attempt(pa.n, "steps", &Attempt{Answer: Accept{}, Steps: steps})
+	f(&pa.t)
+}
+
+// endsFirst reports whether the side that calls it is the first to end
+// the connection: the other side's end is then its answer, not a step.
+func (pa *proxied) endsFirst() bool {
+	pa.mu.Lock()
+	defer pa.mu.Unlock()
+	first := !pa.closing
+	pa.closing = true
+	return first
 }
 
 // upstreamURL is the URL the proxy dials for a client's request: the
@@ -273,50 +297,44 @@ func (p *Proxy) forward(a wstest.Attempt, pa *proxied) {
 	defer cancel(nil)
 	conn, resp, err := p.dial(ctx, cancel, a)
 	if err != nil {
-		pa.mu.Lock()
-		pa.attempt.After = now() - pa.at
-		after := pa.attempt.After.Round(time.Millisecond)
-		pa.mu.Unlock()
+		at := now()
+		after := (at - pa.at).Round(time.Millisecond)
 		var ne net.Error
 		switch {
 		case p.ctx.Err() != nil:
 			// Close stopped the recording: the upstream had not answered
 			// yet, and the client is answered by the closing server.
-			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the recording stopped, %v after the attempt", after))
+			pa.answer(at, Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the recording stopped, %v after the attempt", after))
 		case errors.Is(err, errClientGone):
-			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the client gave up, %v after the attempt", after))
+			pa.answer(at, Hang{}, fmt.Sprintf("recorded: no answer from the upstream when the client gave up, %v after the attempt", after))
 		case resp == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()):
 			// The dialer's HandshakeTimeout: the upstream hung. The client
 			// hears so from the proxy; the recording is of the upstream.
-			pa.answer(Hang{}, fmt.Sprintf("recorded: no answer from the upstream in %v", after))
+			pa.answer(at, Hang{}, fmt.Sprintf("recorded: no answer from the upstream in %v", after))
 			a.Refuse(http.StatusGatewayTimeout, nil, fmt.Sprintf("wsdouble proxy: no answer from the upstream in %v", after))
 		case resp == nil && errors.Is(err, errUpstreamAborted):
-			pa.answer(Abort{}, "")
+			pa.answer(at, Abort{}, "")
 			a.Abort()
 		default:
-			ans := Refuse{Status: http.StatusBadGateway, Body: "wsdouble proxy: upstream unreachable: " + err.Error()}
+			ans := refused(http.StatusBadGateway, nil, "wsdouble proxy: upstream unreachable: "+err.Error())
 			if resp != nil {
 				body, _ := io.ReadAll(resp.Body)
-				ans = Refuse{Status: resp.StatusCode, Header: answerHeader(resp.Header), Body: string(body)}
+				ans = refused(resp.StatusCode, resp.Header, string(body))
 			}
-			pa.answer(ans, "")
+			pa.answer(at, ans, "")
 			a.Refuse(ans.Status, ans.Header, ans.Body)
 		}
 		return
 	}
-	acc := Accept{Subprotocol: conn.Subprotocol(), Header: answerHeader(resp.Header)}
-	if acc.Subprotocol == "" && len(a.Protocols()) > 0 {
-		// The upstream answered none to a client that offered some: the
-		// client must fail the connection as it would against the
-		// upstream itself (Fetch), and so must a replay's.
-		acc.Subprotocol = wstest.NoSubprotocol
-	}
+	// The upstream answered no subprotocol to a client that offered some:
+	// the client must fail the connection as it would against the
+	// upstream itself (Fetch), and so must a replay's.
+	acc := accepted(conn.Subprotocol(), len(a.Protocols()) > 0, resp.Header)
+	at := now()
 	pa.mu.Lock()
-	pa.attempt.After = now() - pa.at
 	pa.upstream = conn
-	pa.prev = now()
 	pa.mu.Unlock()
-	pa.answer(acc, "")
+	pa.answer(at, acc, "")
 	peer, err := a.Accept(wstest.AcceptOptions{Subprotocol: acc.Subprotocol, Header: acc.Header})
 	if err != nil {
 		conn.Close()
@@ -405,29 +423,27 @@ func (p *Proxy) upstreamToClient(conn *websocket.Conn, peer wstest.Peer, pa *pro
 			if p.stopping.Load() {
 				return // Close closed it: the upstream did nothing
 			}
-			pa.mu.Lock()
-			closing := pa.closing
-			pa.closing = true
-			pa.mu.Unlock()
-			if closing {
+			if !pa.endsFirst() {
 				return // the client started closing: this is the upstream's answer
 			}
+			at := now()
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+				pa.record(func(t *transcript) { t.serverClosed(at, ce.Code, ce.Text) })
 				code := ce.Code
 				if code == websocket.CloseNoStatusReceived {
 					code = 0
 				}
-				pa.step(now(), Close{Code: code, Reason: ce.Text}, true)
 				peer.Close(code, ce.Text)
 			} else {
-				pa.step(now(), Drop{}, true)
+				pa.record(func(t *transcript) { t.dropped(at) })
 				peer.Drop()
 			}
 			return
 		}
 		m := wsdouble.Message{Type: wsdouble.MessageType(mt), Data: data}
-		pa.step(now(), Send{Message: m}, true)
+		at := now()
+		pa.record(func(t *transcript) { t.toClient(at, m) })
 		peer.Send(m)
 	}
 }
@@ -446,17 +462,14 @@ func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *pro
 				conn.Close() // the recording stopped with the connection open
 				return
 			}
-			pa.mu.Lock()
-			closing := pa.closing
-			pa.closing = true
-			pa.mu.Unlock()
-			if closing {
+			if !pa.endsFirst() {
 				conn.Close()
 				return
 			}
+			at := now()
 			switch end.Kind {
 			case wstest.ClientClosed:
-				pa.step(now(), ExpectClose{Code: end.Code}, false)
+				pa.record(func(t *transcript) { t.clientClosed(at, end.Code) })
 				payload := []byte{}
 				if end.Code != wsdouble.CloseNoStatusReceived {
 					payload = websocket.FormatCloseMessage(end.Code, end.Reason)
@@ -470,12 +483,13 @@ func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *pro
 				// expectation, and the upstream never saw the frame.
 				conn.Close()
 			default:
-				pa.step(now(), ExpectClose{Code: wsdouble.CloseAbnormalClosure}, false)
+				pa.record(func(t *transcript) { t.clientGone(at) })
 				conn.Close()
 			}
 			return
 		}
-		pa.step(now(), Expect{Match: Exact{Message: m}}, false)
+		at := now()
+		pa.record(func(t *transcript) { t.fromClient(at, m) })
 		if err := conn.WriteMessage(int(m.Type), m.Data); err != nil {
 			return
 		}
@@ -486,24 +500,9 @@ func (p *Proxy) clientToUpstream(conn *websocket.Conn, peer wstest.Peer, pa *pro
 // connection the proxy has seen, redacted as configured.
 func (p *Proxy) Script(name string) (*Script, error) {
 	p.mu.Lock()
-	attempts := append([]*proxied(nil), p.attempts...)
+	attempts := slices.Clone(p.attempts)
 	p.mu.Unlock()
-	if len(attempts) == 0 {
-		return nil, errors.New("scenario: Proxy.Script: no connection has been recorded")
-	}
-	s := &Script{Name: name}
-	for _, pa := range attempts {
-		pa.mu.Lock()
-		a := pa.attempt
-		a.Steps = append([]Step(nil), a.Steps...)
-		pa.mu.Unlock()
-		if a.Answer == nil {
-			a.Answer = Hang{}
-			a.Label = "recorded: no answer from the upstream yet"
-		}
-		s.Attempts = append(s.Attempts, a)
-	}
-	return p.cfg.finish(s)
+	return recordedScript(p.cfg, name, attempts, "scenario: Proxy.Script: no connection has been recorded")
 }
 
 // forwardHeader keeps the request headers the upstream should see: all but

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,16 +62,9 @@ func (r *Recorder) Constructor() wsdouble.Constructor {
 // BeforeSave hooks run last.
 func (r *Recorder) Script(name string) (*Script, error) {
 	r.mu.Lock()
-	sockets := append([]*recordedSocket(nil), r.sockets...)
+	sockets := slices.Clone(r.sockets)
 	r.mu.Unlock()
-	if len(sockets) == 0 {
-		return nil, errors.New("scenario: Recorder.Script: no socket was made")
-	}
-	s := &Script{Name: name}
-	for _, sock := range sockets {
-		s.Attempts = append(s.Attempts, sock.attempt())
-	}
-	return r.cfg.finish(s)
+	return recordedScript(r.cfg, name, sockets, "scenario: Recorder.Script: no socket was made")
 }
 
 // recordedSocket is a socket that logs what happens to it.
@@ -180,50 +174,10 @@ func (s *recordedSocket) attempt() Attempt {
 	log := append([]recorded(nil), s.log...)
 	s.mu.Unlock()
 
-	var a Attempt
-	var openAt time.Duration
-	opened := false
-	for _, r := range log {
-		switch e := r.event.(type) {
-		case wsdouble.OpenEvent:
-			opened, openAt = true, r.at
-			a.After = r.at
-			a.Answer = Accept{Subprotocol: s.Protocol()}
-		case wsdouble.ErrorEvent:
-			if opened {
-				continue
-			}
-			var herr *wsdouble.HandshakeError
-			if errors.As(e.Err, &herr) && herr.StatusCode != 101 {
-				a.After = r.at
-				a.Answer = Refuse{Status: herr.StatusCode, Header: answerHeader(herr.Header), Body: string(herr.Body)}
-			}
-		}
-		if r.close != nil && r.state == wsdouble.Connecting && a.Answer == nil {
-			a.Answer = Hang{}
-		}
-	}
-	if a.Answer == nil {
-		// Failed before any HTTP answer (refused connection, DNS, TLS):
-		// the nearest a script can say is that nothing answered.
-		a.Answer = Hang{}
-		a.Label = "recorded: no answer from the server"
-		for _, r := range log {
-			if e, ok := r.event.(wsdouble.ErrorEvent); ok && e.Err != nil {
-				a.Label = "recorded: " + e.Err.Error()
-			}
-		}
-	}
+	var t transcript
+	openAt, opened := s.answer(&t, log)
 	if !opened {
-		return a
-	}
-
-	prev := openAt
-	wait := func(at time.Duration) {
-		if d := at - prev; d > 0 {
-			a.Steps = append(a.Steps, Step{Action: Wait{Duration: d}})
-		}
-		prev = at
+		return t.attempt()
 	}
 	var clientClose *Close
 	for _, r := range log {
@@ -232,33 +186,56 @@ func (s *recordedSocket) attempt() Attempt {
 		}
 		switch {
 		case r.sent != nil:
-			a.Steps = append(a.Steps, Step{Action: Expect{Match: Exact{Message: *r.sent}}})
-			prev = r.at
+			t.fromClient(r.at, *r.sent)
 		case r.close != nil:
 			clientClose = r.close
 		}
 		switch e := r.event.(type) {
 		case wsdouble.MessageEvent:
-			wait(r.at)
-			a.Steps = append(a.Steps, Step{Action: Send{Message: e.Message}})
+			t.toClient(r.at, e.Message)
 		case wsdouble.CloseEvent:
 			switch {
 			case clientClose != nil:
-				a.Steps = append(a.Steps, Step{Action: ExpectClose{Code: wireCode(clientClose.Code, clientClose.Reason)}})
+				t.clientClosed(r.at, wireCode(clientClose.Code, clientClose.Reason))
 			case e.WasClean:
-				wait(r.at)
-				code := e.Code
-				if code == wsdouble.CloseNoStatusReceived {
-					code = 0
-				}
-				a.Steps = append(a.Steps, Step{Action: Close{Code: code, Reason: e.Reason}})
+				t.serverClosed(r.at, e.Code, e.Reason)
 			default:
-				wait(r.at)
-				a.Steps = append(a.Steps, Step{Action: Drop{}})
+				t.dropped(r.at)
 			}
 		}
 	}
-	return a
+	return t.attempt()
+}
+
+// answer records in t how the handshake was answered, as the log shows it,
+// and returns when the socket opened, if it did.
+func (s *recordedSocket) answer(t *transcript, log []recorded) (openAt time.Duration, opened bool) {
+	gaveUp := false
+	label := "recorded: no answer from the server"
+	for _, r := range log {
+		switch e := r.event.(type) {
+		case wsdouble.OpenEvent:
+			t.answer(r.at, r.at, accepted(s.Protocol(), false, nil), "")
+			return r.at, true
+		case wsdouble.ErrorEvent:
+			var herr *wsdouble.HandshakeError
+			if errors.As(e.Err, &herr) && herr.StatusCode != 101 {
+				t.answer(r.at, r.at, refused(herr.StatusCode, herr.Header, string(herr.Body)), "")
+				return 0, false
+			}
+			if e.Err != nil {
+				label = "recorded: " + e.Err.Error()
+			}
+		}
+		gaveUp = gaveUp || r.close != nil && r.state == wsdouble.Connecting
+	}
+	if gaveUp {
+		label = "" // the client closed while connecting: a hang it gave up on
+	}
+	// Else it failed before any HTTP answer (refused connection, DNS,
+	// TLS): the nearest a script can say is that nothing answered.
+	t.answer(0, 0, Hang{}, label)
+	return 0, false
 }
 
 // wireCode is the code a client's Close(code, reason) puts in its close

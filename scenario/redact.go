@@ -308,51 +308,12 @@ func (r *jsonRedactor) value() error {
 	switch t := tok.(type) {
 	case json.Delim:
 		if t == '[' {
-			r.out.WriteByte('[')
-			for i := 0; r.dec.More(); i++ {
-				if i > 0 {
-					r.out.WriteByte(',')
-				}
-				if err := r.value(); err != nil {
-					return err
-				}
-			}
-			r.out.WriteByte(']')
+			err = r.array()
 		} else {
-			r.out.WriteByte('{')
-			n := 0
-			for r.dec.More() {
-				k, err := r.dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := k.(string)
-				redact := slices.ContainsFunc(r.fields, func(f string) bool { return strings.EqualFold(f, key) })
-				if redact {
-					r.names = append(r.names, key)
-					var skip json.RawMessage
-					if err := r.dec.Decode(&skip); err != nil {
-						return err
-					}
-					if !r.keep {
-						continue
-					}
-				}
-				if n > 0 {
-					r.out.WriteByte(',')
-				}
-				n++
-				r.str(key)
-				r.out.WriteByte(':')
-				if redact {
-					r.str(Redacted)
-					continue
-				}
-				if err := r.value(); err != nil {
-					return err
-				}
-			}
-			r.out.WriteByte('}')
+			err = r.object()
+		}
+		if err != nil {
+			return err
 		}
 		_, err := r.dec.Token() // the closing delimiter
 		return err
@@ -365,6 +326,58 @@ func (r *jsonRedactor) value() error {
 	case nil:
 		r.out.WriteString("null")
 	}
+	return nil
+}
+
+// array writes the elements of an array, its '[' read.
+func (r *jsonRedactor) array() error {
+	r.out.WriteByte('[')
+	for i := 0; r.dec.More(); i++ {
+		if i > 0 {
+			r.out.WriteByte(',')
+		}
+		if err := r.value(); err != nil {
+			return err
+		}
+	}
+	r.out.WriteByte(']')
+	return nil
+}
+
+// object writes the members of an object, its '{' read, redacting those
+// named in r.fields.
+func (r *jsonRedactor) object() error {
+	r.out.WriteByte('{')
+	for n := 0; r.dec.More(); {
+		k, err := r.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := k.(string)
+		redact := slices.ContainsFunc(r.fields, func(f string) bool { return strings.EqualFold(f, key) })
+		if redact {
+			r.names = append(r.names, key)
+			var skip json.RawMessage
+			if err := r.dec.Decode(&skip); err != nil {
+				return err
+			}
+			if !r.keep {
+				continue
+			}
+		}
+		if n > 0 {
+			r.out.WriteByte(',')
+		}
+		n++
+		r.str(key)
+		r.out.WriteByte(':')
+		if redact {
+			r.str(Redacted)
+		} else if err := r.value(); err != nil {
+			return err
+		}
+	}
+	r.out.WriteByte('}')
 	return nil
 }
 

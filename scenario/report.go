@@ -86,22 +86,29 @@ type AttemptReport struct {
 	Outcome wstest.Outcome
 }
 
-// Entry is one line of an attempt's timeline.
+// Entry is one line of an attempt's timeline: what happened (Kind), when,
+// and for which step.
 type Entry struct {
 	At time.Duration
-	// Step is the index of the step, from 1; 0 for a message the client
-	// sent that no step took.
+	// Kind says what happened: a step played, a message each way, what
+	// the player did after a mismatch.
+	Kind EntryKind
+	// Step is the index of the step, from 1; 0 for an entry that is no
+	// step's (MessageExtra, AfterMismatch).
 	Step  int
 	Label string
-	// Action is the step's action ("send", "expect", ...), or "extra" for a
-	// message no step took.
+	// Action is the name of the step's action in the file format ("send",
+	// "expect", ...); "extra" for MessageExtra and "mismatch" for
+	// AfterMismatch.
 	Action string
-	// Message is the message sent (send) or received (expect, extra);
-	// its Data is at most MaxReportPayload bytes, the start of the
-	// payload, and Size is the payload's whole size.
+	// Message is the message sent (MessageSent, MessageEchoed) or received
+	// (MessageExpected, MessageExtra); its Data is at most
+	// MaxReportPayload bytes, the start of the payload, and Size is the
+	// payload's whole size.
 	Message *wsdouble.Message
 	Size    int
-	// Detail describes the step, for example `close 1012 "restarting"`.
+	// Detail describes the step, for example `close 1012 "restarting"`;
+	// for MessageExpected, what the step expected.
 	Detail string
 	// Err is set if the step failed.
 	Err error
@@ -110,8 +117,43 @@ type Entry struct {
 	Stopped bool
 }
 
+// EntryKind says what an Entry records.
+type EntryKind uint8
+
+// The kinds of entries.
+const (
+	// StepPlayed: a step did what Detail says (wait, close, drop, a
+	// fault, an echo's summary).
+	StepPlayed EntryKind = iota
+	// MessageSent: a send step sent Message to the client.
+	MessageSent
+	// MessageExpected: an expect step took the client's next message,
+	// Message (nil when none came), and checked it against Detail.
+	MessageExpected
+	// EndExpected: an expect_close step waited for the end Detail says.
+	EndExpected
+	// MessageEchoed: an echo step sent Message, from the client, back to
+	// it.
+	MessageEchoed
+	// MessageExtra: the client sent Message and no step took it.
+	MessageExtra
+	// AfterMismatch: what the player did once a mismatch had ended the
+	// attempt (Detail): its close, the steps it did not play.
+	AfterMismatch
+)
+
+// extraEntry is the entry of a message the client sent that no step took.
+func extraEntry(m *wsdouble.Message) Entry {
+	return Entry{Kind: MessageExtra, Action: "extra", Message: m}
+}
+
 // ToClient reports whether the entry is a message the server sent.
-func (e Entry) ToClient() bool { return e.Message != nil && e.Action == "send" }
+func (e Entry) ToClient() bool { return e.Kind == MessageSent && e.Message != nil }
+
+// Checks reports whether the entry's step checks what the client did
+// (expect, expect_close): its line ends with ✓ when the client met it,
+// unless the run was stopped first.
+func (e Entry) Checks() bool { return e.Kind == MessageExpected || e.Kind == EndExpected }
 
 // Unkept counts the entries of an attempt that a report did not keep.
 type Unkept struct {
@@ -258,114 +300,5 @@ func (r *Report) String() string { return r.format(true) }
 // Outline is String without times: two runs of a script that behaved the
 // same have the same outline, on any layer and any clock.
 func (r *Report) Outline() string { return r.format(false) }
-
-func (r *Report) format(times bool) string {
-	var b strings.Builder
-	at := func(d time.Duration) string {
-		if !times {
-			return ""
-		}
-		return "+" + timeline.Duration(d) + " "
-	}
-	status := "ok"
-	switch {
-	case r.Err != nil:
-		status = "stopped: " + r.Err.Error()
-	case !r.Complete:
-		status = "incomplete"
-	case len(r.Mismatches) > 0:
-		status = fmt.Sprintf("%d mismatches", len(r.Mismatches)+r.UnkeptMismatches)
-	}
-	fmt.Fprintf(&b, "scenario %q: %d attempts played, %s\n", r.Script, len(r.Attempts), status)
-	if len(r.Mismatches) > 0 {
-		b.WriteString("mismatches:\n")
-		for _, m := range r.Mismatches {
-			b.WriteString("  " + m.Error() + "\n")
-		}
-		if r.UnkeptMismatches > 0 {
-			fmt.Fprintf(&b, "  … %s more, not kept\n", timeline.Count(int64(r.UnkeptMismatches)))
-		}
-	}
-	if len(r.Pending) > 0 {
-		b.WriteString("still waiting when the run was stopped:\n")
-		for _, p := range r.Pending {
-			b.WriteString("  " + p.String() + "\n")
-		}
-	}
-	b.WriteString("timeline:\n")
-	for _, a := range r.Attempts {
-		fmt.Fprintf(&b, "  %sattempt %d (#%d)", at(a.At), a.Attempt, a.N)
-		if a.Label != "" {
-			fmt.Fprintf(&b, " %q", a.Label)
-		}
-		fmt.Fprintf(&b, ": %s\n", a.Answer)
-		for _, e := range a.Entries {
-			b.WriteString("    " + at(e.At))
-			if e.Step > 0 {
-				fmt.Fprintf(&b, "step %d ", e.Step)
-			}
-			b.WriteString(e.describe())
-			if e.Label != "" {
-				fmt.Fprintf(&b, " [%s]", e.Label)
-			}
-			b.WriteByte('\n')
-		}
-		if a.Unkept.Entries > 0 {
-			b.WriteString("    … " + a.Unkept.String() + "\n")
-		}
-		switch {
-		case a.End.Kind != wstest.NotEnded:
-			fmt.Fprintf(&b, "    %send: %s\n", at(a.EndAt), endText(a.End))
-		case a.Outcome == wstest.Abandoned:
-			fmt.Fprintf(&b, "    %send: the client gave up\n", at(a.EndAt))
-		case a.Outcome == wstest.Hung:
-			b.WriteString("    end: still hanging when the acceptor was closed\n")
-		case a.Outcome == wstest.Pending && a.Answer == "hung":
-			b.WriteString("    end: still hanging when the run finished\n")
-		case a.Outcome == wstest.Accepted:
-			b.WriteString("    end: still open when the run finished\n")
-		}
-	}
-	return b.String()
-}
-
-// endText describes an end without the transport error, which differs
-// between layers.
-func endText(e wstest.End) string {
-	e.Err = nil
-	return e.String()
-}
-
-// describe is the entry's line of the timeline: what happened, and
-// whether the step held.
-func (e Entry) describe() string {
-	s := e.what()
-	switch {
-	case e.Err != nil:
-		return s + " ✗ " + e.Err.Error()
-	case e.Stopped:
-		return s + " (run stopped)"
-	case e.Action == "expect" || e.Action == "expect_close":
-		return s + " ✓"
-	}
-	return s
-}
-
-// what says what the entry did or awaited.
-func (e Entry) what() string {
-	switch {
-	case e.Action == "send" && e.Message != nil:
-		return "→ " + e.MessageString()
-	case e.Action == "echo" && e.Message != nil:
-		return "↔ " + e.MessageString() + " (echoed)"
-	case e.Action == "extra":
-		return "← " + e.MessageString() + " (not expected by any step)"
-	case e.Action == "expect" && e.Message != nil:
-		return "expect " + e.Detail + ": ← " + e.MessageString()
-	case e.Action == "expect":
-		return "expect " + e.Detail
-	}
-	return e.Detail
-}
 
 var errIncomplete = errors.New("the run ended before the script was complete")

@@ -267,40 +267,24 @@ func (r *runner) answered(ar int) {
 	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Label: a.Label, Answer: a.Answer})
 }
 
-// stepResult is what a step leaves the attempt to do.
-type stepResult int
-
-const (
-	// stepNext: go on with the next step.
-	stepNext stepResult = iota
-	// stepEnded: the connection ended as the script said (the client
-	// closed as expected, an echo ran until the end); no step is left to
-	// play.
-	stepEnded
-	// stepFailed: the client did not meet the step; the attempt ends (see
-	// endAfterMismatch).
-	stepFailed
-	// stepStopped: the run was stopped while the step ran.
-	stepStopped
-)
-
 // steps runs an accepted attempt's steps, then notes what the client sent
 // that no step took.
 func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
+	s := &stepRun{ctx: ctx, r: r, p: p, ar: ar}
 	for j, st := range as.Steps {
-		e := Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
-		var m Mismatch
-		res := r.step(ctx, p, st, ar, &e, &m)
-		e.At = r.now()
-		r.entry(ar, e)
+		s.label, s.m = st.Label, Mismatch{}
+		s.e = Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
+		res := st.Action.play(s)
+		s.e.At = r.now()
+		r.entry(ar, s.e)
 		switch res {
 		case stepNext:
 			continue
 		case stepFailed:
-			r.endAfterMismatch(ctx, p, ar, m, len(as.Steps)-j-1)
+			r.endAfterMismatch(ctx, p, ar, s.m, len(as.Steps)-j-1)
 		case stepStopped:
 			a := r.attempt(ar)
-			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: e.what()})
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: s.e.what(plain)})
 		}
 		break
 	}
@@ -311,7 +295,9 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 		if err != nil {
 			return
 		}
-		r.entry(ar, Entry{At: r.now(), Action: "extra", Message: &m})
+		e := extraEntry(&m)
+		e.At = r.now()
+		r.entry(ar, e)
 	}
 }
 
@@ -328,7 +314,7 @@ const MismatchCloseCode = wsdouble.ClosePolicyViolation
 // (and a reconnecting client comes back for the next attempt) instead of
 // waiting on a connection the script has given up on.
 func (r *runner) endAfterMismatch(ctx context.Context, p wstest.Peer, ar int, m Mismatch, left int) {
-	e := Entry{Action: "mismatch"}
+	e := Entry{Kind: AfterMismatch, Action: "mismatch"}
 	var parts []string
 	select {
 	case <-p.Done():
@@ -368,170 +354,11 @@ func mismatchReason(m Mismatch) string {
 	return s[:cut] + ellipsis
 }
 
-// step runs one step and says what the attempt does next; for stepFailed
-// it sets *m to the mismatch.
-func (r *runner) step(ctx context.Context, p wstest.Peer, st Step, ar int, e *Entry, m *Mismatch) stepResult {
-	fail := func(want, got string) stepResult {
-		e.Err = errors.New("got " + got)
-		*m = r.mismatch(ar, e.Step, st.Label, want, got)
-		return stepFailed
-	}
-	// stopped reports whether the run was stopped, and notes it.
-	stopped := func() bool {
-		if ctx.Err() != nil {
-			e.Stopped = true
-			return true
-		}
-		return false
-	}
-	switch act := st.Action.(type) {
-	case Send:
-		msg := act.Message
-		e.Message = &msg
-		if err := p.Send(msg); err != nil {
-			if stopped() {
-				return stepStopped
-			}
-			return fail("to send "+msg.String(), connectionState(p, err))
-		}
-	case Expect:
-		timeout := r.timeout(act.Timeout)
-		e.Detail = act.Match.String()
-		wctx, cancel := context.WithTimeout(ctx, timeout)
-		msg, err := p.Receive(wctx)
-		cancel()
-		if err != nil {
-			if stopped() {
-				return stepStopped
-			}
-			if errors.Is(err, wstest.ErrPeerClosed) {
-				return fail(act.Match.String(), connectionState(p, err))
-			}
-			return fail(act.Match.String(), "nothing within "+timeline.Duration(timeout))
-		}
-		e.Message = &msg
-		if err := act.Match.Match(msg); err != nil {
-			e.Err = err
-			*m = r.mismatch(ar, e.Step, st.Label, act.Match.String(), strings.TrimPrefix(err.Error(), "got "))
-			return stepFailed
-		}
-	case Wait:
-		d := r.scaled(act.Duration)
-		e.Detail = "wait " + timeline.Duration(d)
-		if err := sleep(ctx, d); err != nil {
-			stopped()
-			return stepStopped
-		}
-	case Close:
-		e.Detail = closeText(act.Code, act.Reason)
-		if err := p.Close(act.Code, act.Reason); err != nil {
-			if stopped() {
-				return stepStopped
-			}
-			return fail("to "+e.Detail, connectionState(p, err))
-		}
-		p.Wait(ctx) // the client answers, or the server's close timeout passes
-	case Drop:
-		e.Detail = "drop"
-		if err := p.Drop(); err != nil {
-			if stopped() {
-				return stepStopped
-			}
-			return fail("to drop the connection", connectionState(p, err))
-		}
-		p.Wait(ctx)
-	case Echo:
-		return act.play(ctx, r, p, ar, e)
-	case ExpectClose:
-		timeout := r.timeout(act.Timeout)
-		want := "the client to close"
-		switch act.Code {
-		case 0:
-		case wsdouble.CloseAbnormalClosure:
-			want = "the client to go away without a close frame"
-		default:
-			want = fmt.Sprintf("the client to close with %d", act.Code)
-		}
-		e.Detail = "expect " + want
-		wctx, cancel := context.WithTimeout(ctx, timeout)
-		// Read on while waiting, as a server waiting for a close does: a
-		// client that sent more than the inbox holds could not send its
-		// close frame otherwise (backpressure). What it sends is extra.
-		for {
-			m, err := p.Receive(wctx)
-			if err != nil {
-				break
-			}
-			r.entry(ar, Entry{At: r.now(), Action: "extra", Message: &m})
-		}
-		end, err := p.Wait(wctx)
-		cancel()
-		if err != nil {
-			if stopped() {
-				return stepStopped
-			}
-			return fail(want, "nothing within "+timeline.Duration(timeout))
-		}
-		var ok bool
-		switch act.Code {
-		case 0:
-			ok = end.Kind == wstest.ClientClosed
-		case wsdouble.CloseAbnormalClosure:
-			ok = end.Kind == wstest.ClientGone
-		default:
-			ok = end.Kind == wstest.ClientClosed && end.Code == act.Code
-		}
-		if !ok {
-			return fail(want, endText(end))
-		}
-		return stepEnded
-	default:
-		if run, ok := act.(interface {
-			run(ctx context.Context, r *runner, p wstest.Peer) (string, error)
-		}); ok {
-			detail, err := run.run(ctx, r, p)
-			e.Detail = detail
-			if err != nil {
-				if stopped() {
-					return stepStopped
-				}
-				return fail("to "+detail, err.Error())
-			}
-			return stepNext
-		}
-		return fail("a step this version can play", fmt.Sprintf("%T", act))
-	}
-	return stepNext
-}
-
 func (r *runner) timeout(d time.Duration) time.Duration {
 	if d == 0 {
 		return r.cfg.timeout
 	}
 	return d
-}
-
-// connectionState describes why a Peer refused to act: how its
-// connection ended, when it has.
-func connectionState(p wstest.Peer, err error) string {
-	select {
-	case <-p.Done():
-		if end, werr := p.Wait(context.Background()); werr == nil { // done: returns at once
-			return "the connection had ended (" + endText(end) + ")"
-		}
-	default:
-	}
-	return err.Error()
-}
-
-func closeText(code int, reason string) string {
-	switch {
-	case code == 0:
-		return "close (no code)"
-	case reason == "":
-		return fmt.Sprintf("close %d", code)
-	}
-	return fmt.Sprintf("close %d %q", code, reason)
 }
 
 // settle copies, from the acceptor's log, how each attempt ended.

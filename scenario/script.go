@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-	"unicode/utf8"
-
-	"github.com/wsdouble/wsdouble"
 )
 
 // DefaultTimeout is how long an Expect or ExpectClose step waits when its
@@ -72,132 +69,14 @@ type Refuse struct {
 // gave up; if Run is stopped first, its Pending lists the attempt.
 type Hang struct{}
 
+// Abort answers the handshake by closing the connection, with no answer at
+// all: the client sees an error and a close event with code 1006.
+type Abort struct{}
+
 func (Accept) answer() string { return "accept" }
 func (Refuse) answer() string { return "refuse" }
 func (Hang) answer() string   { return "hang" }
-
-// Step is one thing the server does on an accepted connection.
-type Step struct {
-	// Label names the step in reports.
-	Label string
-	// Action is what the step does: Send, Expect, Wait, Echo, Close, Drop,
-	// ExpectClose, or a fault: Inject, Reset, Heal, Down, DropAll.
-	Action Action
-}
-
-// Action is what a step does. Its name is the key of the step in the file
-// format ("send", "expect", ...).
-type Action interface {
-	// Name is the action's key in the file format.
-	Name() string
-	validate() error
-}
-
-// Send sends a message to the client.
-type Send struct {
-	Message wsdouble.Message
-	// JSON records that the message was given as a JSON value: the file
-	// format writes it back as one.
-	JSON bool
-}
-
-// Expect waits for the client's next message and checks it.
-type Expect struct {
-	Match Matcher
-	// Timeout bounds the wait; zero means DefaultTimeout.
-	Timeout time.Duration
-}
-
-// Wait pauses the script.
-type Wait struct {
-	Duration time.Duration
-}
-
-// Close starts the closing handshake from the server with a code (0 for a
-// close frame without one) and a reason.
-type Close struct {
-	Code   int
-	Reason string
-}
-
-// Drop ends the connection without a close frame, as a dying server does.
-type Drop struct{}
-
-// ExpectClose waits for the connection to end from the client's side: a
-// close frame from the client (Code 0 matches any code; 1005 a frame without
-// one), or, with Code 1006, the client going away without one.
-type ExpectClose struct {
-	Code    int
-	Timeout time.Duration
-}
-
-// Name returns "send".
-func (Send) Name() string { return "send" }
-
-// Name returns "expect".
-func (Expect) Name() string { return "expect" }
-
-// Name returns "wait".
-func (Wait) Name() string { return "wait" }
-
-// Name returns "close".
-func (Close) Name() string { return "close" }
-
-// Name returns "drop".
-func (Drop) Name() string { return "drop" }
-
-// Name returns "expect_close".
-func (ExpectClose) Name() string { return "expect_close" }
-
-func (s Send) validate() error {
-	switch s.Message.Type {
-	case wsdouble.TextMessage:
-		if !utf8.Valid(s.Message.Data) {
-			return errors.New("text is not valid UTF-8")
-		}
-	case wsdouble.BinaryMessage:
-	default:
-		return fmt.Errorf("message type %v is neither text nor binary", s.Message.Type)
-	}
-	return nil
-}
-
-func (e Expect) validate() error {
-	if e.Match == nil {
-		return errors.New("no matcher")
-	}
-	if e.Timeout < 0 {
-		return fmt.Errorf("negative timeout %v", e.Timeout)
-	}
-	if v, ok := e.Match.(interface{ validate() error }); ok {
-		return v.validate()
-	}
-	return nil
-}
-
-func (w Wait) validate() error {
-	if w.Duration < 0 {
-		return fmt.Errorf("negative duration %v", w.Duration)
-	}
-	return nil
-}
-
-func (c Close) validate() error { return wsdouble.ValidateServerClose(c.Code, c.Reason) }
-
-func (Drop) validate() error { return nil }
-
-func (e ExpectClose) validate() error {
-	if e.Timeout < 0 {
-		return fmt.Errorf("negative timeout %v", e.Timeout)
-	}
-	switch c := e.Code; {
-	case c == 0, c == wsdouble.CloseNoStatusReceived, c == wsdouble.CloseAbnormalClosure:
-	case wsdouble.ValidateServerClose(c, "") == nil:
-	default:
-		return fmt.Errorf("code %d is not one a client can close with (0 for any, 1005 for none, 1006 for no close frame)", c)
-	}
-	return nil
-}
+func (Abort) answer() string  { return "abort" }
 
 // Clone returns a deep copy of s (message data and headers included).
 func (s *Script) Clone() *Script {
@@ -213,9 +92,8 @@ func (s *Script) Clone() *Script {
 			a.Answer = ans
 		}
 		for j, st := range a.Steps {
-			if send, ok := st.Action.(Send); ok {
-				send.Message.Data = append([]byte(nil), send.Message.Data...)
-				a.Steps[j].Action = send
+			if c, ok := st.Action.(interface{ clone() Action }); ok {
+				a.Steps[j].Action = c.clone()
 			}
 		}
 		c.Attempts[i] = a
@@ -232,39 +110,43 @@ func (s *Script) Validate() error {
 		errs = append(errs, errors.New("no attempts"))
 	}
 	for i, a := range s.Attempts {
-		where := fmt.Sprintf("attempt %d", i+1)
-		if a.After < 0 {
-			errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
-		}
-		if a.Repeat && i != len(s.Attempts)-1 {
-			errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
-		}
-		switch ans := a.Answer.(type) {
-		case nil:
-			errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
-		case Accept:
-		case Refuse:
-			if ans.Status < 200 || ans.Status > 599 {
-				errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
-			}
-		case Hang, Abort:
-		default:
-			errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
-		}
-		if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
-			errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
-		}
-		for j, st := range a.Steps {
-			if st.Action == nil {
-				errs = append(errs, fmt.Errorf("%s, step %d: no action", where, j+1))
-				continue
-			}
-			if err := st.Action.validate(); err != nil {
-				errs = append(errs, fmt.Errorf("%s, step %d (%s): %w", where, j+1, st.Action.Name(), err))
-			}
-		}
+		errs = append(errs, a.problems(fmt.Sprintf("attempt %d", i+1), i == len(s.Attempts)-1)...)
 	}
 	return errors.Join(errs...)
+}
+
+// problems lists what is wrong with the attempt; where names it, and last
+// says it is the script's last.
+func (a Attempt) problems(where string, last bool) []error {
+	var errs []error
+	if a.After < 0 {
+		errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
+	}
+	if a.Repeat && !last {
+		errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
+	}
+	switch ans := a.Answer.(type) {
+	case nil:
+		errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
+	case Accept, Hang, Abort:
+	case Refuse:
+		if ans.Status < 200 || ans.Status > 599 {
+			errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
+	}
+	if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
+		errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	for j, st := range a.Steps {
+		if st.Action == nil {
+			errs = append(errs, fmt.Errorf("%s, step %d: no action", where, j+1))
+		} else if err := st.Action.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s, step %d (%s): %w", where, j+1, st.Action.Name(), err))
+		}
+	}
+	return errs
 }
 
 func answerName(a Answer) string {

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,11 +13,8 @@ import (
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
-// Abort answers the handshake by closing the connection, with no answer at
-// all: the client sees an error and a close event with code 1006.
-type Abort struct{}
-
-func (Abort) answer() string { return "abort" }
+// The steps of faults: one per kind of wstest.FaultKinds (Inject), and
+// reset, heal, down and drop_all.
 
 // Inject applies a fault to the connection from this step on (see
 // wstest.Fault); its name in the file format is the fault's kind
@@ -77,84 +73,108 @@ type downer interface {
 	DropAll()
 }
 
-func (i Inject) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
-	f, err := scaleFault(i.Fault, r.cfg.scale)
+func (i Inject) play(s *stepRun) stepResult {
+	f, err := i.Fault.TimeScaled(s.r.cfg.scale)
 	if err != nil {
-		return "fault " + i.Fault.String(), err
+		return s.did("fault "+i.Fault.String(), err)
 	}
-	return "fault " + f.String(), wstest.Inject(p, f)
-}
-
-// scaleFault applies TimeScale to a fault (see wstest.Fault.TimeScaled).
-func scaleFault(f wstest.Fault, scale float64) (wstest.Fault, error) { return f.TimeScaled(scale) }
-
-func (Reset) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
-	if err := wstest.ResetPeer(p); err != nil {
-		return "reset", err
+	fp, err := faultPeer(s.p)
+	if err == nil {
+		err = fp.Inject(f)
 	}
-	p.Wait(ctx)
-	return "reset", nil
+	return s.did("fault "+f.String(), err)
 }
 
-func (Heal) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
-	return "heal", wstest.Heal(p)
+func (Reset) play(s *stepRun) stepResult {
+	fp, err := faultPeer(s.p)
+	if err == nil {
+		err = fp.Reset()
+	}
+	if err == nil {
+		s.p.Wait(s.ctx)
+	}
+	return s.did("reset", err)
 }
 
-func (d Down) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
-	dur := r.scaled(d.Duration)
+func (Heal) play(s *stepRun) stepResult {
+	fp, err := faultPeer(s.p)
+	if err == nil {
+		fp.Heal()
+	}
+	return s.did("heal", err)
+}
+
+func (d Down) play(s *stepRun) stepResult {
+	dur := s.r.scaled(d.Duration)
 	detail := "server down for " + timeline.Duration(dur)
-	acc, ok := r.acc.(downer)
+	acc, ok := s.r.acc.(downer)
 	if !ok {
-		return detail, fmt.Errorf("the acceptor %T cannot go down", r.acc)
+		return s.did(detail, fmt.Errorf("the acceptor %T cannot go down", s.r.acc))
 	}
 	acc.Down()
-	err := sleep(ctx, dur)
+	err := sleep(s.ctx, dur)
 	acc.Up()
-	return detail, err
+	return s.did(detail, err)
 }
 
-func (DropAll) run(ctx context.Context, r *runner, p wstest.Peer) (string, error) {
-	acc, ok := r.acc.(downer)
+func (DropAll) play(s *stepRun) stepResult {
+	acc, ok := s.r.acc.(downer)
 	if !ok {
-		return "drop every connection", fmt.Errorf("the acceptor %T cannot drop its connections", r.acc)
+		return s.did("drop every connection", fmt.Errorf("the acceptor %T cannot drop its connections", s.r.acc))
 	}
 	acc.DropAll()
-	p.Wait(ctx)
-	return "drop every connection", nil
+	s.p.Wait(s.ctx)
+	return s.did("drop every connection", nil)
 }
 
-// The file format of fault steps. Each has the fault's own fields, and the
-// optional "direction" ("to_client", "from_client", "both"), "probability"
-// (0 to 1) and "seed" (an integer).
+// errNotFaulty is a fault step's error on a Peer that takes no faults, in
+// wstest's words.
+var errNotFaulty = errors.New("wstest: this Peer does not take faults (not a Peer of a Server or a FakeDialer)")
+
+// faultPeer returns p as a wstest.FaultPeer, or errNotFaulty.
+func faultPeer(p wstest.Peer) (wstest.FaultPeer, error) {
+	fp, ok := p.(wstest.FaultPeer)
+	if !ok {
+		return nil, errNotFaulty
+	}
+	return fp, nil
+}
+
+// The file format of fault steps: each kind of wstest.FaultKinds is a step
+// named for it, whose fields are the kind's parameters and the optional
+// "direction" ("to_client", "from_client", "both"), "probability" (0 to 1)
+// and "seed" (an integer).
 
 func init() {
 	for _, k := range wstest.FaultKinds() {
-		actionDecoders[string(k.Kind)] = (*decoder).fault
+		registerAction(string(k.Kind), decodeFault)
 	}
-	actionDecoders["reset"] = func(d *decoder, n *node, field string) (Action, bool) { return Reset{}, d.fields(n, field) }
-	actionDecoders["heal"] = func(d *decoder, n *node, field string) (Action, bool) { return Heal{}, d.fields(n, field) }
-	actionDecoders["drop_all"] = func(d *decoder, n *node, field string) (Action, bool) { return DropAll{}, d.fields(n, field) }
-	actionDecoders["down"] = func(d *decoder, n *node, field string) (Action, bool) {
-		if !d.fields(n, field, "for") {
-			return nil, false
-		}
-		v := n.get("for")
-		if v == nil {
-			d.failf(n, field+".for", "missing: how long the server stays down")
-			return nil, false
-		}
-		dur, ok := d.duration(v, field+".for")
-		return Down{Duration: dur}, ok
+	registerAction("reset", noFields(Reset{}))
+	registerAction("heal", noFields(Heal{}))
+	registerAction("drop_all", noFields(DropAll{}))
+	registerAction("down", decodeDown)
+}
+
+func decodeDown(d *decoder, n *node, field string) (Action, bool) {
+	if !d.fields(n, field, "for") {
+		return nil, false
 	}
+	v := n.get("for")
+	if v == nil {
+		d.failf(n, field+".for", "missing: how long the server stays down")
+		return nil, false
+	}
+	dur, ok := d.duration(v, field+".for")
+	return Down{Duration: dur}, ok
 }
 
 // faultCommon are the fields every fault step takes besides its row's
 // parameters.
 var faultCommon = []string{"direction", "probability", "seed"}
 
-// fault decodes a fault step; field is the fault's kind, a row of
+// decodeFault decodes a fault step; field is the fault's kind, a row of
 // wstest.FaultKinds, whose parameters are the step's fields.
-func (d *decoder) fault(n *node, field string) (Action, bool) {
+func decodeFault(d *decoder, n *node, field string) (Action, bool) {
 	k, _ := wstest.LookupFaultKind(wstest.FaultKind(field))
 	allowed := slices.Clone(faultCommon)
 	for _, p := range k.Params {

@@ -1,0 +1,169 @@
+package scenario_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/wsdouble/wsdouble/scenario"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// TestEveryFaultKindIsAStep: every kind of wstest.FaultKinds is a step named
+// for it, whose fields are its row's parameters and direction, probability
+// and seed; it decodes to the fault the fields say, and survives Marshal
+// and Parse. A kind added to wstest's table is a step with no edit here.
+func TestEveryFaultKindIsAStep(t *testing.T) {
+	kinds := wstest.FaultKinds()
+	if len(kinds) == 0 {
+		t.Fatal("wstest.FaultKinds is empty")
+	}
+	for _, k := range kinds {
+		// A OneOf row is given one parameter at a time; another, all.
+		sets := [][]wstest.FaultParam{k.Params}
+		if k.OneOf {
+			sets = nil
+			for _, p := range k.Params {
+				sets = append(sets, []wstest.FaultParam{p})
+			}
+		}
+		for _, params := range sets {
+			want := wstest.FaultSpec{Kind: k.Kind, Direction: otherDirection(k), Probability: 0.5, Seed: 7}
+			var fields []string
+			for _, p := range params {
+				v := paramValue(p)
+				p.Set(&want, v)
+				if p.Type == wstest.DurationParam {
+					fields = append(fields, fmt.Sprintf("%q: %q", p.Name, time.Duration(v)))
+				} else {
+					fields = append(fields, fmt.Sprintf("%q: %d", p.Name, v))
+				}
+			}
+			fields = append(fields, fmt.Sprintf(`"direction": %q, "probability": 0.5, "seed": 7`, want.Direction))
+			step := fmt.Sprintf(`{%q: {%s}}`, k.Kind, strings.Join(fields, ", "))
+			t.Run(step, func(t *testing.T) {
+				src := `{"version": 1, "attempts": [{"accept": {}, "steps": [` + step + `]}]}`
+				s, err := scenario.Parse(strings.NewReader(src))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := faultSpec(t, s); got != want {
+					t.Errorf("decoded %+v, want %+v", got, want)
+				}
+				out, err := scenario.Marshal(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, err := scenario.Parse(bytes.NewReader(out))
+				if err != nil {
+					t.Fatalf("Parse(Marshal(s)): %v\n%s", err, out)
+				}
+				if got := faultSpec(t, back); got != want {
+					t.Errorf("after Marshal and Parse: %+v, want %+v\n%s", got, want, out)
+				}
+			})
+		}
+	}
+}
+
+// otherDirection is a direction the kind may act in, other than its
+// default when it has another.
+func otherDirection(k wstest.FaultKindInfo) wstest.Direction {
+	for _, d := range []wstest.Direction{wstest.ToClient, wstest.FromClient, wstest.Both} {
+		if d != k.Default && d&^k.Directions == 0 {
+			return d
+		}
+	}
+	return k.Default
+}
+
+// paramValue is a valid value of p other than its zero.
+func paramValue(p wstest.FaultParam) int64 {
+	v := int64(3)
+	if p.Type == wstest.DurationParam {
+		v = int64(1500 * time.Millisecond)
+	}
+	return min(max(v, p.Min, 1), p.Max)
+}
+
+// faultSpec is the spec of the fault of s's one step.
+func faultSpec(t *testing.T, s *scenario.Script) wstest.FaultSpec {
+	t.Helper()
+	inj, ok := s.Attempts[0].Steps[0].Action.(scenario.Inject)
+	if !ok {
+		t.Fatalf("the step is a %T, want a scenario.Inject", s.Attempts[0].Steps[0].Action)
+	}
+	if name := inj.Name(); name != string(inj.Fault.Kind()) {
+		t.Errorf("the step is named %q, want its kind %q", name, inj.Fault.Kind())
+	}
+	return inj.Fault.Spec()
+}
+
+// plainAcceptor hands out its acceptor's attempts with Peers that take no
+// faults, and cannot go down.
+type plainAcceptor struct{ wstest.Acceptor }
+
+type plainAttempt struct{ wstest.Attempt }
+
+// plainPeer has only the methods of a wstest.Peer.
+type plainPeer struct{ wstest.Peer }
+
+func (a plainAcceptor) NextAttempt(ctx context.Context) (wstest.Attempt, error) {
+	at, err := a.Acceptor.NextAttempt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return plainAttempt{at}, nil
+}
+
+func (a plainAttempt) Accept(opts wstest.AcceptOptions) (wstest.Peer, error) {
+	p, err := a.Attempt.Accept(opts)
+	if err != nil {
+		return nil, err
+	}
+	return plainPeer{p}, nil
+}
+
+// TestFaultStepsNeedWhatTheyAct: a fault step on a Peer that takes no
+// faults, or a step that takes the server down on an acceptor that cannot
+// go down, is a mismatch that says so.
+func TestFaultStepsNeedWhatTheyAct(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := wstest.NewFakeDialer(t)
+		s, err := scenario.New("plain").
+			Attempt().Accept().Inject(wstest.Latency(time.Second)).
+			Attempt().Accept().Heal().
+			Attempt().Accept().Reset().
+			Attempt().Accept().Down(time.Second).
+			Attempt().Accept().DropAll().
+			Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := startClient(d.Constructor(), "ws://plain.test/", time.Second)
+		defer c.Stop()
+		rep, err := scenario.Run(t.Context(), plainAcceptor{d}, s)
+		if err == nil {
+			t.Fatalf("Run: no error, want mismatches:\n%s", rep)
+		}
+		const notFaulty = "wstest: this Peer does not take faults (not a Peer of a Server or a FakeDialer)"
+		want := []string{
+			"attempt 1 (#1), step 1: want to fault latency 1s, got " + notFaulty,
+			"attempt 2 (#2), step 1: want to heal, got " + notFaulty,
+			"attempt 3 (#3), step 1: want to reset, got " + notFaulty,
+			"attempt 4 (#4), step 1: want to server down for 1s, got the acceptor scenario_test.plainAcceptor cannot go down",
+			"attempt 5 (#5), step 1: want to drop every connection, got the acceptor scenario_test.plainAcceptor cannot drop its connections",
+		}
+		var got []string
+		for _, m := range rep.Mismatches {
+			got = append(got, m.Error())
+		}
+		if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+			t.Errorf("mismatches:\n%s\nwant:\n%s", g, w)
+		}
+	})
+}
