@@ -157,6 +157,84 @@ func (c *MockPeerDropCall) DoAndReturn(f func() error) *MockPeerDropCall {
 	return c
 }
 
+// Heal mocks base method.
+func (m *MockPeer) Heal() {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "Heal")
+}
+
+// Heal indicates an expected call of Heal.
+func (mr *MockPeerMockRecorder) Heal() *MockPeerHealCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Heal", reflect.TypeOf((*MockPeer)(nil).Heal))
+	return &MockPeerHealCall{Call: call}
+}
+
+// MockPeerHealCall wrap *gomock.Call
+type MockPeerHealCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerHealCall) Return() *MockPeerHealCall {
+	c.Call = c.Call.Return()
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerHealCall) Do(f func()) *MockPeerHealCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerHealCall) DoAndReturn(f func()) *MockPeerHealCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// Inject mocks base method.
+func (m *MockPeer) Inject(faults ...wstest.Fault) error {
+	m.ctrl.T.Helper()
+	varargs := []any{}
+	for _, a := range faults {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "Inject", varargs...)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Inject indicates an expected call of Inject.
+func (mr *MockPeerMockRecorder) Inject(faults ...any) *MockPeerInjectCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Inject", reflect.TypeOf((*MockPeer)(nil).Inject), faults...)
+	return &MockPeerInjectCall{Call: call}
+}
+
+// MockPeerInjectCall wrap *gomock.Call
+type MockPeerInjectCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerInjectCall) Return(arg0 error) *MockPeerInjectCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerInjectCall) Do(f func(...wstest.Fault) error) *MockPeerInjectCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerInjectCall) DoAndReturn(f func(...wstest.Fault) error) *MockPeerInjectCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // Protocol mocks base method.
 func (m *MockPeer) Protocol() string {
 	m.ctrl.T.Helper()
@@ -268,6 +346,44 @@ func (c *MockPeerRequestCall) Do(f func() *http.Request) *MockPeerRequestCall {
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockPeerRequestCall) DoAndReturn(f func() *http.Request) *MockPeerRequestCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// Reset mocks base method.
+func (m *MockPeer) Reset() error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Reset")
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Reset indicates an expected call of Reset.
+func (mr *MockPeerMockRecorder) Reset() *MockPeerResetCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Reset", reflect.TypeOf((*MockPeer)(nil).Reset))
+	return &MockPeerResetCall{Call: call}
+}
+
+// MockPeerResetCall wrap *gomock.Call
+type MockPeerResetCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerResetCall) Return(arg0 error) *MockPeerResetCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerResetCall) Do(f func() error) *MockPeerResetCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerResetCall) DoAndReturn(f func() error) *MockPeerResetCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

@@ -23,7 +23,7 @@ type Inject struct {
 	Fault wstest.Fault
 }
 
-// Reset aborts the connection as a TCP RST does (see wstest.FaultPeer).
+// Reset aborts the connection as a TCP RST does (see wstest.Peer).
 type Reset struct{}
 
 // Heal removes every fault from the connection.
@@ -78,18 +78,11 @@ func (i Inject) play(s *stepRun) stepResult {
 	if err != nil {
 		return s.did("fault "+i.Fault.String(), err)
 	}
-	fp, err := faultPeer(s.p)
-	if err == nil {
-		err = fp.Inject(f)
-	}
-	return s.did("fault "+f.String(), err)
+	return s.did("fault "+f.String(), s.p.Inject(f))
 }
 
 func (Reset) play(s *stepRun) stepResult {
-	fp, err := faultPeer(s.p)
-	if err == nil {
-		err = fp.Reset()
-	}
+	err := s.p.Reset()
 	if err == nil {
 		s.p.Wait(s.ctx)
 	}
@@ -97,11 +90,8 @@ func (Reset) play(s *stepRun) stepResult {
 }
 
 func (Heal) play(s *stepRun) stepResult {
-	fp, err := faultPeer(s.p)
-	if err == nil {
-		fp.Heal()
-	}
-	return s.did("heal", err)
+	s.p.Heal()
+	return s.did("heal", nil)
 }
 
 func (d Down) play(s *stepRun) stepResult {
@@ -125,19 +115,6 @@ func (DropAll) play(s *stepRun) stepResult {
 	acc.DropAll()
 	s.p.Wait(s.ctx)
 	return s.did("drop every connection", nil)
-}
-
-// errNotFaulty is a fault step's error on a Peer that takes no faults, in
-// wstest's words.
-var errNotFaulty = errors.New("wstest: this Peer does not take faults (not a Peer of a Server or a FakeDialer)")
-
-// faultPeer returns p as a wstest.FaultPeer, or errNotFaulty.
-func faultPeer(p wstest.Peer) (wstest.FaultPeer, error) {
-	fp, ok := p.(wstest.FaultPeer)
-	if !ok {
-		return nil, errNotFaulty
-	}
-	return fp, nil
 }
 
 // The file format of fault steps: each kind of wstest.FaultKinds is a step

@@ -137,7 +137,7 @@ func (c *conn) open(protocol string) {
 	}
 }
 
-// Peer's methods, and FaultPeer's.
+// Peer's methods.
 
 func (c *conn) Request() *http.Request { return c.t.request() }
 func (c *conn) Done() <-chan struct{}  { return c.done.Done() }
@@ -148,10 +148,10 @@ func (c *conn) Protocol() string {
 	return c.protocol
 }
 
-// Inject implements FaultPeer. A Slicer cannot apply to a Fake.
+// Inject implements Peer. A Slicer cannot apply to a Fake.
 func (c *conn) Inject(faults ...Fault) error { return c.faults.add(faults...) }
 
-// Heal implements FaultPeer.
+// Heal implements Peer.
 func (c *conn) Heal() { c.faults.heal() }
 
 // peerErrLocked says why the server end cannot send or close now, or nil.
@@ -436,7 +436,7 @@ func (c *conn) answerClose(code int) {
 
 func (c *conn) Drop() error { return c.abort(End{Kind: Dropped}) }
 
-// Reset implements FaultPeer: the client sees an error wrapping
+// Reset implements Peer: the client sees an error wrapping
 // syscall.ECONNRESET.
 func (c *conn) Reset() error { return c.abort(End{Kind: Reset}) }
 
@@ -590,4 +590,4 @@ func copyData(b []byte) []byte {
 	return c
 }
 
-var _ FaultPeer = (*conn)(nil)
+var _ Peer = (*conn)(nil)

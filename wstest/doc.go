@@ -112,8 +112,8 @@
 //
 // Each acts in one direction or both (Only), on every message or a share of
 // them (Probability), with draws from a seeded source (Seed), so that a run
-// is reproducible. Inject applies faults to one connection (a Peer of a
-// Server or of a FakeDialer), Heal removes them, ResetPeer aborts the
+// is reproducible. Peer.Inject applies faults to one connection (a Peer of a
+// Server or of a FakeDialer), Peer.Heal removes them, Peer.Reset aborts the
 // connection as a TCP RST does; the Faults option applies faults to every
 // connection of an acceptor. The handshake has its own: answer late, never
 // (the attempt hangs), Refuse with any status, headers and body, or Abort
@@ -179,7 +179,7 @@
 //	  gorilla:    read: close 1006 (unexpected EOF)
 //	  IWebSocket: close 1006 unclean (unexpected EOF)
 //
-//	ResetPeer (a TCP RST)
+//	Peer.Reset (a TCP RST)
 //	  gorilla:    read: ECONNRESET
 //	  IWebSocket: close 1006 unclean (ECONNRESET)
 //

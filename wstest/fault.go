@@ -61,7 +61,7 @@ func ParseDirection(s string) (Direction, error) {
 type FaultKind string
 
 // Fault is one failure mode of the network or the server, applied to a
-// connection: by Inject on a FaultPeer, by the Faults option on every
+// connection: by Peer.Inject, by the Faults option on every
 // connection of a Server or FakeDialer, or by a scenario step. Make one with
 // its constructor (Latency, Bandwidth, Slicer, Blackhole, SlowClose,
 // NoCloseReply, LimitData, DropAfterMessages, DropAfter, Stall) and refine
@@ -438,52 +438,4 @@ func lookupRow(kind FaultKind) *faultRow {
 		}
 	}
 	return nil
-}
-
-// FaultPeer is a Peer that faults can be applied to: every Peer of a Server
-// and of a FakeDialer is one. Inject, Heal and ResetPeer take any Peer and
-// find it.
-type FaultPeer interface {
-	Peer
-	// Inject applies faults to the connection from now on. It applies
-	// none if one is invalid.
-	Inject(faults ...Fault) error
-	// Heal removes every fault (messages already delayed stay delayed).
-	Heal()
-	// Reset aborts the connection as a TCP RST does: over loopback the
-	// client reads "connection reset by peer" (ECONNRESET), as it does
-	// over the in-memory transport and from a Fake; unlike Drop's clean
-	// end of stream.
-	Reset() error
-}
-
-// errNotFaulty is returned for a Peer that is not a FaultPeer.
-var errNotFaulty = errors.New("wstest: this Peer does not take faults (not a Peer of a Server or a FakeDialer)")
-
-// Inject applies faults to p's connection from now on.
-func Inject(p Peer, faults ...Fault) error {
-	fp, ok := p.(FaultPeer)
-	if !ok {
-		return errNotFaulty
-	}
-	return fp.Inject(faults...)
-}
-
-// Heal removes every fault from p's connection.
-func Heal(p Peer) error {
-	fp, ok := p.(FaultPeer)
-	if !ok {
-		return errNotFaulty
-	}
-	fp.Heal()
-	return nil
-}
-
-// ResetPeer aborts p's connection with a reset (see FaultPeer.Reset).
-func ResetPeer(p Peer) error {
-	fp, ok := p.(FaultPeer)
-	if !ok {
-		return errNotFaulty
-	}
-	return fp.Reset()
 }

@@ -81,8 +81,8 @@ func TestKeepaliveDetectsBlackhole(t *testing.T) {
 				p, _ := a.Accept(wstest.AcceptOptions{})
 				go pongs(p)
 
-				time.Sleep(35 * time.Second)         // pings at +10, +20, +30 s answered
-				wstest.Inject(p, wstest.Blackhole()) // the server vanishes without a FIN
+				time.Sleep(35 * time.Second) // pings at +10, +20, +30 s answered
+				p.Inject(wstest.Blackhole()) // the server vanishes without a FIN
 				detected := <-dead
 				// The next ping goes at +40 s; its pong never comes by +45 s.
 				if got := detected.Sub(t0); got != 45*time.Second {

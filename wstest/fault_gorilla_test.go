@@ -116,7 +116,7 @@ func TestGorillaSeesDrop(t *testing.T) {
 func TestGorillaSeesReset(t *testing.T) {
 	forTransports(t, func(g *gorillaEnv) {
 		c, p := g.open()
-		wstest.ResetPeer(p)
+		p.Reset()
 		_, err := g.read(c, time.Second)
 		if !errors.Is(err, syscall.ECONNRESET) {
 			g.t.Errorf("gorilla after a reset: %v, want ECONNRESET (connection reset by peer)", err)
@@ -127,7 +127,7 @@ func TestGorillaSeesReset(t *testing.T) {
 func TestGorillaSeesBlackhole(t *testing.T) {
 	forTransports(t, func(g *gorillaEnv) {
 		c, p := g.open()
-		wstest.Inject(p, wstest.Blackhole())
+		p.Inject(wstest.Blackhole())
 		pong := make(chan struct{}, 1)
 		c.SetPongHandler(func(string) error { pong <- struct{}{}; return nil })
 		c.WriteControl(websocket.PingMessage, []byte("?"), time.Now().Add(time.Second))
@@ -147,7 +147,7 @@ func TestGorillaSeesBlackhole(t *testing.T) {
 func TestGorillaSeesNoCloseReply(t *testing.T) {
 	forTransports(t, func(g *gorillaEnv) {
 		c, p := g.open()
-		wstest.Inject(p, wstest.NoCloseReply())
+		p.Inject(wstest.NoCloseReply())
 		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(time.Second))
 		_, err := g.read(c, 200*time.Millisecond)
 		if !isTimeout(err) {
@@ -163,7 +163,7 @@ func TestGorillaSeesLatencyAndSlices(t *testing.T) {
 		if !g.virtual {
 			d = 30 * time.Millisecond
 		}
-		wstest.Inject(p, wstest.Latency(d), wstest.Slicer(4, d))
+		p.Inject(wstest.Latency(d), wstest.Slicer(4, d))
 		start := time.Now()
 		p.Send(wsdouble.Text("hello, world"))
 		got, err := g.read(c, time.Minute)
@@ -180,7 +180,7 @@ func TestGorillaSeesLatencyAndSlices(t *testing.T) {
 func TestGorillaSeesLimitData(t *testing.T) {
 	forTransports(t, func(g *gorillaEnv) {
 		c, p := g.open()
-		wstest.Inject(p, wstest.LimitData(10))
+		p.Inject(wstest.LimitData(10))
 		p.Send(wsdouble.Text("12345"))
 		p.Send(wsdouble.Text("1234567890"))
 		if got, err := g.read(c, time.Second); got != "12345" || err != nil {
@@ -234,7 +234,7 @@ func TestSlicerSendsContinuationFrames(t *testing.T) {
 			return
 		}
 		p, _ := a.Accept(wstest.AcceptOptions{})
-		wstest.Inject(p, wstest.Slicer(4, 0))
+		p.Inject(wstest.Slicer(4, 0))
 		p.Send(wsdouble.Binary([]byte("0123456789")))
 	}()
 	req, _ := http.NewRequest("GET", "http"+strings.TrimPrefix(srv.URL(), "ws"), nil)

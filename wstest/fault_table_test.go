@@ -173,12 +173,12 @@ var faultTable = []faultRow{
 		},
 	},
 	{
-		name:    "ResetPeer (a TCP RST)",
+		name:    "Peer.Reset (a TCP RST)",
 		gorilla: "read: ECONNRESET",
 		socket:  "close 1006 unclean (ECONNRESET)",
 		play: func(x *rowEnv) {
 			p := x.open()
-			if err := wstest.ResetPeer(p); err != nil {
+			if err := p.Reset(); err != nil {
 				x.t.Fatal(err)
 			}
 			x.end()
@@ -507,7 +507,7 @@ func (x *rowEnv) open() wstest.Peer {
 
 func (x *rowEnv) inject(p wstest.Peer, f wstest.Fault) {
 	x.t.Helper()
-	if err := wstest.Inject(p, f); err != nil {
+	if err := p.Inject(f); err != nil {
 		x.t.Fatal(err)
 	}
 }

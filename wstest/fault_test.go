@@ -212,7 +212,7 @@ func (e *env) checkAt(r *timed, i int, want time.Duration) {
 
 func (e *env) inject(p wstest.Peer, f ...wstest.Fault) {
 	e.t.Helper()
-	if err := wstest.Inject(p, f...); err != nil {
+	if err := p.Inject(f...); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -312,7 +312,7 @@ func TestFaultBlackhole(t *testing.T) {
 		if got := r.String(); got != "[]" {
 			e.t.Errorf("the client got %s through a blackhole", got)
 		}
-		wstest.Heal(p)
+		p.Heal()
 		p.Send(wsdouble.Text("healed"))
 		ws.Send(wsdouble.Text("healed too"))
 		if m, err := p.Receive(e.t.Context()); err != nil || string(m.Data) != "healed too" {
@@ -448,7 +448,7 @@ func TestFaultDropAfter(t *testing.T) {
 func TestFaultResetVersusDrop(t *testing.T) {
 	forLayers(t, nil, func(e *env) {
 		_, r, p := e.open()
-		if err := wstest.ResetPeer(p); err != nil {
+		if err := p.Reset(); err != nil {
 			e.t.Fatal(err)
 		}
 		<-r.done
@@ -586,7 +586,7 @@ func TestFaultsAreReproducible(t *testing.T) {
 			}))
 			a, _ := d.NextAttempt(t.Context())
 			p, _ := a.Accept(wstest.AcceptOptions{})
-			wstest.Inject(p,
+			p.Inject(
 				wstest.Latency(time.Second).Jitter(time.Second).Seed(seed),
 				wstest.Blackhole().Probability(0.3).Seed(seed))
 			for i := range 30 {

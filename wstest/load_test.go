@@ -196,7 +196,7 @@ func (s *loadServer) answer(ctx context.Context, a wstest.Attempt) {
 		return
 	}
 	if c.fault == injectFault {
-		if err := wstest.Inject(p, wstest.DropAfterMessages(c.after)); err != nil {
+		if err := p.Inject(wstest.DropAfterMessages(c.after)); err != nil {
 			panic(err) // a valid fault
 		}
 	}
@@ -225,7 +225,7 @@ func (s *loadServer) echo(ctx context.Context, p wstest.Peer, c *loadConn) {
 		case dropFault:
 			p.Drop()
 		case resetFault:
-			wstest.ResetPeer(p)
+			p.Reset()
 		}
 	}
 	if (c.fault == dropFault || c.fault == resetFault) && c.after == 0 {

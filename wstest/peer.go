@@ -52,6 +52,16 @@ type Peer interface {
 	// close frame, as when a server process dies. The client sees a close
 	// event with code 1006, and no error event (as in the browser).
 	Drop() error
+	// Reset aborts the connection as a TCP RST does: over loopback the
+	// client reads "connection reset by peer" (ECONNRESET), as it does
+	// over the in-memory transport and from a Fake; unlike Drop's clean
+	// end of stream.
+	Reset() error
+	// Inject applies faults to the connection from now on (see Fault). It
+	// applies none if one is invalid.
+	Inject(faults ...Fault) error
+	// Heal removes every fault (messages already delayed stay delayed).
+	Heal()
 	// Done is closed when the connection has ended.
 	Done() <-chan struct{}
 	// Wait waits until the connection has ended and returns how. It returns

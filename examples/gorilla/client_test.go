@@ -117,7 +117,7 @@ func TestUnansweredPingsAreDetected(t *testing.T) {
 		begin := time.Now()
 
 		time.Sleep(25 * time.Second) // pings at 10 s and 20 s are answered
-		require.NoError(t, wstest.Inject(p, wstest.Blackhole()))
+		require.NoError(t, p.Inject(wstest.Blackhole()))
 
 		ev := next(t, events)
 		assert.Equal(t, gorilla.Disconnected, ev.Kind)

@@ -385,7 +385,7 @@ func TestShouldReconnectSeesTheDropCause(t *testing.T) {
 
 		p = accept(t, d)
 		r.next(t, t.Context(), wsdouble.EventOpen)
-		require.NoError(t, wstest.ResetPeer(p))
+		require.NoError(t, p.Reset())
 		r.next(t, t.Context(), wsdouble.EventClose)
 		assert.ErrorIs(t, <-causes, syscall.ECONNRESET)
 		assert.Equal(t, "open, close 1006 unclean, open, close 1006 unclean", r.String(), "no error events")
