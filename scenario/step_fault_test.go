@@ -2,7 +2,6 @@ package scenario_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -103,30 +102,9 @@ func faultSpec(t *testing.T, s *scenario.Script) wstest.FaultSpec {
 	return inj.Fault.Spec()
 }
 
-// plainAcceptor hands out its acceptor's attempts with Peers that take no
-// faults, and cannot go down.
+// plainAcceptor is an acceptor that cannot go down: it has only the
+// methods of a wstest.Acceptor.
 type plainAcceptor struct{ wstest.Acceptor }
-
-type plainAttempt struct{ wstest.Attempt }
-
-// plainPeer has only the methods of a wstest.Peer.
-type plainPeer struct{ wstest.Peer }
-
-func (a plainAcceptor) NextAttempt(ctx context.Context) (wstest.Attempt, error) {
-	at, err := a.Acceptor.NextAttempt(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return plainAttempt{at}, nil
-}
-
-func (a plainAttempt) Accept(opts wstest.AcceptOptions) (wstest.Peer, error) {
-	p, err := a.Attempt.Accept(opts)
-	if err != nil {
-		return nil, err
-	}
-	return plainPeer{p}, nil
-}
 
 // TestFaultStepsNeedWhatTheyAct: a step that takes the server down on an
 // acceptor that cannot go down is a mismatch that says so. (Every Peer
