@@ -118,16 +118,25 @@ func (w *wireConn) closeTransport(reset bool) {
 	w.raw.Close()
 }
 
-// onPing answers a ping, unless a blackhole swallows it or the pong.
+// onPing answers a ping, unless a blackhole swallows it or the pong. The
+// pong goes to the client as the close frames do: behind what a fault
+// delays or holds (sendLater).
 func (w *wireConn) onPing(data string) error {
 	if w.getState() == connEnded || w.faults.blackholed(Both) {
 		return nil // behind a blackhole, or a half-open connection the server has left
 	}
-	err := w.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-	if errors.Is(err, websocket.ErrCloseSent) {
+	pong := func() error {
+		err := w.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	}
+	if w.faults.usesPump() {
+		w.sendLater(0, func() { pong() })
 		return nil
 	}
-	return err
+	return pong()
 }
 
 // onCloseFrame runs on the reader when a close frame arrives.
