@@ -428,6 +428,7 @@ func init() {
 		&noCloseReplyRow,
 		&limitDataRow,
 		&dropAfterRow,
+		&stallRow,
 	}
 }
 

@@ -139,4 +139,5 @@ func ExampleFaultKinds() {
 	// no_close_reply                            the client's close frame is never answered: its close timeout must fire
 	// limit_data     bytes                      the connection is dropped once n bytes went through
 	// drop_after     messages? | delay?         the connection is dropped after n messages, or d after the fault was applied
+	// stall          delay                      nothing is delivered for delay, then everything queued meanwhile, in order
 }

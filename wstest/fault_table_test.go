@@ -163,6 +163,18 @@ var faultTable = []faultRow{
 		},
 	},
 	{
+		name:    "Stall(2s); the server sends a message, then closes with 1000",
+		gorilla: "message +2s, read: close 1000 +2s",
+		socket:  "message +2s, close 1000 clean +2s",
+		play: func(x *rowEnv) {
+			p := x.open()
+			x.inject(p, wstest.Stall(x.d(2*time.Second)))
+			p.Send(wsdouble.Text("held"))
+			p.Close(wsdouble.CloseNormalClosure, "")
+			x.end()
+		},
+	},
+	{
 		name:    "Peer.Drop (for comparison: no fault, no close frame)",
 		gorilla: "read: close 1006 (unexpected EOF)",
 		socket:  "close 1006 unclean (unexpected EOF)",
