@@ -23,13 +23,11 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-
-	"github.com/wsdouble/wsdouble/internal/cli"
 )
 
 func main() {
 	ctx, stop := signalContext(os.Stderr, os.Exit)
-	code := cli.Main(ctx, os.Args[1:], cli.Env{
+	code := run(ctx, os.Args[1:], Env{
 		Stdin:    os.Stdin,
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,

@@ -1,4 +1,4 @@
-package cli_test
+package main_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsdouble/wsdouble/internal/cli"
+	cli "github.com/wsdouble/wsdouble/cmd/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
 )
 

@@ -1,6 +1,4 @@
-// Package cli is the wsdouble command: serve, record, import-har, check and
-// version. cmd/wsdouble calls Main; tests call it in process.
-package cli
+package main
 
 import (
 	"context"
@@ -92,9 +90,10 @@ func usage(w io.Writer) {
 	io.WriteString(w, footer)
 }
 
-// Main runs the command line args (without the program name) and returns
+// run runs the command line args (without the program name) and returns
 // the exit code. It stops what it is doing when ctx is done (Ctrl-C).
-func Main(ctx context.Context, args []string, env Env) int {
+// main calls it with the process's world; the tests call it in process.
+func run(ctx context.Context, args []string, env Env) int {
 	if env.Stdout == nil {
 		env.Stdout = io.Discard
 	}
@@ -141,7 +140,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 
 func newFlagSet(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet("wsdouble "+c.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported in one line by Main
+	fs.SetOutput(io.Discard) // errors are reported in one line by run
 	return fs
 }
 
