@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 )
 
 func main() {
@@ -42,31 +41,6 @@ func main() {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// Env is the world the command runs in.
-type Env struct {
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	// Getenv reads the environment (NO_COLOR); nil reads none.
-	Getenv func(string) string
-	// Terminal reports whether Stdout is a terminal: the live timeline is
-	// in colour then.
-	Terminal bool
-}
-
-func (e Env) stdin() io.Reader {
-	if e.Stdin == nil {
-		return strings.NewReader("")
-	}
-	return e.Stdin
-}
-
-func (e Env) getenv(k string) string {
-	if e.Getenv == nil {
-		return ""
-	}
-	return e.Getenv(k)
 }
 
 // run runs the command line args (without the program name) and returns
