@@ -17,19 +17,16 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"sync"
-	"syscall"
-
-	"github.com/wsdouble/wsdouble/internal/cli"
 )
 
 func main() {
 	ctx, stop := signalContext(os.Stderr, os.Exit)
-	code := cli.Main(ctx, os.Args[1:], cli.Env{
+	code := run(ctx, os.Args[1:], Env{
 		Stdin:    os.Stdin,
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
@@ -40,51 +37,56 @@ func main() {
 	os.Exit(code)
 }
 
-// signalContext returns a context that the first SIGINT (Ctrl-C) or
-// SIGTERM cancels: the command then stops, within a second, and finishes
-// what it must (record writes its recording). A second signal exits at
-// once, through exit, with 128 + the signal's number (130 for SIGINT, 143
-// for SIGTERM), the status a shell gives a command the signal killed. stop
-// ends the watch.
-func signalContext(stderr io.Writer, exit func(int)) (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 1; ; n++ {
-			var sig os.Signal
-			select {
-			case sig = <-sigs:
-			case <-done:
-				return
-			}
-			if n == 1 {
-				cancel()
-				continue
-			}
-			fmt.Fprintf(stderr, "wsdouble: %v again: exiting at once\n", sig)
-			code := 1
-			if s, ok := sig.(syscall.Signal); ok {
-				code = 128 + int(s)
-			}
-			exit(code)
-			return
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(sigs)
-		close(done)
-		wg.Wait()
-		cancel()
-	}
-}
-
 // isTerminal reports whether f is a character device, as a terminal is.
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// run runs the command line args (without the program name) and returns
+// the exit code. It stops what it is doing when ctx is done (Ctrl-C).
+// main calls it with the process's world; the tests call it in process.
+func run(ctx context.Context, args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return ExitInvalid
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			if c := lookup(rest[0]); c != nil {
+				commandUsage(env.Stdout, c, newFlagSet(c))
+				return ExitOK
+			}
+			return fail(env, "help", ExitInvalid, fmt.Errorf("unknown command %q", rest[0]))
+		}
+		usage(env.Stdout)
+		return ExitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(env.Stderr, "wsdouble: unknown command %q (commands: %s; see wsdouble help)\n", name, commandNames())
+		return ExitInvalid
+	}
+	fs := newFlagSet(c)
+	run := c.flags(fs)
+	positional, err := parseInterspersed(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		commandUsage(env.Stdout, c, fs)
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "wsdouble %s: %v (see wsdouble %s --help)\n", c.name, err, c.name)
+		return ExitInvalid
+	}
+	return run(ctx, env, positional)
 }

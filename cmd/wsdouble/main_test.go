@@ -72,37 +72,14 @@ func TestServeProcess(t *testing.T) {
 			}
 
 			// A Go client: an echo, then the scripted drop after five.
-			ws, err := wsdouble.New(url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			events := make(chan string, 20)
-			l := wsdouble.ListenerFunc(func(e wsdouble.Event) { events <- fmt.Sprint(e) })
-			for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventClose} {
-				ws.AddEventListener(typ, l)
-			}
-			next := func() string {
-				select {
-				case e := <-events:
-					return e
-				case <-time.After(10 * time.Second):
-					t.Fatal("no event")
-					return ""
-				}
-			}
-			if e := next(); e != "open" {
-				t.Fatalf("first event %s", e)
-			}
+			c := dial(t, url)
+			c.expect("open")
 			for i := range 5 {
-				ws.Send(wsdouble.Text(fmt.Sprint(i)))
-				if e, want := next(), fmt.Sprintf("message text %q", fmt.Sprint(i)); e != want {
-					t.Fatalf("event %s, want %s", e, want)
-				}
+				c.ws.Send(wsdouble.Text(fmt.Sprint(i)))
+				c.expect(fmt.Sprintf("message text %q", fmt.Sprint(i)))
 			}
-			if e := next(); e != "close 1006 unclean" {
-				t.Fatalf("after five echoes: %s, want the scripted drop", e)
-			}
-			<-ws.(*wsdouble.WebSocket).Done()
+			c.expect("close 1006 unclean")
+			<-c.ws.(*wsdouble.WebSocket).Done()
 
 			cmd.Process.Signal(sig)
 			var rest strings.Builder

@@ -187,32 +187,11 @@ func TestRecordProcessKilled(t *testing.T) {
 	rec := startCommand(t, bin, "record", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0", "--out", out, "--name", "killed")
 	url := rec.waitFor(t, regexp.MustCompile(`through (ws://127\.0\.0\.1:\d+/)`))
 
-	ws, err := wsdouble.New(url + "live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := make(chan string, 10)
-	l := wsdouble.ListenerFunc(func(e wsdouble.Event) { events <- fmt.Sprint(e) })
-	for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventClose} {
-		ws.AddEventListener(typ, l)
-	}
-	next := func() string {
-		select {
-		case e := <-events:
-			return e
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event")
-			return ""
-		}
-	}
-	if e := next(); e != "open" {
-		t.Fatalf("first event %s", e)
-	}
+	c := dial(t, url+"live")
+	c.expect("open")
 	for _, m := range []string{"one", "two"} {
-		ws.Send(wsdouble.Text(m))
-		if e := next(); e != fmt.Sprintf("message text %q", m) {
-			t.Fatalf("event %s, want the echo of %s", e, m)
-		}
+		c.ws.Send(wsdouble.Text(m))
+		c.expect(fmt.Sprintf("message text %q", m))
 	}
 	// The echo of "two" has reached the client, so the proxy has written
 	// its line (it journals a message before it forwards it).
@@ -220,7 +199,7 @@ func TestRecordProcessKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.cmd.Wait()
-	<-ws.(*wsdouble.WebSocket).Done()
+	<-c.ws.(*wsdouble.WebSocket).Done()
 
 	if b, err := os.ReadFile(out); err != nil || string(b) != "the previous recording\n" {
 		t.Errorf("after kill -9, %s holds %q (%v), want the previous recording, untouched", out, b, err)

@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"context"
@@ -26,12 +26,8 @@ func DefaultScript() (*scenario.Script, error) {
 	return scenario.Parse(strings.NewReader(string(defaultScript)))
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "serve",
-		args:    "[SCRIPT.json]",
-		summary: "serve a scenario to WebSocket clients, with a live timeline",
-		help: `Serve listens for WebSocket clients and answers their connection attempts as
+// serveHelp is serve's help, its flags aside.
+var serveHelp = `Serve listens for WebSocket clients and answers their connection attempts as
 the script says: the first attempt by the script's first attempt, and so on.
 When the script is done it starts over, until Ctrl-C (or SIGTERM), which
 prints a summary. With --once it plays the script once and exits: with
@@ -65,24 +61,22 @@ Examples:
   wsdouble serve --listen 127.0.0.1:9000 reconnect.json
   wsdouble serve --origin 'https://*.example.com' feed.json   # pages of example.com too
   wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI
-  wsdouble serve --once --timeout 10m soak.json    # a script that takes long`,
-		flags: func(fs *flag.FlagSet) func(context.Context, Env, []string) int {
-			o := &serveOptions{}
-			listenFlag(fs, &o.listen, "127.0.0.1:8080")
-			fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow listening on an address that is not loopback")
-			originFlag(fs, &o.origins)
-			fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
-			fs.DurationVar(&o.timeout, "timeout", DefaultOnceTimeout, "with --once: stop after `D` if the script is not done, say what it waits for, and exit 1 (0: no limit)")
-			fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
-			fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
-			timeScaleFlag(fs, &o.timeScale)
-			durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
-			return func(ctx context.Context, env Env, args []string) int {
-				fs.Visit(func(f *flag.Flag) { o.timeoutGiven = o.timeoutGiven || f.Name == "timeout" })
-				return o.run(ctx, env, args)
-			}
-		},
-	})
+  wsdouble serve --once --timeout 10m soak.json    # a script that takes long`
+
+// serveFlags defines serve's flags on fs.
+func serveFlags(fs *flag.FlagSet) runFunc {
+	o := &serveOptions{}
+	listenFlags(fs, &o.listenOptions)
+	fs.BoolVar(&o.once, "once", false, "play the script once, then exit: status 0 if every expectation held, 1 if not")
+	fs.DurationVar(&o.timeout, "timeout", DefaultOnceTimeout, "with --once: stop after `D` if the script is not done, say what it waits for, and exit 1 (0: no limit)")
+	fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
+	fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
+	timeScaleFlag(fs, &o.timeScale)
+	durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
+	return func(ctx context.Context, env Env, args []string) int {
+		o.timeoutGiven = given(fs, "timeout")
+		return o.run(ctx, env, args)
+	}
 }
 
 // DefaultOnceTimeout is how long serve --once plays before it gives up,
@@ -91,9 +85,7 @@ Examples:
 const DefaultOnceTimeout = 2 * time.Minute
 
 type serveOptions struct {
-	listen        string
-	allowRemote   bool
-	origins       []string
+	listenOptions
 	once          bool
 	timeout       time.Duration
 	timeoutGiven  bool // --timeout was on the command line
@@ -130,11 +122,8 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	} else {
 		s, err = DefaultScript()
 	}
-	switch {
-	case errors.Is(err, errInterrupted):
-		return fail(env, "serve", ExitFailed, err) // stopped, not bad input
-	case err != nil:
-		return fail(env, "serve", ExitInvalid, err)
+	if err != nil {
+		return fail(env, "serve", readStatus(err), err)
 	}
 
 	p := &printer{w: env.Stdout, json: o.json, color: color, start: time.Now()}
@@ -144,17 +133,9 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		p.refusedOrigin(r, origin, hint)
 	})))
 	defer srv.Close()
-	var url string
-	if o.allowRemote {
-		url, err = srv.ListenRemote(o.listen)
-	} else {
-		url, err = srv.Listen(o.listen)
-	}
-	switch {
-	case errors.Is(err, wstest.ErrNotLoopback):
-		return fail(env, "serve", ExitInvalid, fmt.Errorf("refusing to listen on %s: not a loopback address (--allow-remote lets anyone who can reach it connect)", o.listen))
-	case err != nil:
-		return fail(env, "serve", ExitFailed, errors.New(strings.TrimPrefix(err.Error(), "wstest: Server.Listen: ")))
+	url, code, err := o.listenOn(srv)
+	if err != nil {
+		return fail(env, "serve", code, err)
 	}
 
 	p.listening(url, s, o.once)

@@ -1,4 +1,4 @@
-package cli_test
+package main_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsdouble/wsdouble/internal/cli"
+	cli "github.com/wsdouble/wsdouble/cmd/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
 )
 
@@ -102,6 +102,19 @@ func interrupted(t *testing.T, env cli.Env, ready func(*cmd), args ...string) (i
 	}
 }
 
+// fifoWriter, a setup of TestEveryCommandStops: the FIFO gets a writer
+// that writes nothing, once the command has opened it.
+func fifoWriter(t *testing.T, fifo string, _ *cli.Env) func(*cmd) {
+	return func(*cmd) { writerOf(t, fifo) }
+}
+
+// stdinBlocked, a setup of TestEveryCommandStops: the standard input is
+// one no one writes to.
+func stdinBlocked(t *testing.T, _ string, env *cli.Env) func(*cmd) {
+	env.Stdin = blockedStdin(t)
+	return nil
+}
+
 // TestEveryCommandStops: every command stops within a second of Ctrl-C,
 // whatever it is waiting for: a FIFO no one opens or writes to, a
 // standard input no one writes to, an upstream that does not answer.
@@ -116,30 +129,18 @@ func TestEveryCommandStops(t *testing.T) {
 		want  string // in stderr
 	}{
 		{"check, a FIFO no one opens", []string{"check", "{fifo}"}, nil, cli.ExitFailed, "wsdouble check: {fifo}: interrupted before it was read"},
-		{"check, a FIFO no one writes to", []string{"check", "{fifo}"}, func(t *testing.T, fifo string, _ *cli.Env) func(*cmd) {
-			return func(*cmd) { writerOf(t, fifo) }
-		}, cli.ExitFailed, "wsdouble check: {fifo}: interrupted before it was read"},
-		{"check, a standard input no one writes to", []string{"check", "-"}, func(t *testing.T, _ string, env *cli.Env) func(*cmd) {
-			env.Stdin = blockedStdin(t)
-			return nil
-		}, cli.ExitFailed, "wsdouble check: <stdin>: interrupted before it was read"},
+		{"check, a FIFO no one writes to", []string{"check", "{fifo}"}, fifoWriter, cli.ExitFailed, "wsdouble check: {fifo}: interrupted before it was read"},
+		{"check, a standard input no one writes to", []string{"check", "-"}, stdinBlocked, cli.ExitFailed, "wsdouble check: <stdin>: interrupted before it was read"},
 		{"import-har, a FIFO no one opens", []string{"import-har", "{fifo}"}, nil, cli.ExitFailed, "wsdouble import-har: {fifo}: interrupted before it was read"},
-		{"import-har, a FIFO no one writes to", []string{"import-har", "{fifo}"}, func(t *testing.T, fifo string, _ *cli.Env) func(*cmd) {
-			return func(*cmd) { writerOf(t, fifo) }
-		}, cli.ExitFailed, "wsdouble import-har: {fifo}: interrupted before it was read"},
-		{"import-har, a standard input no one writes to", []string{"import-har", "-"}, func(t *testing.T, _ string, env *cli.Env) func(*cmd) {
-			env.Stdin = blockedStdin(t)
-			return nil
-		}, cli.ExitFailed, "wsdouble import-har: <stdin>: interrupted before it was read"},
+		{"import-har, a FIFO no one writes to", []string{"import-har", "{fifo}"}, fifoWriter, cli.ExitFailed, "wsdouble import-har: {fifo}: interrupted before it was read"},
+		{"import-har, a standard input no one writes to", []string{"import-har", "-"}, stdinBlocked, cli.ExitFailed, "wsdouble import-har: <stdin>: interrupted before it was read"},
 		{"import-har, a standard output no one reads", []string{"import-har", "../../scenario/testdata/har/chrome.har"}, func(t *testing.T, _ string, env *cli.Env) func(*cmd) {
 			w := blockedWriter{entered: make(chan struct{}), release: make(chan struct{})}
 			t.Cleanup(func() { close(w.release) })
 			env.Stdout = w
 			return func(*cmd) { <-w.entered }
 		}, cli.ExitFailed, "wsdouble import-har: writing the standard output: interrupted (nothing written)"},
-		{"serve, a FIFO no one writes to", []string{"serve", "--listen", "127.0.0.1:0", "{fifo}"}, func(t *testing.T, fifo string, _ *cli.Env) func(*cmd) {
-			return func(*cmd) { writerOf(t, fifo) }
-		}, cli.ExitFailed, "wsdouble serve: {fifo}: interrupted before it was read"},
+		{"serve, a FIFO no one writes to", []string{"serve", "--listen", "127.0.0.1:0", "{fifo}"}, fifoWriter, cli.ExitFailed, "wsdouble serve: {fifo}: interrupted before it was read"},
 		{"record --recover, a FIFO no one opens", []string{"record", "--recover", "{fifo}", "--out", "-"}, nil, cli.ExitFailed, "wsdouble record: {fifo}: interrupted before it was read"},
 		{"serve, listening", []string{"serve", "--listen", "127.0.0.1:0"}, func(t *testing.T, _ string, _ *cli.Env) func(*cmd) {
 			return func(c *cmd) { c.stdout.waitFor(t, urlLine) }

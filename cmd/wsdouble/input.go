@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"context"
@@ -62,6 +62,37 @@ func readInput(ctx context.Context, env Env, path string, limit int64) ([]byte, 
 
 // errTooLarge is readInput's error for an input over its limit.
 var errTooLarge = errors.New("too large")
+
+// readNamed is readInput with errors that name the input ("<stdin>" for
+// "-"): "NAME: interrupted before it was read" (still errInterrupted), or
+// "NAME: the WHAT is larger than N MiB".
+func readNamed(ctx context.Context, env Env, path string, limit int64, what string) ([]byte, error) {
+	data, err := readInput(ctx, env, path, limit)
+	switch {
+	case errors.Is(err, errInterrupted):
+		return nil, fmt.Errorf("%s: %w before it was read", displayName(path), err)
+	case errors.Is(err, errTooLarge):
+		return nil, fmt.Errorf("%s: the %s is larger than %s", displayName(path), what, sizeText(limit))
+	}
+	return data, err
+}
+
+// readStatus is the exit code for an error of readNamed: a read that
+// Ctrl-C stopped is a run that failed, not bad input.
+func readStatus(err error) int {
+	if errors.Is(err, errInterrupted) {
+		return ExitFailed
+	}
+	return ExitInvalid
+}
+
+// displayName names an input in messages.
+func displayName(path string) string {
+	if path == "-" {
+		return "<stdin>"
+	}
+	return path
+}
 
 // interruptibleRead is one read of readInput, shared by its goroutine and
 // the interrupter.

@@ -1,4 +1,4 @@
-package cli_test
+package main_test
 
 import (
 	"bytes"
@@ -15,15 +15,12 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/goleak"
 
 	"github.com/wsdouble/wsdouble"
-	"github.com/wsdouble/wsdouble/internal/cli"
+	cli "github.com/wsdouble/wsdouble/cmd/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // output is a Writer the test can wait on, line by line.
 type output struct {

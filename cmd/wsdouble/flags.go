@@ -1,14 +1,11 @@
-package cli
+package main
 
 import (
 	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"net"
-	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -18,83 +15,6 @@ import (
 // maxTimeScale bounds --time-scale: a larger factor would make the
 // script's waits overflow time.Duration, or last for years.
 const maxTimeScale = 1000
-
-// listenValue is --listen: host:port.
-type listenValue struct{ p *string }
-
-func (v listenValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
-}
-
-func (v listenValue) Set(s string) error {
-	if err := checkListen(s); err != nil {
-		return err
-	}
-	*v.p = s
-	return nil
-}
-
-// listenFlag defines --listen on fs, with its default.
-func listenFlag(fs *flag.FlagSet, p *string, def string) {
-	*p = def
-	fs.Var(listenValue{p}, "listen", "`address` to listen on (host:port; port 0 picks a free one)")
-}
-
-// checkListen checks a listening address: host:port, the host an IP
-// address or a name (empty for every interface), the port a number from 0
-// to 65535 or a service name.
-func checkListen(addr string) error {
-	const want = "want host:port, such as 127.0.0.1:8080"
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		var ae *net.AddrError
-		if errors.As(err, &ae) {
-			return fmt.Errorf("%s: %s", ae.Err, want)
-		}
-		return fmt.Errorf("%v: %s", err, want)
-	}
-	if port == "" {
-		return errors.New("missing port: " + want + "; port 0 picks a free one")
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		// net.Listen also takes a service name ("http").
-		if _, lerr := net.LookupPort("tcp", port); lerr != nil || strings.Trim(port, "0123456789") == "" {
-			return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-		}
-	}
-	if host == "" {
-		return nil
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return nil
-	}
-	if !validHostName(host) {
-		return fmt.Errorf("host %q is neither an IP address nor a host name", host)
-	}
-	return nil
-}
-
-// validHostName reports whether s has the syntax of a DNS name (RFC 1123
-// §2.1: letters, digits and hyphens, in labels of at most 63 bytes).
-func validHostName(s string) bool {
-	if len(s) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(strings.TrimSuffix(s, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // scaleValue is --time-scale: a finite factor from 0 to maxTimeScale.
 type scaleValue struct{ p *float64 }
@@ -159,4 +79,32 @@ func (v durationValue) Set(s string) error {
 func durationFlag(fs *flag.FlagSet, p *time.Duration, name string, def time.Duration, zero bool, usage string) {
 	*p = def
 	fs.Var(durationValue{p: p, zero: zero}, name, usage)
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("serve script.json --once"), as users type them.
+// "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// given reports whether the flag name was on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }

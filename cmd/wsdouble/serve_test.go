@@ -1,4 +1,4 @@
-package cli_test
+package main_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
-	"github.com/wsdouble/wsdouble/internal/cli"
+	cli "github.com/wsdouble/wsdouble/cmd/wsdouble"
 )
 
 // TestServeOnceTimeout: serve --once gives up after --timeout, says what

@@ -1,4 +1,4 @@
-package cli_test
+package main_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsdouble/wsdouble/internal/cli"
+	cli "github.com/wsdouble/wsdouble/cmd/wsdouble"
 )
 
 // badInput is one row of the bad-input table: the command line (and
