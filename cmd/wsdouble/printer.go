@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -174,11 +175,11 @@ func (p *printer) progress(pr scenario.Progress) {
 			ev.Error = e.Err.Error()
 		}
 		ev.Stopped = e.Stopped
-		if (e.Action == "expect" || e.Action == "expect_close") && !e.Stopped {
+		if e.Checks() && !e.Stopped {
 			ok := e.Err == nil
 			ev.OK = &ok
 		}
-		p.emit(ev, head+": "+p.entryLine(e))
+		p.emit(ev, head+": "+e.Format(p.style))
 	case scenario.ConnectionEnded:
 		end := *pr.End
 		if end.Kind == wstest.NotEnded {
@@ -215,40 +216,22 @@ func endText(e wstest.End) string {
 	return e.String()
 }
 
-func (p *printer) entryLine(e *scenario.Entry) string {
-	step := ""
-	if e.Step > 0 {
-		step = fmt.Sprintf("step %d ", e.Step)
+// style paints the parts of a timeline line (scenario.Entry.Format), as
+// the live view colours them.
+func (p *printer) style(part scenario.Part, text string) string {
+	switch part {
+	case scenario.PartOutgoing:
+		return p.paint(cyan, text)
+	case scenario.PartNote, scenario.PartLabel:
+		return p.paint(dim, text)
+	case scenario.PartMismatch, scenario.PartFailure:
+		return p.paint(red, text)
+	case scenario.PartStopped:
+		return p.paint(yellow, text)
+	case scenario.PartHeld:
+		return p.paint(green, text)
 	}
-	var s string
-	switch {
-	case e.Action == "send" && e.Message != nil:
-		s = p.paint(cyan, "→ "+e.MessageString())
-	case e.Action == "echo" && e.Message != nil:
-		s = p.paint(cyan, "↔ "+e.MessageString())
-	case e.Action == "extra" && e.Message != nil:
-		s = "← " + e.MessageString() + p.paint(dim, " (no step took it)")
-	case e.Action == "expect" && e.Message != nil:
-		s = "expect " + e.Detail + ": ← " + e.MessageString()
-	case e.Action == "expect":
-		s = "expect " + e.Detail
-	case e.Action == "mismatch":
-		s = p.paint(red, e.Detail)
-	default:
-		s = e.Detail
-	}
-	switch {
-	case e.Err != nil:
-		s += " " + p.paint(red, "✗ "+e.Err.Error())
-	case e.Stopped:
-		s += p.paint(yellow, " (run stopped)")
-	case e.Action == "expect" || e.Action == "expect_close":
-		s += " " + p.paint(green, "✓")
-	}
-	if e.Label != "" {
-		s += p.paint(dim, " ["+e.Label+"]")
-	}
-	return step + s
+	return text
 }
 
 // messageJSON is an entry's message, whose Data the report has cut to
@@ -339,7 +322,7 @@ func counts(m map[string]int) string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	var parts []string
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))

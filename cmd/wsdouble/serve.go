@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -217,5 +216,3 @@ func (s *summary) add(rep *scenario.Report) {
 		s.Pending = append(s.Pending, p.String())
 	}
 }
-
-func sortStrings(s []string) { slices.Sort(s) }
