@@ -130,14 +130,43 @@ var scriptOptions = map[string]clientOptions{
 	"hang-last":      {GiveUpMs: 3000},
 }
 
+// dialer makes the sockets of interopClient, each with the listener l.
+type dialer func(url string, l wsdouble.Listener, protocols ...string) (wsdouble.IWebSocket, error)
+
+var eventTypes = []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose}
+
+// listenAfter dials with ctor and adds l once the socket is made, as a
+// client of a Constructor does: inside a synctest bubble wstest's acceptors
+// make sure it misses nothing.
+func listenAfter(ctor wsdouble.Constructor) dialer {
+	return func(url string, l wsdouble.Listener, protocols ...string) (wsdouble.IWebSocket, error) {
+		ws, err := ctor(url, protocols...)
+		if err == nil {
+			for _, typ := range eventTypes {
+				ws.AddEventListener(typ, l)
+			}
+		}
+		return ws, err
+	}
+}
+
+// realClient dials with the real client, l registered before it connects
+// (WithListener): in real time, on a loaded machine, a listener added after
+// the constructor returns may come after the first event.
+func realClient(url string, l wsdouble.Listener, protocols ...string) (wsdouble.IWebSocket, error) {
+	var opts []wsdouble.Option
+	for _, typ := range eventTypes {
+		opts = append(opts, wsdouble.WithListener(typ, l))
+	}
+	return wsdouble.NewConstructor(opts...)(url, protocols...)
+}
+
 // interopClient is client.js in Go: the same connections, sends and log.
-func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts clientOptions) ([][]string, error) {
+func interopClient(dial dialer, url string, attempts int, opts clientOptions) ([][]string, error) {
 	var logs [][]string
 	for n := 1; n <= attempts; n++ {
-		ws, err := ctor(url, opts.Protocols...)
-		if err != nil {
-			return nil, err
-		}
+		var ws wsdouble.IWebSocket
+		made := make(chan struct{}) // ws is set: a listener may use it
 		var (
 			logMu sync.Mutex // the give-up timer logs too
 			log   []string
@@ -150,12 +179,14 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts cli
 		var closeCalled time.Time
 		giveUp := time.AfterFunc(time.Duration(opts.GiveUpMs)*time.Millisecond, func() {
 			if opts.GiveUpMs > 0 {
+				<-made
 				add("gave up")
 				ws.Close(0, "")
 			}
 		})
 		closed := make(chan struct{})
 		l := wsdouble.ListenerFunc(func(e wsdouble.Event) {
+			<-made
 			switch e := e.(type) {
 			case wsdouble.OpenEvent:
 				giveUp.Stop()
@@ -197,10 +228,21 @@ func interopClient(ctor wsdouble.Constructor, url string, attempts int, opts cli
 				close(closed)
 			}
 		})
-		for _, typ := range []wsdouble.EventType{wsdouble.EventOpen, wsdouble.EventMessage, wsdouble.EventError, wsdouble.EventClose} {
-			ws.AddEventListener(typ, l)
+		var err error
+		ws, err = dial(url, l, opts.Protocols...)
+		close(made)
+		if err != nil {
+			giveUp.Stop()
+			return nil, err
 		}
-		<-closed
+		select {
+		case <-closed:
+		case <-time.After(2 * time.Minute):
+			giveUp.Stop()
+			logMu.Lock()
+			defer logMu.Unlock()
+			return nil, fmt.Errorf("connection %d: no close event within 2 minutes; events: %q", n, log)
+		}
 		logMu.Lock()
 		logs = append(logs, log)
 		logMu.Unlock()
@@ -266,7 +308,7 @@ func fakeRun(t *testing.T, s *scenario.Script, opts clientOptions) [][]string {
 			played <- rep
 		}()
 		var err error
-		logs, err = interopClient(d.Constructor(), "ws://interop.test/", len(s.Attempts), opts)
+		logs, err = interopClient(listenAfter(d.Constructor()), "ws://interop.test/", len(s.Attempts), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +331,7 @@ func memoryRun(t *testing.T, s *scenario.Script, opts clientOptions) [][]string 
 			played <- rep
 		}()
 		var err error
-		logs, err = interopClient(srv.Constructor(), wstest.MemoryURL, len(s.Attempts), opts)
+		logs, err = interopClient(listenAfter(srv.Constructor()), wstest.MemoryURL, len(s.Attempts), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +358,7 @@ func TestRealClient(t *testing.T) {
 			}
 			want := fakeRun(t, s, opts)
 			srv := serve(t, name)
-			got, err := interopClient(wsdouble.New, srv.url, len(s.Attempts), opts)
+			got, err := interopClient(realClient, srv.url, len(s.Attempts), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
