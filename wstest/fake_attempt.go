@@ -67,8 +67,10 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	f.extensions = opts.Extensions
 	f.mu.Unlock()
 	f.conn.open(protocol)
-	f.loop.Post(fakeTask{kind: fakeOpen})
+	// Logged before the open event can be dispatched: a listener that
+	// reads the log finds the attempt accepted.
 	d.answer(f, Accepted, http.StatusSwitchingProtocols, protocol, nil)
+	f.loop.Post(fakeTask{kind: fakeOpen})
 	return &f.conn, nil
 }
 

@@ -144,10 +144,12 @@ func (a *serverAttempt) accept(w http.ResponseWriter, r *http.Request, d *decisi
 		header = http.Header{}
 	}
 	header.Del("Sec-WebSocket-Protocol")
-	if p := chooseSubprotocol(a.s.cfg.subprotocols, a.rec.Protocols, d.opts); p != "" {
-		header.Set("Sec-WebSocket-Protocol", p)
+	protocol := chooseSubprotocol(a.s.cfg.subprotocols, a.rec.Protocols, d.opts)
+	if protocol != "" {
+		header.Set("Sec-WebSocket-Protocol", protocol)
 	}
 	uw := &upgradeWatch{ResponseWriter: w, limit: a.s.cfg.readLimit, deflate: a.s.cfg.compression && offersDeflate(r.Header)}
+	uw.accepted = func() { a.record(Accepted, http.StatusSwitchingProtocols, protocol, nil) }
 	up.Error = uw.refuse
 	conn, err := up.Upgrade(uw, r, header)
 	if err != nil {
@@ -166,7 +168,7 @@ func (a *serverAttempt) accept(w http.ResponseWriter, r *http.Request, d *decisi
 		return
 	}
 	p := newWireConn(a, conn, uw.guard)
-	a.setOutcome(Accepted, http.StatusSwitchingProtocols, conn.Subprotocol(), nil)
+	a.closeDone() // logged Accepted when gorilla hijacked the connection
 	d.reply <- acceptResult{peer: p}
 	if a.s.cfg.auto && a.s.cfg.handler != nil {
 		what := attemptAutoAccept(a.rec.N)
@@ -208,11 +210,25 @@ func closeUnanswered(w http.ResponseWriter) {
 }
 
 func (a *serverAttempt) setOutcome(o Outcome, status int, protocol string, err error) {
+	a.record(o, status, protocol, err)
+	a.closeDone()
+}
+
+// record logs how the attempt was answered. It may run twice: an upgrade
+// logged Accepted before its 101 is written (so that a client that has read
+// it finds it so in the log) is logged again if the write fails.
+func (a *serverAttempt) record(o Outcome, status int, protocol string, err error) {
 	now := time.Now()
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
 	a.rec.Outcome, a.rec.Status, a.rec.Protocol, a.rec.Err = o, status, protocol, err
 	a.rec.AnswerTime = now
+}
+
+// closeDone marks the attempt answered (Done), once its outcome is logged.
+func (a *serverAttempt) closeDone() {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
 	delete(a.s.pending, a)
 	close(a.done)
 }
@@ -231,6 +247,9 @@ type upgradeWatch struct {
 	deflate bool             // permessage-deflate will be negotiated, for frames
 	frames  *frameCheck      // what Hijack gave gorilla
 	guard   *closeguard.Conn // under frames, on the transport
+	// accepted logs the attempt accepted: gorilla hijacks the connection
+	// once it has checked the request, then writes the 101.
+	accepted func()
 }
 
 // refuse is the Upgrader's Error: it answers as gorilla does by default,
@@ -253,6 +272,8 @@ func (u *upgradeWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if brw.Reader.Buffered() > 0 {
 		u.early = true
+	} else {
+		u.accepted()
 	}
 	// gorilla reads from what it is given (it resets brw.Reader, when it
 	// keeps it, to read from it): everything after the handshake.
