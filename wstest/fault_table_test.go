@@ -26,7 +26,7 @@ import (
 // gorilla client (over both transports) and by an IWebSocket (the Fake, and
 // the real client over both transports), and what each saw, written down
 // the same way, must be the row's text. On loopback, in real time, the
-// durations are divided by 100 and the times are not compared.
+// durations are divided by 50 and the times are not compared.
 
 // faultRow is one row: a fault and how to provoke it.
 type faultRow struct {
@@ -487,7 +487,7 @@ func (x *rowEnv) d(v time.Duration) time.Duration {
 	if x.virtual {
 		return v
 	}
-	return v / 100
+	return v / 50
 }
 
 func (x *rowEnv) sleep(v time.Duration) { time.Sleep(x.d(v)) }

@@ -18,7 +18,7 @@ import (
 
 // layer is one of the three ways to stand on the server's side, set up for
 // a fault test. Virtual layers run inside synctest with the durations
-// given; loopback runs in real time, durations divided by 100.
+// given; loopback runs in real time, durations divided by 50.
 type layer struct {
 	name    string
 	virtual bool
@@ -43,7 +43,7 @@ func (e *env) d(x time.Duration) time.Duration {
 	if e.layer.virtual {
 		return x
 	}
-	return x / 100
+	return x / 50
 }
 
 // forLayers runs test on each layer; opts, if not nil, gives the options of
@@ -270,7 +270,7 @@ func TestFaultLatencyJitterKeepsOrder(t *testing.T) {
 func TestFaultBandwidth(t *testing.T) {
 	forLayers(t, nil, func(e *env) {
 		ws, r, p := e.open()
-		rate := int(1000 * time.Second / e.d(time.Second)) // 1000 B/s, 100 times faster on loopback
+		rate := int(1000 * time.Second / e.d(time.Second)) // 1000 B/s, 50 times faster on loopback
 		e.inject(p, wstest.Bandwidth(rate).Only(wstest.ToClient))
 		p.Send(wsdouble.Binary(make([]byte, 500)))
 		p.Send(wsdouble.Binary(make([]byte, 500))) // queued behind the first
