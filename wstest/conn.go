@@ -12,16 +12,34 @@ import (
 	"github.com/wsdouble/wsdouble/internal/latch"
 )
 
+// Inside wstest: one connection core.
+//
+//	Acceptor (FakeDialer | Server), sharing acceptor: the log, the queue
+//	  of attempts, the open conns, what Close waits for
+//	    hands out Attempt (FakeAttempt | serverAttempt): Accept, Refuse, Abort
+//	        Accept makes the conn open; the others end it unanswered
+//	conn (this file): the server's end, the Peer, whatever carries it
+//	    state   connecting → open → closing{by, code, reason, answered}
+//	            | aborting{End} → ended{End}; endFor turns it into the End
+//	    to the client:   send → faults (fault_engine.go) → pump → transport
+//	    from the client: fromClient → faults → inbox (inbox.go) or echo
+//	transport: carries frames; it delivers what the conn sends and hands it
+//	    what the client sends, its close frame and the transport's end
+//	    wireConn (server_conn.go): gorilla over memconn or TCP
+//	    Fake (fake.go): the client half of the connection, in process
+//	the fault table (fault.go, one file per family): each kind's row gives
+//	    its parameters, checks, description, and hooks into the links
+//
 // conn is the server's end of one connection, whatever carries it: the
 // Peer of a Server's connection (over the in-memory transport or
 // loopback) and the server end of a Fake are each a conn and a transport.
 // The conn owns the connection's state, one enum from connecting to
 // ended, and decides how it ended in one place (endFor) when the decision
 // is taken; its two directions are its links: what goes to the client
-// passes the faults (faults.go) and the pump, what comes from it the
+// passes the faults (fault_engine.go) and the pump, what comes from it the
 // faults and the inbox, or the echo.
 //
-// A transport (fakeClient, wireConn) carries frames: it delivers what the
+// A transport (the Fake, wireConn) carries frames: it delivers what the
 // conn sends, and hands the conn what the client sends (fromClient,
 // closeFrame) and the end of the transport (transportEnded).
 type conn struct {

@@ -39,7 +39,7 @@ var defaultInboxLimit = inboxLimit{messages: DefaultInboxMessages, bytes: Defaul
 // data; a message is taken whole, so the bytes may pass the limit by one
 // message. A full inbox holds the client back as a server that stops
 // reading does over TCP:
-//   - a wire reader (serverPeer.readLoop) calls waitRoom before it reads
+//   - a wire reader (wireConn.readLoop) calls waitRoom before it reads
 //     the next message from the connection: while the inbox is full it
 //     reads nothing, the transport's buffers fill, and then the client's
 //     writes wait (or, for a browser-like client, its bufferedAmount

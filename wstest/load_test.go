@@ -42,7 +42,7 @@ type loadConfig struct {
 // TestLoadWithFaults: many clients each have messages echoed by one Server
 // while seeded random faults hit some of their connection attempts: a
 // refusal (503), a handshake abort, a drop (Peer.Drop), a reset
-// (ResetPeer), a DropAfterMessages fault (Inject), and once, halfway, a
+// (Peer.Reset), a DropAfterMessages fault (Peer.Inject), and once, halfway, a
 // crash that drops every connection (DropAll). Every connection also gets a
 // jittered latency (the Faults option), which must keep messages in order.
 // Every client reconnects until all its messages came back, in order.
@@ -107,7 +107,7 @@ const (
 	refuseFault           // Refuse 503
 	abortFault            // Abort the handshake
 	dropFault             // Peer.Drop after some messages
-	resetFault            // ResetPeer after some messages
+	resetFault            // Peer.Reset after some messages
 	injectFault           // Inject(DropAfterMessages(n))
 )
 
