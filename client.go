@@ -437,7 +437,7 @@ func (w *WebSocket) run(ctx context.Context) {
 	w.conn = conn
 	tr := w.transport
 	w.mu.Unlock()
-	w.buffered.SetPending(tr.Buffered)
+	w.buffered.SetPending(bufamount.PendingFunc(tr.Buffered))
 	tr.OnTaken(w.buffered.Taken)
 	tr.SetNonblocking()
 

@@ -58,6 +58,7 @@ type Fake struct {
 	d        *FakeDialer
 	conn     conn          // the server end: the Peer
 	rec      AttemptRecord // its entry in the dialer's log; d.mu guards it
+	count    msgCount      // the messages each way, for rec
 	attempt  FakeAttempt   // what NextAttempt hands out
 	target   wsdouble.EventTarget
 	ready    atomic.Int32 // a wsdouble.ReadyState, written with mu held
@@ -138,11 +139,11 @@ func newFake(d *FakeDialer, url string, protocols []string, now time.Time) *Fake
 	f := &Fake{d: d, binaryType: wsdouble.BinaryTypeBlob}
 	f.rec = AttemptRecord{Time: now, URL: url, Protocols: protocols}
 	f.attempt.f = f
-	f.conn.init(f, &d.acceptor, &f.rec, &d.cfg, true, f.buffered.Taken)
+	f.conn.init(f, &d.acceptor, &f.rec, &d.cfg, true, &f.count, &f.buffered)
 	if !d.guard.virtual {
 		f.hold.Init(now) // inside a bubble the zero Hold holds nothing
 	}
-	f.buffered.Init(f.conn.in.untaken, (*fakeRunner)(f))
+	f.buffered.Init((*fakeRunner)(f), (*fakeRunner)(f))
 	f.loop.Init((*fakeRunner)(f))
 	return f
 }
@@ -155,6 +156,10 @@ func (r *fakeRunner) RunTask(t fakeTask) bool { return (*Fake)(r).runTask(t) }
 
 // ScheduleTurn implements bufamount.Loop: the turn is a task of the loop.
 func (r *fakeRunner) ScheduleTurn() { r.loop.Post(fakeTask{kind: fakeTurn}) }
+
+// Pending implements bufamount.Pending: the Fake's transport is the server
+// end's inbox.
+func (r *fakeRunner) Pending() int { return r.conn.in.untaken() }
 
 // fakeRequest is the handshake request a browser would send for url.
 func fakeRequest(url string, protocols []string) *http.Request {

@@ -56,7 +56,7 @@ type inbox struct {
 	held      []inboxItem // sent, but no room yet: still the client's
 	heldBytes int         // the data of held
 	lostBytes int         // the data of held when an abrupt end lost it
-	onTaken   func()      // called, without mu, when held messages move in
+	taken     taker       // told, without mu, when held messages move in; may be nil
 	waiters   []chan struct{}
 	room      chan struct{} // closed when room is made for waitRoom
 	closed    bool
@@ -69,7 +69,11 @@ type inboxItem struct {
 
 // init sets the limit of a zero inbox, and what to call when held
 // messages move in (the Fake's BufferedAmount then falls), or nil.
-func (q *inbox) init(limit inboxLimit, onTaken func()) { q.limit, q.onTaken = limit, onTaken }
+func (q *inbox) init(limit inboxLimit, taken taker) { q.limit, q.taken = limit, taken }
+
+// taker is told when a full inbox took messages the client held back (the
+// Fake's BufferedAmount: a *bufamount.Amount).
+type taker interface{ Taken() }
 
 // fullLocked reports whether the inbox has no room for another message. A
 // zero limit (an inbox never given one) is the default.
@@ -245,8 +249,8 @@ func (q *inbox) poll() (m wsdouble.Message, got bool, wait time.Duration, closed
 		closed = true
 	}
 	q.mu.Unlock()
-	if moved && q.onTaken != nil {
-		q.onTaken()
+	if moved && q.taken != nil {
+		q.taken.Taken()
 	}
 	return m, got, wait, closed
 }

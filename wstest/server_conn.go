@@ -37,7 +37,7 @@ type wireConn struct {
 
 func newWireConn(a *serverAttempt, ws *websocket.Conn, guard *closeguard.Conn) *wireConn {
 	w := &wireConn{req: a.req, ws: ws, raw: guard.Unwrap(), guard: guard}
-	w.conn.init(w, &a.s.acceptor, a.rec, &a.s.cfg, false, nil)
+	w.conn.init(w, &a.s.acceptor, a.rec, &a.s.cfg, false, nil, nil)
 	// gorilla's read limit is not set: the frameCheck below it enforces
 	// the limit, so that the End says so (ProtocolViolation, 1009).
 	ws.SetCloseHandler(w.onCloseFrame)
@@ -122,7 +122,7 @@ func (w *wireConn) closeTransport(reset bool) {
 // pong goes to the client as the close frames do: behind what a fault
 // delays or holds (sendLater).
 func (w *wireConn) onPing(data string) error {
-	if w.getState() == connEnded || w.faults.blackholed(Both) {
+	if w.getState() == connEnded || w.faults.Load().blackholed(Both) {
 		return nil // behind a blackhole, or a half-open connection the server has left
 	}
 	pong := func() error {
@@ -132,7 +132,7 @@ func (w *wireConn) onPing(data string) error {
 		}
 		return err
 	}
-	if w.faults.usesPump() {
+	if w.faults.Load().usesPump() {
 		w.sendLater(0, func() { pong() })
 		return nil
 	}
@@ -188,7 +188,7 @@ func (w *wireConn) readLoop() {
 // wait for the client's reply, and closes the transport. The End says
 // ProtocolViolation (see endFor).
 func (w *wireConn) failConnection(v *violation) {
-	if w.getState() == connOpen && !w.faults.blackholed(ToClient) {
+	if w.getState() == connOpen && !w.faults.Load().blackholed(ToClient) {
 		w.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(v.code, v.reason), time.Now().Add(w.cfg.closeTimeout))
 	}
 	w.finish(v)

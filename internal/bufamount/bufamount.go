@@ -33,7 +33,7 @@ type Amount struct {
 	// pending reports the bytes of message data the transport has not
 	// taken yet; nil means it takes everything at once. It is called with
 	// mu held, so it may take only locks of its own.
-	pending func() int
+	pending Pending
 	loop    Loop // asked for a call of Turn
 
 	atTurn    int // pending() as of the last turn
@@ -52,9 +52,19 @@ type Loop interface {
 	ScheduleTurn()
 }
 
+// Pending reports the bytes of message data a socket's transport has not
+// taken yet.
+type Pending interface{ Pending() int }
+
+// PendingFunc is a func that is a Pending.
+type PendingFunc func() int
+
+// Pending implements Pending.
+func (f PendingFunc) Pending() int { return f() }
+
 // Init sets how the count learns what the transport still holds (nil: it
 // takes everything at once), and the loop it asks for turns.
-func (a *Amount) Init(pending func() int, loop Loop) {
+func (a *Amount) Init(pending Pending, loop Loop) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pending, a.loop = pending, loop
@@ -62,7 +72,7 @@ func (a *Amount) Init(pending func() int, loop Loop) {
 
 // SetPending replaces the func that reports what the transport holds (the
 // real client knows its transport only once it has dialed).
-func (a *Amount) SetPending(pending func() int) {
+func (a *Amount) SetPending(pending Pending) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pending = pending
@@ -167,6 +177,6 @@ func (a *Amount) turnLocked() {
 	a.since = 0
 	a.atTurn = 0
 	if a.pending != nil {
-		a.atTurn = a.pending()
+		a.atTurn = a.pending.Pending()
 	}
 }

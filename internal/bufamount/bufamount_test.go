@@ -15,7 +15,7 @@ func (l *loop) ScheduleTurn() { l.asked++ }
 
 func newAmount(l *loop) *Amount {
 	a := new(Amount)
-	a.Init(func() int { return l.pending }, l)
+	a.Init(PendingFunc(func() int { return l.pending }), l)
 	return a
 }
 
