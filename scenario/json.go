@@ -32,8 +32,9 @@ type ParseError struct {
 	// Line and Column locate the problem, from 1; Column counts bytes.
 	Line, Column int
 	// Attempt and Step are the 1-based indexes of the attempt and step the
-	// problem is in, or 0.
-	Attempt, Step int
+	// problem is in, or 0; Rule is the index of the attempt's rule, for a
+	// problem in one.
+	Attempt, Step, Rule int
 	// Field is the path of the offending field within the attempt or step,
 	// for example "close.code"; empty when it is the whole value.
 	Field string
@@ -52,6 +53,9 @@ func (e *ParseError) Error() string {
 		fmt.Fprintf(&b, "attempt %d", e.Attempt)
 		if e.Step > 0 {
 			fmt.Fprintf(&b, ", step %d", e.Step)
+		}
+		if e.Rule > 0 {
+			fmt.Fprintf(&b, ", rule %d", e.Rule)
 		}
 		b.WriteString(": ")
 	}
@@ -211,18 +215,19 @@ func parse(src []byte, file string) (*Script, error) {
 
 // decoder turns a parsed tree into a Script, collecting errors.
 type decoder struct {
-	src           []byte
-	file          string
-	errs          []error
-	attempt, step int
+	src                 []byte
+	file                string
+	errs                []error
+	attempt, step, rule int
 	// regexps are the patterns read, checked once the tree is gone.
 	regexps []pendingRegexp
 }
 
-// pendingRegexp is an expect's regexp, to be checked, and where it is.
+// pendingRegexp is an expect's or a rule's regexp, to be checked, and
+// where it is.
 type pendingRegexp struct {
-	r                  *Regexp
-	off, attempt, step int32
+	r                        *Regexp
+	off, attempt, step, rule int32
 }
 
 // checkRegexps checks the syntax of every regexp read. It runs once the
@@ -233,11 +238,15 @@ func (d *decoder) checkRegexps() {
 	for i, p := range d.regexps {
 		d.regexps[i] = pendingRegexp{}
 		if err := checkPattern(p.r.Pattern); err != nil {
-			d.attempt, d.step = int(p.attempt), int(p.step)
-			d.fail(int64(p.off), "expect.regexp", err)
+			d.attempt, d.step, d.rule = int(p.attempt), int(p.step), int(p.rule)
+			field := "expect.regexp"
+			if p.rule > 0 {
+				field = "on.regexp"
+			}
+			d.fail(int64(p.off), field, err)
 		}
 	}
-	d.attempt, d.step, d.regexps = 0, 0, nil
+	d.attempt, d.step, d.rule, d.regexps = 0, 0, 0, nil
 }
 
 // sortErrors puts the errors in the file's order: the decoder finds some
@@ -268,7 +277,7 @@ func (d *decoder) fail(off int64, field string, err error) {
 	}
 	line, col := lineCol(d.src, off)
 	d.errs = append(d.errs, &ParseError{File: d.file, Line: line, Column: col,
-		Attempt: d.attempt, Step: d.step, Field: field, Err: err})
+		Attempt: d.attempt, Step: d.step, Rule: d.rule, Field: field, Err: err})
 }
 
 func (d *decoder) failf(n *node, field, format string, args ...any) {
@@ -542,7 +551,7 @@ func (d *decoder) attemptFrom(p *treeParser) (Attempt, *node, error) {
 // them, were decoded as they were read (attemptFrom).
 func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	var a Attempt
-	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "abort", "steps", "repeat") {
+	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "abort", "rules", "steps", "repeat") {
 		return a
 	}
 	if v := n.get("label"); v != nil {
@@ -556,6 +565,9 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	}
 	var answer string
 	a.Answer, answer = d.answer(n)
+	if v := n.get("rules"); v != nil {
+		a.Rules = d.rules(v, a.Answer, answer)
+	}
 	if v := n.get("steps"); v != nil {
 		if v.kind != '[' {
 			d.failf(v, "steps", "got %s, want an array", v.kindName())
@@ -567,6 +579,27 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 		a.Steps = steps
 	}
 	return a
+}
+
+// rules decodes an attempt's rules, v; ans is the attempt's answer, name
+// its name ("" when it has none or several).
+func (d *decoder) rules(v *node, ans Answer, name string) []Rule {
+	if v.kind != '[' {
+		d.failf(v, "rules", "got %s, want an array", v.kindName())
+		return nil
+	}
+	if _, ok := ans.(Accept); !ok && name != "" {
+		d.failf(v, "rules", "rules need an accepted connection, but the answer is %s", name)
+	}
+	rules := make([]Rule, 0, len(v.kids))
+	for j, m := range v.kids {
+		d.rule = j + 1
+		if r, ok := decodeRule(d, m.val); ok {
+			rules = append(rules, r)
+		}
+	}
+	d.rule = 0
+	return rules
 }
 
 // answer decodes an attempt's answer, and checks that it has exactly one;
@@ -618,8 +651,16 @@ func decodeAccept(d *decoder, n *node) (Answer, bool) {
 	if v := n.get("headers"); v != nil {
 		acc.Header, _ = d.header(v, "accept.headers")
 	}
+	if acc.Subprotocol == "" && acc.Header == nil {
+		return plainAccept, true
+	}
 	return acc, true
 }
+
+// plainAccept is the answer of every attempt that accepts with no fields,
+// boxed once: an Answer boxed per attempt costs 24 bytes each, a sixth of
+// an attempt (TestParseHeap: many attempts).
+var plainAccept Answer = Accept{}
 
 func decodeRefuse(d *decoder, n *node) (Answer, bool) {
 	if !d.fields(n, "refuse", "status", "headers", "body") {
@@ -769,6 +810,19 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 	case Hang, Abort:
 		w.open('{')
 		w.close('}')
+	}
+	if len(a.Rules) > 0 {
+		w.key("rules")
+		w.open('[')
+		for j, r := range a.Rules {
+			w.elem()
+			v, err := r.encode()
+			if err != nil {
+				return fmt.Errorf("rule %d: %w", j+1, err)
+			}
+			w.raw(v) // a rule is written on one line
+		}
+		w.close(']')
 	}
 	if len(a.Steps) > 0 {
 		w.key("steps")

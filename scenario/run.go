@@ -267,10 +267,40 @@ func (r *runner) answered(ar int) {
 	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Label: a.Label, Answer: a.Answer})
 }
 
-// steps runs an accepted attempt's steps, then notes what the client sent
-// that no step took.
+// steps runs an accepted attempt's steps, and its rules beside them, then
+// notes what the client sent that neither took. An attempt with rules
+// lasts until its connection ends: the rules answer for as long as it is
+// open.
 func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 	s := &stepRun{ctx: ctx, r: r, p: p, ar: ar}
+	if len(as.Rules) > 0 {
+		s.rules = startRules(ctx, r, ar, p, as.Rules)
+	}
+	stopped := r.playSteps(ctx, s, as, ar)
+	if s.rules != nil {
+		if !s.rules.finish(ctx) && !stopped {
+			a := r.attempt(ar)
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, What: "its rules: the connection was still open"})
+		}
+		return
+	}
+	for {
+		stopped, cancel := context.WithCancel(ctx)
+		cancel()
+		m, err := p.Receive(stopped)
+		if err != nil {
+			return
+		}
+		e := extraEntry(&m)
+		e.At = r.now()
+		r.entry(ar, e)
+	}
+}
+
+// playSteps plays an attempt's steps, and reports whether the run was
+// stopped while one ran.
+func (r *runner) playSteps(ctx context.Context, s *stepRun, as Attempt, ar int) (stopped bool) {
+	p := s.p
 	for j, st := range as.Steps {
 		s.label, s.m = st.Label, Mismatch{}
 		s.e = Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
@@ -285,20 +315,11 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 		case stepStopped:
 			a := r.attempt(ar)
 			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: s.e.what(plain)})
+			return true
 		}
 		break
 	}
-	for {
-		stopped, cancel := context.WithCancel(ctx)
-		cancel()
-		m, err := p.Receive(stopped)
-		if err != nil {
-			return
-		}
-		e := extraEntry(&m)
-		e.At = r.now()
-		r.entry(ar, e)
-	}
+	return false
 }
 
 // MismatchCloseCode is the close code with which the player ends a

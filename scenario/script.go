@@ -35,6 +35,9 @@ type Attempt struct {
 	Answer Answer
 	// Steps run in order on the accepted connection (Accept only).
 	Steps []Step
+	// Rules answer the client's messages as they come, beside the steps,
+	// for as long as the connection is open (Accept only; see Rule).
+	Rules []Rule
 	// Repeat makes this attempt, which must be the last, answer every
 	// further attempt too, until the run is stopped.
 	Repeat bool
@@ -83,6 +86,10 @@ func (s *Script) Clone() *Script {
 	c := &Script{Name: s.Name, Description: s.Description, Attempts: make([]Attempt, len(s.Attempts))}
 	for i, a := range s.Attempts {
 		a.Steps = append([]Step(nil), a.Steps...)
+		a.Rules = append([]Rule(nil), a.Rules...)
+		for j, r := range a.Rules {
+			a.Rules[j] = r.clone()
+		}
 		switch ans := a.Answer.(type) {
 		case Accept:
 			ans.Header = ans.Header.Clone()
@@ -138,6 +145,14 @@ func (a Attempt) problems(where string, last bool) []error {
 	}
 	if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
 		errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	if _, accepted := a.Answer.(Accept); !accepted && len(a.Rules) > 0 {
+		errs = append(errs, fmt.Errorf("%s: rules need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	for j, r := range a.Rules {
+		if err := r.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s, rule %d: %w", where, j+1, err))
+		}
 	}
 	for j, st := range a.Steps {
 		if st.Action == nil {

@@ -57,8 +57,11 @@ func (e Entry) Format(style Style) string {
 		style = plain
 	}
 	var b strings.Builder
-	if e.Step > 0 {
+	switch {
+	case e.Step > 0:
 		fmt.Fprintf(&b, "step %d ", e.Step)
+	case e.Rule > 0:
+		fmt.Fprintf(&b, "rule %d ", e.Rule)
 	}
 	b.WriteString(e.what(style))
 	switch {
@@ -91,6 +94,8 @@ func (e Entry) what(style Style) string {
 		return "expect " + e.Detail
 	case AfterMismatch:
 		return style(PartMismatch, e.Detail)
+	case RuleMatched:
+		return e.Detail + ": ← " + e.MessageString()
 	}
 	return e.Detail
 }
