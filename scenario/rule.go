@@ -72,7 +72,7 @@ func (r Rule) validate() error {
 			errs = append(errs, fmt.Errorf("then: %w", err))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("then: %s: a rule ends in a close or a drop", t.Name()))
+		errs = append(errs, fmt.Errorf("then: %s: a rule ends with a close or a drop", t.Name()))
 	}
 	return errors.Join(errs...)
 }
@@ -380,9 +380,14 @@ func decodeRule(d *decoder, n *node) (Rule, bool) {
 			r.PassOn, ok = d.boolean(v, field)
 			return ok
 		}},
-		objectField{"then", func(v *node, field string) bool {
+		objectField{"close", func(v *node, field string) bool {
 			var ok bool
-			r.Then, ok = decodeThen(d, v, field)
+			r.Then, ok = decodeClose(d, v, field)
+			return ok
+		}},
+		objectField{"drop", func(v *node, field string) bool {
+			var ok bool
+			r.Then, ok = noFields(Drop{})(d, v, field)
 			return ok
 		}},
 		objectField{"label", &r.Label})
@@ -391,6 +396,10 @@ func decodeRule(d *decoder, n *node) (Rule, bool) {
 	}
 	if r.On == nil {
 		d.failf(n, "on", `missing: a rule says which messages it takes, for example "on": {"json": {"op": "ping"}}`)
+		return r, false
+	}
+	if n.get("close") != nil && n.get("drop") != nil {
+		d.failf(n, "", "close and drop: a rule ends the connection one way")
 		return r, false
 	}
 	if err := r.validate(); err != nil {
@@ -417,23 +426,37 @@ func decodeReplies(d *decoder, v *node, field string) ([]Reply, bool) {
 	out := make([]Reply, 0, len(v.kids))
 	ok := true
 	for i, m := range v.kids {
-		rp, good := one(m.val, field+"["+strconv.Itoa(i)+"]")
+		rp, good := one(expand(m.val), field+"["+strconv.Itoa(i)+"]")
 		out = append(out, rp)
 		ok = ok && good
 	}
 	return out, ok
 }
 
-// decodeThen decodes a rule's end: {"close": {...}} or {"drop": {}}.
-func decodeThen(d *decoder, v *node, field string) (Action, bool) {
-	if !d.fields(v, field, "close", "drop") {
-		return nil, false
+// expand returns n as a tree. The parser keeps a container deeper than
+// treeDepth as its JSON text, as it does the values of "json" fields; a
+// rule's replies are one level deeper than a step's fields, so an element
+// of a reply array is read again here. Its nodes take n's position, which
+// errors name.
+func expand(n *node) *node {
+	if n.kind != '{' && n.kind != '[' || n.kids != nil || n.str == "" {
+		return n
 	}
-	m, ok := d.exactlyOne(v, field, "close", "drop")
-	if !ok {
-		return nil, false
+	t, err := parseTree([]byte(n.str))
+	if err != nil {
+		return n // the parser wrote it: it parses
 	}
-	return actionDecoders[m.name](d, m.val, join(field, m.name))
+	t.setOff(n.off)
+	return t
+}
+
+// setOff gives n and every node under it the offset off.
+func (n *node) setOff(off int32) {
+	n.off = off
+	for i := range n.kids {
+		n.kids[i].off = off
+		n.kids[i].val.setOff(off)
+	}
 }
 
 // encode returns the rule in the file format, on one line.
@@ -472,7 +495,7 @@ func (r Rule) encode() (json.RawMessage, error) {
 		if err != nil {
 			return nil, err
 		}
-		kv = append(kv, "then", inlineObject(r.Then.Name(), v))
+		kv = append(kv, r.Then.Name(), v)
 	}
 	if r.Label != "" {
 		kv = append(kv, "label", r.Label)

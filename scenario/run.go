@@ -31,11 +31,11 @@ type optionFunc func(*runConfig)
 
 func (f optionFunc) apply(c *runConfig) { f(c) }
 
-// TimeScale multiplies every After, Wait and Down of the script, and the
-// durations of its faults (latency, jitter, slicer gaps, slow close, drop
-// after), by f, and divides bandwidths by it: 0 plays a recording without
-// its pauses, 0.1 ten times faster. Timeouts are not scaled. Under
-// testing/synctest pauses cost no wall time anyway.
+// TimeScale multiplies every After, Wait and Down of the script, the delays
+// of its rules, and the durations of its faults (latency, jitter, slicer
+// gaps, slow close, drop after), by f, and divides bandwidths by it: 0 plays
+// a recording without its pauses, 0.1 ten times faster. Timeouts are not
+// scaled. Under testing/synctest pauses cost no wall time anyway.
 func TimeScale(f float64) Option {
 	return optionFunc(func(c *runConfig) { c.scale = max(f, 0) })
 }
