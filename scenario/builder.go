@@ -396,3 +396,31 @@ func (rb *RuleBuilder) ThenDrop() *RuleBuilder {
 	rb.rule().Then = Drop{}
 	return rb
 }
+
+// TellClientsApart tells the clients of a run apart by id (see ClientID):
+// the report then numbers each client's attempts.
+func (b *Builder) TellClientsApart(id ClientID) *Builder {
+	b.s.Client = id
+	return b
+}
+
+// Clients makes the attempt answer n attempts in a row, as many clients
+// connecting at once (see Attempt.Clients); Gather waits for all of them.
+func (a *AttemptBuilder) Clients(n int) *AttemptBuilder {
+	a.cur().Clients = n
+	return a
+}
+
+// Broadcast sends m to every open connection of the run (see Broadcast).
+func (a *AttemptBuilder) Broadcast(m wsdouble.Message) *AttemptBuilder {
+	return a.Step(Broadcast{Message: m})
+}
+
+// BroadcastText sends a text message to every open connection of the run.
+func (a *AttemptBuilder) BroadcastText(s string) *AttemptBuilder {
+	return a.Broadcast(wsdouble.Text(s))
+}
+
+// Gather waits until every connection the attempt answers has come to
+// this step (see Gather).
+func (a *AttemptBuilder) Gather() *AttemptBuilder { return a.Step(Gather{}) }

@@ -72,6 +72,28 @@
 // the script instead of waiting on a connection the script has given up
 // on (which left Run, and wsdouble serve --once, waiting for ever).
 //
+// # Many clients
+//
+// An attempt with "clients": N (AttemptBuilder.Clients) answers N attempts
+// in a row, each connection playing the attempt's steps and rules on its
+// own, as N clients connecting at once; a gather step waits until all N
+// have come to it, so that the steps after it play on every connection at
+// the same moment. "N clients connect; drop them all; they come back" (a
+// stampede) is two such attempts:
+//
+//	s, err := scenario.New("stampede").TellClientsApart(scenario.ClientID{Query: "client"}).
+//		Attempt().Clients(5).Accept().Gather().Drop().
+//		Attempt().Clients(5).Accept().ExpectJSON(`{"op":"subscribe"}`).Gather().Close(1001, "").
+//		Build()
+//
+// A broadcast step sends a message to every connection of the run that is
+// open, its own included. With Script.Client the run tells the clients
+// apart (by a query parameter of the handshake's URL, or a header), and
+// the report numbers each client's attempts: attempt 2 (#7, client "3"
+// #2) is the seventh attempt the acceptor saw, answered by the script's
+// second attempt, and client 3's second. drop_all remains the crash of the
+// whole server, every connection and pending attempt at once.
+//
 // # Rules
 //
 // Beside its steps, an accepted attempt may have rules: each takes the
@@ -157,6 +179,9 @@
 //	  "version": 1,                    required; this package reads version 1
 //	  "name": "flaky",                 optional
 //	  "description": "...",            optional
+//	  "client": {"query": "id"},       optional: tell clients apart by this query parameter
+//	                                   of the handshake's URL, or {"header": "X-Client"} by a
+//	                                   header; the report numbers each client's attempts
 //	  "attempts": [ attempt, ... ]     required, not empty
 //	}
 //
@@ -165,6 +190,8 @@
 //	{
 //	  "label": "warming up",           optional, shown in reports
 //	  "after": "2s",                   optional: wait before answering
+//	  "clients": 5,                    optional: answer this many attempts in a row, as many
+//	                                   clients connecting at once (default 1)
 //	  "accept": {                      complete the handshake
 //	    "subprotocol": "v1",           optional; else the acceptor chooses; "" answers with
 //	                                   none, which fails a client that offered some
@@ -198,6 +225,11 @@
 //	{"echo": {"messages": 5}}                    send the client's next 5 messages back to it;
 //	                                             "for": "30s" to echo for a while; {} until the
 //	                                             connection ends
+//	{"broadcast": {"text": "news"}}              send to every open connection of the run (fields
+//	                                             as for send); the report lists who got it
+//	{"gather": {}}                               wait until every connection of this attempt
+//	                                             ("clients") has come to this step; "timeout"
+//	                                             as for expect
 //	{"close": {"code": 4000, "reason": "bye"}}   closing handshake from the server; {} for no code
 //	{"drop": {}}                                 drop the connection, no close frame
 //	{"expect_close": {"code": 1000}}             the client closes (code optional; 1005: a close frame

@@ -456,7 +456,7 @@ func (d *decoder) header(n *node, field string) (http.Header, bool) {
 }
 
 // rootFields are the members of a script file's object.
-var rootFields = []string{"version", "name", "description", "attempts"}
+var rootFields = []string{"version", "name", "description", "client", "attempts"}
 
 // script reads the script from p and decodes it. The attempts, and each
 // attempt's steps, are decoded as they are read and their trees dropped, so
@@ -510,6 +510,9 @@ func (d *decoder) root(root *node, s *Script, repeats []member) {
 	if v := root.get("description"); v != nil {
 		s.Description, _ = d.str(v, "description")
 	}
+	if v := root.get("client"); v != nil {
+		s.Client = decodeClientID(d, v)
+	}
 	switch v := root.get("attempts"); {
 	case v == nil:
 		d.fail(int64(root.off), "attempts", errors.New("missing"))
@@ -551,7 +554,7 @@ func (d *decoder) attemptFrom(p *treeParser) (Attempt, *node, error) {
 // them, were decoded as they were read (attemptFrom).
 func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	var a Attempt
-	if !d.fields(n, "", "label", "after", "accept", "refuse", "hang", "abort", "rules", "steps", "repeat") {
+	if !d.fields(n, "", "label", "after", "clients", "accept", "refuse", "hang", "abort", "rules", "steps", "repeat") {
 		return a
 	}
 	if v := n.get("label"); v != nil {
@@ -562,6 +565,13 @@ func (d *decoder) attemptScript(n *node, steps []Step) Attempt {
 	}
 	if v := n.get("repeat"); v != nil {
 		a.Repeat, _ = d.boolean(v, "repeat")
+	}
+	if v := n.get("clients"); v != nil {
+		if c, ok := d.integer(v, "clients"); ok && (c < 1 || c > maxClients) {
+			d.failf(v, "clients", "want a count from 1 to %d", maxClients)
+		} else {
+			a.Clients = c
+		}
 	}
 	var answer string
 	a.Answer, answer = d.answer(n)
@@ -758,6 +768,14 @@ func Marshal(s *Script) ([]byte, error) {
 		w.key("description")
 		w.value(s.Description)
 	}
+	if s.Client != (ClientID{}) {
+		w.key("client")
+		if s.Client.Query != "" {
+			w.raw(inlineObject("query", s.Client.Query))
+		} else {
+			w.raw(inlineObject("header", s.Client.Header))
+		}
+	}
 	w.key("attempts")
 	w.open('[')
 	for i, a := range s.Attempts {
@@ -781,6 +799,10 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 	if a.After != 0 {
 		w.key("after")
 		w.value(a.After.String())
+	}
+	if a.Clients != 0 {
+		w.key("clients")
+		w.value(a.Clients)
 	}
 	w.key(a.Answer.answer())
 	switch ans := a.Answer.(type) {

@@ -84,6 +84,12 @@ func TestParseErrors(t *testing.T) {
 		{"reply group without regexp", `{"version": 1, "attempts": [{"accept": {}, "rules": [{"on": {"text": "a"}, "reply": {"text": "{{1}}"}}]}]}`, []string{"attempt 1, rule 1: reply 1: the reply names a regexp group ({{1}}) but the rule matches no regexp"}},
 		{"reply group out of range", `{"version": 1, "attempts": [{"accept": {}, "rules": [{"on": {"regexp": "(a)"}, "reply": {"text": "{{2}}"}}]}]}`, []string{"attempt 1, rule 1: reply 1: the reply names group 2, but the regexp has 1"}},
 		{"reply group name", `{"version": 1, "attempts": [{"accept": {}, "rules": [{"on": {"regexp": "(?P<a>x)"}, "reply": {"text": "{{b}}"}}]}]}`, []string{`attempt 1, rule 1: reply 1: the reply names group "b", which the regexp does not have`}},
+		{"clients 0", `{"version": 1, "attempts": [{"clients": 0, "accept": {}}]}`, []string{"1:41: attempt 1: clients: want a count from 1 to 10000"}},
+		{"client empty", `{"version": 1, "client": {}, "attempts": [{"accept": {}}]}`, []string{`1:26: client: want "query" or "header"`}},
+		{"client both", `{"version": 1, "client": {"query": "a", "header": "B"}, "attempts": [{"accept": {}}]}`, []string{`client: query or header, not both`}},
+		{"client bad header", `{"version": 1, "client": {"header": "a b"}, "attempts": [{"accept": {}}]}`, []string{`client: bad header name "a b"`}},
+		{"gather negative", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"gather": {"timeout": "-1s"}}]}]}`, []string{"attempt 1, step 1: gather.timeout: negative duration"}},
+		{"broadcast nothing", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"broadcast": {}}]}]}`, []string{"attempt 1, step 1: broadcast: want exactly one of text, binary, json, got 0"}},
 		{"several errors at once", `{"version": 1, "attempts": [{"refuse": {"status": 99}}, {"accept": {}, "steps": [{"wait": "x"}]}]}`,
 			[]string{"attempt 1: refuse.status", "attempt 2, step 1: wait: bad duration"}},
 	}

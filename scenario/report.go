@@ -65,7 +65,12 @@ type AttemptReport struct {
 	// Attempt is the index of the script's attempt that answered it, from
 	// 1; N is the attempt's number in the acceptor's log.
 	Attempt, N int
-	Label      string
+	// Client is the client that made the attempt, and ClientAttempt the
+	// number of its attempt, from 1, when the script tells clients apart
+	// (Script.Client); else "" and 0.
+	Client        string
+	ClientAttempt int
+	Label         string
 	// At is when the attempt arrived.
 	At time.Duration
 	// Answer says how it was answered: "accepted", "accepted v1",

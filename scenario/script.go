@@ -21,7 +21,10 @@ const DefaultTimeout = 10 * time.Second
 type Script struct {
 	Name        string
 	Description string
-	Attempts    []Attempt
+	// Client, when set, tells the clients of a run apart, and the report
+	// numbers each one's attempts (see ClientID).
+	Client   ClientID
+	Attempts []Attempt
 }
 
 // Attempt says how to answer one connection attempt and, once accepted,
@@ -38,10 +41,19 @@ type Attempt struct {
 	// Rules answer the client's messages as they come, beside the steps,
 	// for as long as the connection is open (Accept only; see Rule).
 	Rules []Rule
+	// Clients makes this attempt answer that many attempts in a row, each
+	// connection playing the steps and rules on its own: as many clients
+	// connecting at once. Zero means one. A Gather step waits for all of
+	// them.
+	Clients int
 	// Repeat makes this attempt, which must be the last, answer every
 	// further attempt too, until the run is stopped.
 	Repeat bool
 }
+
+// maxClients bounds Attempt.Clients: a gather holds a goroutine per
+// connection.
+const maxClients = 10000
 
 // Answer is how the server answers the opening handshake: Accept, Refuse,
 // Hang or Abort.
@@ -83,7 +95,7 @@ func (Abort) answer() string  { return "abort" }
 
 // Clone returns a deep copy of s (message data and headers included).
 func (s *Script) Clone() *Script {
-	c := &Script{Name: s.Name, Description: s.Description, Attempts: make([]Attempt, len(s.Attempts))}
+	c := &Script{Name: s.Name, Description: s.Description, Client: s.Client, Attempts: make([]Attempt, len(s.Attempts))}
 	for i, a := range s.Attempts {
 		a.Steps = append([]Step(nil), a.Steps...)
 		a.Rules = append([]Rule(nil), a.Rules...)
@@ -116,6 +128,9 @@ func (s *Script) Validate() error {
 	if len(s.Attempts) == 0 {
 		errs = append(errs, errors.New("no attempts"))
 	}
+	if err := s.Client.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	for i, a := range s.Attempts {
 		errs = append(errs, a.problems(fmt.Sprintf("attempt %d", i+1), i == len(s.Attempts)-1)...)
 	}
@@ -128,6 +143,9 @@ func (a Attempt) problems(where string, last bool) []error {
 	var errs []error
 	if a.After < 0 {
 		errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
+	}
+	if a.Clients < 0 || a.Clients > maxClients {
+		errs = append(errs, fmt.Errorf("%s: clients %d is not a count from 1 to %d", where, a.Clients, maxClients))
 	}
 	if a.Repeat && !last {
 		errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))

@@ -97,6 +97,8 @@ type stepRun struct {
 	e Entry
 	// m is the mismatch, when play returns stepFailed.
 	m Mismatch
+	// group is the batch of connections the attempt answers together.
+	group group
 	// rules are the attempt's rules at play, or nil: they receive the
 	// client's messages, and hand the steps what they do not take.
 	rules *ruleSet
