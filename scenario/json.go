@@ -833,46 +833,64 @@ func writeAttempt(w *jsonWriter, a Attempt) error {
 		w.open('{')
 		w.close('}')
 	}
-	if len(a.Rules) > 0 {
-		w.key("rules")
-		w.open('[')
-		for j, r := range a.Rules {
-			w.elem()
-			v, err := r.encode()
-			if err != nil {
-				return fmt.Errorf("rule %d: %w", j+1, err)
-			}
-			w.raw(v) // a rule is written on one line
-		}
-		w.close(']')
+	if err := writeRules(w, a.Rules); err != nil {
+		return err
 	}
-	if len(a.Steps) > 0 {
-		w.key("steps")
-		w.open('[')
-		for j, st := range a.Steps {
-			w.elem()
-			v, err := st.Action.encode()
-			if err != nil {
-				return fmt.Errorf("step %d (%s): %w", j+1, st.Action.Name(), err)
-			}
-			// A step is written on one line.
-			line := &jsonWriter{buf: w.buf, inline: true}
-			line.open('{')
-			line.key(st.Action.Name())
-			line.raw(v)
-			if st.Label != "" {
-				line.key("label")
-				line.value(st.Label)
-			}
-			line.close('}')
-		}
-		w.close(']')
+	if err := writeSteps(w, a.Steps); err != nil {
+		return err
 	}
 	if a.Repeat {
 		w.key("repeat")
 		w.value(true)
 	}
 	w.close('}')
+	return nil
+}
+
+// writeSteps writes an attempt's steps, each on one line.
+func writeSteps(w *jsonWriter, steps []Step) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	w.key("steps")
+	w.open('[')
+	for j, st := range steps {
+		w.elem()
+		v, err := st.Action.encode()
+		if err != nil {
+			return fmt.Errorf("step %d (%s): %w", j+1, st.Action.Name(), err)
+		}
+		// A step is written on one line.
+		line := &jsonWriter{buf: w.buf, inline: true}
+		line.open('{')
+		line.key(st.Action.Name())
+		line.raw(v)
+		if st.Label != "" {
+			line.key("label")
+			line.value(st.Label)
+		}
+		line.close('}')
+	}
+	w.close(']')
+	return nil
+}
+
+// writeRules writes an attempt's rules, each on one line.
+func writeRules(w *jsonWriter, rules []Rule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	w.key("rules")
+	w.open('[')
+	for j, r := range rules {
+		w.elem()
+		v, err := r.encode()
+		if err != nil {
+			return fmt.Errorf("rule %d: %w", j+1, err)
+		}
+		w.raw(v)
+	}
+	w.close(']')
 	return nil
 }
 

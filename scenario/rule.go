@@ -416,8 +416,7 @@ func decodeReplies(d *decoder, v *node, field string) ([]Reply, bool) {
 		if !ok {
 			return Reply{}, false
 		}
-		s := act.(Send)
-		return Reply{Message: s.Message, JSON: s.JSON}, true
+		return Reply(act.(Send)), true
 	}
 	if v.kind != '[' {
 		rp, ok := one(v, field)

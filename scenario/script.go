@@ -161,6 +161,13 @@ func (a Attempt) problems(where string, last bool) []error {
 	default:
 		errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
 	}
+	return append(errs, a.connectionProblems(where)...)
+}
+
+// connectionProblems lists what is wrong with the attempt's steps and
+// rules, what it does on an accepted connection.
+func (a Attempt) connectionProblems(where string) []error {
+	var errs []error
 	if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
 		errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
 	}
