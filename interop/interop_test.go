@@ -272,7 +272,9 @@ func normalizeNode(got, want [][]string) error {
 					errs = append(errs, fmt.Errorf("connection %d: Node's %q, want 0..%d", i+1, g, wn))
 				}
 				got[i][j] = w
-			case sscan(g, "closed after %ds", &gn) && sscan(w, "closed after %ds", &wn):
+			case sscan(g, "closed after %ds", &gn) && sscan(w, "closed after %ds", &wn) && wn >= 30:
+				// A close timeout; a server that answers the close at
+				// once (the rules script) is compared exactly.
 				if gn != 30 {
 					errs = append(errs, fmt.Errorf("connection %d: Node's %q, want ws's 30 s close timeout", i+1, g))
 				}

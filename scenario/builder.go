@@ -279,3 +279,148 @@ func (a *AttemptBuilder) Down(d time.Duration) *AttemptBuilder { return a.Step(D
 
 // DropAll drops every connection of the acceptor.
 func (a *AttemptBuilder) DropAll() *AttemptBuilder { return a.Step(DropAll{}) }
+
+// On adds a rule to the attempt: it takes the client's messages that m
+// matches, beside the steps (see Rule). The RuleBuilder it returns says
+// what the rule answers; its chain goes on with the attempt's methods.
+func (a *AttemptBuilder) On(m Matcher) *RuleBuilder {
+	c := a.cur()
+	c.Rules = append(c.Rules, Rule{On: m})
+	rb := &RuleBuilder{AttemptBuilder: a, i: len(c.Rules) - 1}
+	if _, ok := c.Answer.(Accept); !ok {
+		a.errorf("rule %d needs Accept first", len(c.Rules))
+	}
+	return rb
+}
+
+// OnText adds a rule that takes exactly this text message.
+func (a *AttemptBuilder) OnText(s string) *RuleBuilder {
+	return a.On(Exact{Message: wsdouble.Text(s)})
+}
+
+// OnRegexp adds a rule that takes the text messages pattern matches; its
+// replies may name the pattern's groups ({{1}}, {{name}}).
+func (a *AttemptBuilder) OnRegexp(pattern string) *RuleBuilder {
+	r, err := MatchRegexp(pattern)
+	if err != nil {
+		rb := a.On(&Regexp{Pattern: pattern})
+		a.errorf("OnRegexp: %v", err)
+		return rb
+	}
+	return a.On(r)
+}
+
+// OnJSON adds a rule that takes the JSON messages containing v (see JSON);
+// a string or []byte is taken as JSON text.
+func (a *AttemptBuilder) OnJSON(v any) *RuleBuilder {
+	m, err := MatchJSON(v)
+	if err != nil {
+		rb := a.On(JSON{Value: json.RawMessage("null")})
+		a.errorf("OnJSON: %v", err)
+		return rb
+	}
+	return a.On(m)
+}
+
+// OnAny adds a rule that takes every message.
+func (a *AttemptBuilder) OnAny() *RuleBuilder { return a.On(Any{}) }
+
+// RuleBuilder refines the rule an On method added. It is the
+// AttemptBuilder too: a step method (SendText, Expect, ...) or another On
+// goes on with the attempt; Label and the methods below refine the rule.
+type RuleBuilder struct {
+	*AttemptBuilder
+	i int // the rule's index in the attempt
+}
+
+func (rb *RuleBuilder) rule() *Rule { return &rb.cur().Rules[rb.i] }
+
+// Label names the rule.
+func (rb *RuleBuilder) Label(label string) *RuleBuilder {
+	rb.rule().Label = label
+	return rb
+}
+
+// Reply adds a message to the rule's answer; a text message may hold
+// placeholders ({{$.id}}, {{1}}: see Reply).
+func (rb *RuleBuilder) Reply(m wsdouble.Message) *RuleBuilder {
+	r := rb.rule()
+	r.Reply = append(r.Reply, Reply{Message: m})
+	return rb
+}
+
+// ReplyText adds a text message to the rule's answer.
+func (rb *RuleBuilder) ReplyText(s string) *RuleBuilder { return rb.Reply(wsdouble.Text(s)) }
+
+// ReplyJSON adds a JSON message to the rule's answer: v encoded as JSON,
+// or, for a string or []byte, taken as JSON text. A string value that is
+// one placeholder ("{{$.id}}") becomes the captured value itself.
+func (rb *RuleBuilder) ReplyJSON(v any) *RuleBuilder {
+	m, err := MatchJSON(v) // validates and compacts
+	r := rb.rule()
+	if err != nil {
+		r.Reply = append(r.Reply, Reply{Message: wsdouble.Text("null"), JSON: true})
+		rb.errorf("ReplyJSON: %v", err)
+		return rb
+	}
+	r.Reply = append(r.Reply, Reply{Message: wsdouble.Text(string(m.Value)), JSON: true})
+	return rb
+}
+
+// Delay makes the rule wait d before it answers.
+func (rb *RuleBuilder) Delay(d time.Duration) *RuleBuilder {
+	rb.rule().Delay = d
+	return rb
+}
+
+// Times limits the rule to the first n messages it takes.
+func (rb *RuleBuilder) Times(n int) *RuleBuilder {
+	rb.rule().Times = n
+	return rb
+}
+
+// PassOn hands each message the rule answers on to the steps too.
+func (rb *RuleBuilder) PassOn() *RuleBuilder {
+	rb.rule().PassOn = true
+	return rb
+}
+
+// ThenClose closes the connection after the rule's answer.
+func (rb *RuleBuilder) ThenClose(code int, reason string) *RuleBuilder {
+	rb.rule().Then = Close{Code: code, Reason: reason}
+	return rb
+}
+
+// ThenDrop drops the connection after the rule's answer.
+func (rb *RuleBuilder) ThenDrop() *RuleBuilder {
+	rb.rule().Then = Drop{}
+	return rb
+}
+
+// TellClientsApart tells the clients of a run apart by id (see ClientID):
+// the report then numbers each client's attempts.
+func (b *Builder) TellClientsApart(id ClientID) *Builder {
+	b.s.Client = id
+	return b
+}
+
+// Clients makes the attempt answer n attempts in a row, as many clients
+// connecting at once (see Attempt.Clients); Gather waits for all of them.
+func (a *AttemptBuilder) Clients(n int) *AttemptBuilder {
+	a.cur().Clients = n
+	return a
+}
+
+// Broadcast sends m to every open connection of the run (see Broadcast).
+func (a *AttemptBuilder) Broadcast(m wsdouble.Message) *AttemptBuilder {
+	return a.Step(Broadcast{Message: m})
+}
+
+// BroadcastText sends a text message to every open connection of the run.
+func (a *AttemptBuilder) BroadcastText(s string) *AttemptBuilder {
+	return a.Broadcast(wsdouble.Text(s))
+}
+
+// Gather waits until every connection the attempt answers has come to
+// this step (see Gather).
+func (a *AttemptBuilder) Gather() *AttemptBuilder { return a.Step(Gather{}) }

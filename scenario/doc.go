@@ -72,6 +72,82 @@
 // the script instead of waiting on a connection the script has given up
 // on (which left Run, and wsdouble serve --once, waiting for ever).
 //
+// # Many clients
+//
+// An attempt with "clients": N (AttemptBuilder.Clients) answers N attempts
+// in a row, each connection playing the attempt's steps and rules on its
+// own, as N clients connecting at once; a gather step waits until all N
+// have come to it, so that the steps after it play on every connection at
+// the same moment. "N clients connect; drop them all; they come back" (a
+// stampede) is two such attempts:
+//
+//	s, err := scenario.New("stampede").TellClientsApart(scenario.ClientID{Query: "client"}).
+//		Attempt().Clients(5).Accept().Gather().Drop().
+//		Attempt().Clients(5).Accept().ExpectJSON(`{"op":"subscribe"}`).Gather().Close(1001, "").
+//		Build()
+//
+// A broadcast step sends a message to every connection of the run that is
+// open, its own included. With Script.Client the run tells the clients
+// apart (by a query parameter of the handshake's URL, or a header), and
+// the report numbers each client's attempts: attempt 2 (#7, client "3"
+// #2) is the seventh attempt the acceptor saw, answered by the script's
+// second attempt, and client 3's second. drop_all remains the crash of the
+// whole server, every connection and pending attempt at once.
+//
+// # Rules
+//
+// Beside its steps, an accepted attempt may have rules: each takes the
+// client's messages that its matcher matches (exact, regexp, JSON subset,
+// any: as for Expect) and answers them, for as long as the connection is
+// open. Rules are how a script answers requests whose replies carry the
+// request's id (JSON-RPC, graphql-transport-ws), in whatever order they
+// come, and an application-level heartbeat while its steps wait or send.
+//
+//	s, err := scenario.New("json-rpc").
+//		Attempt().Accept().
+//		OnJSON(`{"method":"eth_subscribe"}`).ReplyJSON(`{"jsonrpc":"2.0","id":"{{$.id}}","result":"0x1"}`).PassOn().
+//		OnJSON(`{"op":"ping"}`).ReplyJSON(`{"op":"pong"}`).Delay(2 * time.Second).
+//		ExpectJSON(`{"method":"eth_subscribe"}`).
+//		SendJSON(`{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":1}}`).
+//		Drop().
+//		Build()
+//
+// Who takes a message: every message the client sends goes to the rules
+// first, in their order; the first rule that takes it answers it, and the
+// steps never see it, unless that rule passes it on (PassOn), in which
+// case it goes on to the steps once answered. A rule takes a message when
+// its matcher matches it, it has answers left (Times), and the message has
+// every value its reply captures. A message no rule takes goes to the
+// steps, in order: the next Expect (or echo, expect_close) takes it, as it
+// would without rules, whether it waits already or comes to it later; so an
+// Expect waiting for a resubscribe is not disturbed by heartbeats a rule
+// answers, and a message a rule answers cannot make an Expect fail. A
+// message that neither a rule nor a step took is extra, as without rules:
+// listed in the report, no mismatch.
+//
+// A rule answers with its replies, in order, after its delay (one message
+// at a time: while a rule waits, the rules take no other message), then
+// ends the connection if it says so (close or drop). Its replies may carry
+// values of the message, {{...}} in their text:
+//
+//	{{$.id}}       the value at this JSON path of the message: $ is the whole
+//	               message, .name a member, [n] an element
+//	{{1}}          the text of group 1 of the rule's regexp ({{0}}: the match)
+//	{{name}}       the text of the regexp's group (?P<name>...)
+//
+// In a JSON reply, a string that is one placeholder becomes the captured
+// JSON value itself: "{{$.id}}" answers an id of 7 with 7 and of "7" with
+// "7". Elsewhere (in a longer string, in a text reply) a placeholder
+// becomes the value's text: a string's characters, any other value's
+// JSON. Every {{ starts a placeholder. A binary reply takes none.
+//
+// The report shows which rule answered which message: "rule 2 on JSON
+// containing {...}: ← text ...", then "rule 2 → text ..." for each reply.
+// An attempt with rules lasts until its connection ends, after its steps
+// if need be; a run stopped before says so in its Pending (no failure, as
+// for a hung attempt). A step that waits on the connection sees a rule's
+// close or drop as it sees any end: put such rules where no step waits.
+//
 // # Limits
 //
 // A report keeps a bounded history, so that a script that repeats for
@@ -103,6 +179,9 @@
 //	  "version": 1,                    required; this package reads version 1
 //	  "name": "flaky",                 optional
 //	  "description": "...",            optional
+//	  "client": {"query": "id"},       optional: tell clients apart by this query parameter
+//	                                   of the handshake's URL, or {"header": "X-Client"} by a
+//	                                   header; the report numbers each client's attempts
 //	  "attempts": [ attempt, ... ]     required, not empty
 //	}
 //
@@ -111,6 +190,8 @@
 //	{
 //	  "label": "warming up",           optional, shown in reports
 //	  "after": "2s",                   optional: wait before answering
+//	  "clients": 5,                    optional: answer this many attempts in a row, as many
+//	                                   clients connecting at once (default 1)
 //	  "accept": {                      complete the handshake
 //	    "subprotocol": "v1",           optional; else the acceptor chooses; "" answers with
 //	                                   none, which fails a client that offered some
@@ -123,6 +204,7 @@
 //	  },
 //	  "hang": {},                      or never answer
 //	  "abort": {},                     or close the connection mid-handshake, no answer at all
+//	  "rules": [ rule, ... ],          only with accept: answer messages beside the steps
 //	  "steps": [ step, ... ],          only with accept
 //	  "repeat": true                   only on the last attempt: answer every further attempt too
 //	}
@@ -143,11 +225,35 @@
 //	{"echo": {"messages": 5}}                    send the client's next 5 messages back to it;
 //	                                             "for": "30s" to echo for a while; {} until the
 //	                                             connection ends
+//	{"broadcast": {"text": "news"}}              send to every open connection of the run (fields
+//	                                             as for send); the report lists who got it
+//	{"gather": {}}                               wait until every connection of this attempt
+//	                                             ("clients") has come to this step; "timeout"
+//	                                             as for expect
 //	{"close": {"code": 4000, "reason": "bye"}}   closing handshake from the server; {} for no code
 //	{"drop": {}}                                 drop the connection, no close frame
 //	{"expect_close": {"code": 1000}}             the client closes (code optional; 1005: a close frame
 //	                                             without a code; 1006: it goes away without one);
 //	                                             "timeout" as for expect
+//
+// A rule is an object, written on one line by Marshal:
+//
+//	{
+//	  "on": {"json": {"op": "ping"}},  required: which messages it takes; one of "text",
+//	                                   "binary", "regexp", "json" or "any", as for expect
+//	  "reply": {"json": {"op": "pong", "id": "{{$.id}}"}},
+//	                                   optional: a message as for send ("text", "binary" or
+//	                                   "json"), or an array of them, sent in order; text and
+//	                                   json take {{...}} placeholders; none: the rule takes
+//	                                   the message and answers nothing (withholds)
+//	  "delay": "2s",                   optional: wait before answering
+//	  "times": 3,                      optional: answer only the first 3 messages it takes
+//	  "pass_on": true,                 optional: hand each message on to the steps too
+//	  "close": {"code": 4000},         optional: then close the connection, fields as the
+//	                                   close step's
+//	  "drop": {},                      or drop it
+//	  "label": "heartbeat"             optional, shown in reports
+//	}
 //
 // Faults (see wstest.Fault) are steps too. Every kind of
 // wstest.FaultKinds is a step named for the kind, whose fields are the

@@ -46,6 +46,7 @@ func addFiles(f *testing.F, pattern string) {
 func FuzzParse(f *testing.F) {
 	addFiles(f, "testdata/scripts/*.json")
 	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"json": [1, {"a": "\u00e9"}]}}]}]}`))
+	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "rules": [{"on": {"regexp": "^(?P<a>x)(y)?"}, "reply": [{"json": {"{{a}}": "{{$.id}}", "b": "{{2}}"}}, {"text": "{{0}}"}], "times": 3, "delay": "1s", "pass_on": true, "close": {"code": 4000}}]}]}`))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		defer watchdog()()
 		s, err := scenario.Parse(bytes.NewReader(src))

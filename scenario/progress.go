@@ -35,7 +35,10 @@ type Progress struct {
 	// Attempt is the index of the script's attempt, from 1; N the
 	// attempt's number in the acceptor's log.
 	Attempt, N int
-	Label      string
+	// Client and ClientAttempt are the AttemptReport's.
+	Client        string
+	ClientAttempt int
+	Label         string
 	// Answer is set for AttemptAnswered: "accepted v1", "refused 503".
 	Answer string
 	// Entry is set for StepDone.
@@ -103,7 +106,7 @@ func (l *live) watch(r *runner, ar int, done <-chan struct{}, end func() *wstest
 		if e.Kind != wstest.NotEnded {
 			at = e.Time.Sub(r.start)
 		}
-		l.report(Progress{Kind: ConnectionEnded, At: at, Attempt: a.Attempt, N: a.N, Label: a.Label, End: e})
+		l.report(Progress{Kind: ConnectionEnded, At: at, Attempt: a.Attempt, N: a.N, Client: a.Client, ClientAttempt: a.ClientAttempt, Label: a.Label, End: e})
 	}()
 }
 

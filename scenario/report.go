@@ -65,7 +65,12 @@ type AttemptReport struct {
 	// Attempt is the index of the script's attempt that answered it, from
 	// 1; N is the attempt's number in the acceptor's log.
 	Attempt, N int
-	Label      string
+	// Client is the client that made the attempt, and ClientAttempt the
+	// number of its attempt, from 1, when the script tells clients apart
+	// (Script.Client); else "" and 0.
+	Client        string
+	ClientAttempt int
+	Label         string
 	// At is when the attempt arrived.
 	At time.Duration
 	// Answer says how it was answered: "accepted", "accepted v1",
@@ -94,12 +99,17 @@ type Entry struct {
 	// the player did after a mismatch.
 	Kind EntryKind
 	// Step is the index of the step, from 1; 0 for an entry that is no
-	// step's (MessageExtra, AfterMismatch).
-	Step  int
+	// step's (a rule's, MessageExtra, AfterMismatch).
+	Step int
+	// Rule is the index of the attempt's rule, from 1, for the entries of
+	// a rule: the message it took (RuleMatched), its replies
+	// (MessageSent) and its end (StepPlayed); 0 for the others.
+	Rule  int
 	Label string
 	// Action is the name of the step's action in the file format ("send",
-	// "expect", ...); "extra" for MessageExtra and "mismatch" for
-	// AfterMismatch.
+	// "expect", ...); "extra" for MessageExtra, "mismatch" for
+	// AfterMismatch, and for a rule's entries "on", "reply", "close" or
+	// "drop".
 	Action string
 	// Message is the message sent (MessageSent, MessageEchoed) or received
 	// (MessageExpected, MessageExtra); its Data is at most
@@ -140,6 +150,9 @@ const (
 	// AfterMismatch: what the player did once a mismatch had ended the
 	// attempt (Detail): its close, the steps it did not play.
 	AfterMismatch
+	// RuleMatched: rule Rule took the client's Message (Detail says what
+	// the rule takes); its replies follow, as MessageSent entries.
+	RuleMatched
 )
 
 // extraEntry is the entry of a message the client sent that no step took.

@@ -31,11 +31,11 @@ type optionFunc func(*runConfig)
 
 func (f optionFunc) apply(c *runConfig) { f(c) }
 
-// TimeScale multiplies every After, Wait and Down of the script, and the
-// durations of its faults (latency, jitter, slicer gaps, slow close, drop
-// after), by f, and divides bandwidths by it: 0 plays a recording without
-// its pauses, 0.1 ten times faster. Timeouts are not scaled. Under
-// testing/synctest pauses cost no wall time anyway.
+// TimeScale multiplies every After, Wait and Down of the script, the delays
+// of its rules, and the durations of its faults (latency, jitter, slicer
+// gaps, slow close, drop after), by f, and divides bandwidths by it: 0 plays
+// a recording without its pauses, 0.1 ten times faster. Timeouts are not
+// scaled. Under testing/synctest pauses cost no wall time anyway.
 func TimeScale(f float64) Option {
 	return optionFunc(func(c *runConfig) { c.scale = max(f, 0) })
 }
@@ -76,7 +76,7 @@ func Run(ctx context.Context, acc wstest.Acceptor, s *Script, opts ...Option) (*
 		rep.Err = fmt.Errorf("invalid script: %w", err)
 		return rep, rep.Error()
 	}
-	r := &runner{acc: acc, cfg: cfg, rep: rep, start: rep.Start, live: newLive(cfg.progress)}
+	r := &runner{acc: acc, cfg: cfg, rep: rep, start: rep.Start, live: newLive(cfg.progress), clients: clientAttempts{id: s.Client}}
 	defer r.live.stop()
 	r.play(ctx, s)
 	return rep, rep.Error()
@@ -89,9 +89,13 @@ type runner struct {
 	wg    sync.WaitGroup
 	live  *live
 
-	mu   sync.Mutex // guards rep and kept
-	rep  *Report
-	kept int // entries kept in rep, at most MaxReportEntries
+	clients clientAttempts
+
+	mu      sync.Mutex // guards rep, kept, conns and gathers
+	rep     *Report
+	kept    int // entries kept in rep, at most MaxReportEntries
+	conns   []openConn
+	gathers map[gatherKey]*gathering
 }
 
 func (r *runner) now() time.Duration { return time.Since(r.start) }
@@ -100,18 +104,43 @@ func (r *runner) scaled(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * r.cfg.scale)
 }
 
+// cursor is where a run is in its script: the script's attempt that
+// answers the next attempt, and how many attempts it has answered.
+type cursor struct {
+	s          *Script
+	idx, taken int
+}
+
+// next moves on after an attempt was answered, and reports whether the
+// script has more to answer.
+func (c *cursor) next() bool {
+	c.taken++
+	as := c.s.Attempts[c.idx]
+	switch {
+	case c.taken < as.clientsOf() || as.Repeat:
+		return true
+	case c.idx < len(c.s.Attempts)-1:
+		c.idx, c.taken = c.idx+1, 0
+		return true
+	}
+	return false
+}
+
+// group is the batch of connections the next attempt belongs to.
+func (c *cursor) group() group {
+	n := c.s.Attempts[c.idx].clientsOf()
+	return group{attempt: c.idx, batch: c.taken / n, clients: n}
+}
+
 func (r *runner) play(ctx context.Context, s *Script) {
 	last := len(s.Attempts) - 1
+	cur := cursor{s: s}
 	for i := 0; ; i++ {
-		idx := min(i, last)
+		idx := cur.idx
 		as := s.Attempts[idx]
-		if i > last && !s.Attempts[last].Repeat {
-			r.rep.Complete = true
-			break
-		}
 		a, err := r.acc.NextAttempt(ctx)
 		if err != nil {
-			if i >= last && as.Repeat && (ctx.Err() != nil || errors.Is(err, wstest.ErrClosed)) {
+			if idx == last && as.Repeat && (ctx.Err() != nil || errors.Is(err, wstest.ErrClosed)) {
 				r.rep.Complete = true // a repeating script ends when stopped
 			} else {
 				r.rep.Err = fmt.Errorf("attempt %d never came: %w", i+1, err)
@@ -119,14 +148,19 @@ func (r *runner) play(ctx context.Context, s *Script) {
 			}
 			break
 		}
-		ar := r.addAttempt(AttemptReport{Attempt: idx + 1, N: a.N(), Label: as.Label, At: a.Time().Sub(r.start)})
-		r.live.report(Progress{Kind: AttemptArrived, At: a.Time().Sub(r.start), Attempt: idx + 1, N: a.N(), Label: as.Label})
+		client, cn := r.clients.next(a.Request())
+		ar := r.addAttempt(AttemptReport{Attempt: idx + 1, N: a.N(), Client: client, ClientAttempt: cn, Label: as.Label, At: a.Time().Sub(r.start)})
+		r.live.report(Progress{Kind: AttemptArrived, At: a.Time().Sub(r.start), Attempt: idx + 1, N: a.N(), Client: client, ClientAttempt: cn, Label: as.Label})
 		if err := sleep(ctx, r.scaled(as.After)); err != nil {
 			r.rep.Err = fmt.Errorf("attempt %d: stopped before its answer: %w", i+1, err)
 			r.pending(Pending{Attempt: idx + 1, N: a.N(), What: "waiting " + timeline.Duration(r.scaled(as.After)) + " before its answer"})
 			break
 		}
-		r.answer(ctx, a, as, ar)
+		r.answer(ctx, a, as, ar, cur.group())
+		if !cur.next() {
+			r.rep.Complete = true
+			break
+		}
 	}
 	r.wg.Wait()
 	r.settle(ctx)
@@ -166,7 +200,7 @@ func (r *runner) pending(p Pending) {
 	r.rep.Pending = append(r.rep.Pending, p)
 }
 
-func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar int) {
+func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar int, g group) {
 	switch ans := as.Answer.(type) {
 	case Refuse:
 		err := a.Refuse(ans.Status, ans.Header, ans.Body)
@@ -219,10 +253,11 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 			r.mismatch(ar, 0, as.Label, "to accept", err.Error())
 			return
 		}
+		r.addConn(p, a.N())
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.steps(ctx, p, as, ar)
+			r.steps(ctx, p, as, ar, g)
 			// The end is reported after the steps, even one they caused.
 			r.live.watch(r, ar, p.Done(), func() *wstest.End {
 				end, _ := p.Wait(context.Background()) // done: returns at once
@@ -251,7 +286,7 @@ func (r *runner) entry(ar int, e Entry) {
 	}
 	a = *x
 	r.mu.Unlock()
-	r.live.report(Progress{Kind: StepDone, At: e.At, Attempt: a.Attempt, N: a.N, Label: a.Label, Entry: &e})
+	r.live.report(Progress{Kind: StepDone, At: e.At, Attempt: a.Attempt, N: a.N, Client: a.Client, ClientAttempt: a.ClientAttempt, Label: a.Label, Entry: &e})
 }
 
 // attempt returns a copy of an attempt's report.
@@ -264,13 +299,43 @@ func (r *runner) attempt(ar int) AttemptReport {
 // answered reports an attempt's answer as progress.
 func (r *runner) answered(ar int) {
 	a := r.attempt(ar)
-	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Label: a.Label, Answer: a.Answer})
+	r.live.report(Progress{Kind: AttemptAnswered, At: r.now(), Attempt: a.Attempt, N: a.N, Client: a.Client, ClientAttempt: a.ClientAttempt, Label: a.Label, Answer: a.Answer})
 }
 
-// steps runs an accepted attempt's steps, then notes what the client sent
-// that no step took.
-func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
-	s := &stepRun{ctx: ctx, r: r, p: p, ar: ar}
+// steps runs an accepted attempt's steps, and its rules beside them, then
+// notes what the client sent that neither took. An attempt with rules
+// lasts until its connection ends: the rules answer for as long as it is
+// open.
+func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int, g group) {
+	s := &stepRun{ctx: ctx, r: r, p: p, ar: ar, group: g}
+	if len(as.Rules) > 0 {
+		s.rules = startRules(ctx, r, ar, p, as.Rules)
+	}
+	stopped := r.playSteps(ctx, s, as, ar)
+	if s.rules != nil {
+		if !s.rules.finish(ctx) && !stopped {
+			a := r.attempt(ar)
+			r.pending(Pending{Attempt: a.Attempt, N: a.N, What: "its rules: the connection was still open"})
+		}
+		return
+	}
+	for {
+		stopped, cancel := context.WithCancel(ctx)
+		cancel()
+		m, err := p.Receive(stopped)
+		if err != nil {
+			return
+		}
+		e := extraEntry(&m)
+		e.At = r.now()
+		r.entry(ar, e)
+	}
+}
+
+// playSteps plays an attempt's steps, and reports whether the run was
+// stopped while one ran.
+func (r *runner) playSteps(ctx context.Context, s *stepRun, as Attempt, ar int) (stopped bool) {
+	p := s.p
 	for j, st := range as.Steps {
 		s.label, s.m = st.Label, Mismatch{}
 		s.e = Entry{Step: j + 1, Label: st.Label, Action: st.Action.Name()}
@@ -285,20 +350,11 @@ func (r *runner) steps(ctx context.Context, p wstest.Peer, as Attempt, ar int) {
 		case stepStopped:
 			a := r.attempt(ar)
 			r.pending(Pending{Attempt: a.Attempt, N: a.N, Step: j + 1, What: s.e.what(plain)})
+			return true
 		}
 		break
 	}
-	for {
-		stopped, cancel := context.WithCancel(ctx)
-		cancel()
-		m, err := p.Receive(stopped)
-		if err != nil {
-			return
-		}
-		e := extraEntry(&m)
-		e.At = r.now()
-		r.entry(ar, e)
-	}
+	return false
 }
 
 // MismatchCloseCode is the close code with which the player ends a

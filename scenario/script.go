@@ -21,7 +21,10 @@ const DefaultTimeout = 10 * time.Second
 type Script struct {
 	Name        string
 	Description string
-	Attempts    []Attempt
+	// Client, when set, tells the clients of a run apart, and the report
+	// numbers each one's attempts (see ClientID).
+	Client   ClientID
+	Attempts []Attempt
 }
 
 // Attempt says how to answer one connection attempt and, once accepted,
@@ -35,10 +38,22 @@ type Attempt struct {
 	Answer Answer
 	// Steps run in order on the accepted connection (Accept only).
 	Steps []Step
+	// Rules answer the client's messages as they come, beside the steps,
+	// for as long as the connection is open (Accept only; see Rule).
+	Rules []Rule
+	// Clients makes this attempt answer that many attempts in a row, each
+	// connection playing the steps and rules on its own: as many clients
+	// connecting at once. Zero means one. A Gather step waits for all of
+	// them.
+	Clients int
 	// Repeat makes this attempt, which must be the last, answer every
 	// further attempt too, until the run is stopped.
 	Repeat bool
 }
+
+// maxClients bounds Attempt.Clients: a gather holds a goroutine per
+// connection.
+const maxClients = 10000
 
 // Answer is how the server answers the opening handshake: Accept, Refuse,
 // Hang or Abort.
@@ -80,9 +95,13 @@ func (Abort) answer() string  { return "abort" }
 
 // Clone returns a deep copy of s (message data and headers included).
 func (s *Script) Clone() *Script {
-	c := &Script{Name: s.Name, Description: s.Description, Attempts: make([]Attempt, len(s.Attempts))}
+	c := &Script{Name: s.Name, Description: s.Description, Client: s.Client, Attempts: make([]Attempt, len(s.Attempts))}
 	for i, a := range s.Attempts {
 		a.Steps = append([]Step(nil), a.Steps...)
+		a.Rules = append([]Rule(nil), a.Rules...)
+		for j, r := range a.Rules {
+			a.Rules[j] = r.clone()
+		}
 		switch ans := a.Answer.(type) {
 		case Accept:
 			ans.Header = ans.Header.Clone()
@@ -109,6 +128,9 @@ func (s *Script) Validate() error {
 	if len(s.Attempts) == 0 {
 		errs = append(errs, errors.New("no attempts"))
 	}
+	if err := s.Client.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	for i, a := range s.Attempts {
 		errs = append(errs, a.problems(fmt.Sprintf("attempt %d", i+1), i == len(s.Attempts)-1)...)
 	}
@@ -121,6 +143,9 @@ func (a Attempt) problems(where string, last bool) []error {
 	var errs []error
 	if a.After < 0 {
 		errs = append(errs, fmt.Errorf("%s: negative after %v", where, a.After))
+	}
+	if a.Clients < 0 || a.Clients > maxClients {
+		errs = append(errs, fmt.Errorf("%s: clients %d is not a count from 1 to %d", where, a.Clients, maxClients))
 	}
 	if a.Repeat && !last {
 		errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
@@ -136,8 +161,23 @@ func (a Attempt) problems(where string, last bool) []error {
 	default:
 		errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
 	}
+	return append(errs, a.connectionProblems(where)...)
+}
+
+// connectionProblems lists what is wrong with the attempt's steps and
+// rules, what it does on an accepted connection.
+func (a Attempt) connectionProblems(where string) []error {
+	var errs []error
 	if _, accepted := a.Answer.(Accept); !accepted && len(a.Steps) > 0 {
 		errs = append(errs, fmt.Errorf("%s: steps need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	if _, accepted := a.Answer.(Accept); !accepted && len(a.Rules) > 0 {
+		errs = append(errs, fmt.Errorf("%s: rules need an accepted connection, but the answer is %s", where, answerName(a.Answer)))
+	}
+	for j, r := range a.Rules {
+		if err := r.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s, rule %d: %w", where, j+1, err))
+		}
 	}
 	for j, st := range a.Steps {
 		if st.Action == nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -96,6 +97,20 @@ type stepRun struct {
 	e Entry
 	// m is the mismatch, when play returns stepFailed.
 	m Mismatch
+	// group is the batch of connections the attempt answers together.
+	group group
+	// rules are the attempt's rules at play, or nil: they receive the
+	// client's messages, and hand the steps what they do not take.
+	rules *ruleSet
+}
+
+// receive returns the client's next message for the steps: from the
+// Peer, or, when the attempt has rules, what the rules did not take.
+func (s *stepRun) receive(ctx context.Context) (wsdouble.Message, error) {
+	if s.rules != nil {
+		return s.rules.receive(ctx)
+	}
+	return s.p.Receive(ctx)
 }
 
 // fail notes that the client did not meet the step: it wanted want and

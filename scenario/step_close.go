@@ -118,7 +118,7 @@ func (e ExpectClose) play(s *stepRun) stepResult {
 	// client that sent more than the inbox holds could not send its close
 	// frame otherwise (backpressure). What it sends is extra.
 	for {
-		m, err := s.p.Receive(ctx)
+		m, err := s.receive(ctx)
 		if err != nil {
 			break
 		}

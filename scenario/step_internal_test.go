@@ -26,6 +26,8 @@ func TestEveryActionRoundTrips(t *testing.T) {
 		"heal":         {`{}`},
 		"down":         {`{"for": "10s"}`},
 		"drop_all":     {`{}`},
+		"broadcast":    {`{"text": "news"}`, `{"binary": "AAE="}`, `{"json": {"op":"news"}}`},
+		"gather":       {`{}`, `{"timeout": "5s"}`},
 	}
 	var names []string
 	for name := range values {

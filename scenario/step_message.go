@@ -134,7 +134,7 @@ func (e Expect) play(s *stepRun) stepResult {
 	want := e.Match.String()
 	s.e.Kind, s.e.Detail = MessageExpected, want
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
-	msg, err := s.p.Receive(ctx)
+	msg, err := s.receive(ctx)
 	cancel()
 	switch {
 	case err == nil:
@@ -188,7 +188,7 @@ func (e Echo) play(s *stepRun) stepResult {
 		defer cancel()
 	}
 	for n := 0; d.Messages == 0 || n < d.Messages; n++ {
-		m, err := s.p.Receive(ctx)
+		m, err := s.receive(ctx)
 		if err != nil {
 			switch {
 			case errors.Is(err, wstest.ErrPeerClosed):
@@ -359,7 +359,7 @@ func (d *decoder) regexp(m member, field string) (Matcher, bool) {
 	}
 	r := &Regexp{Pattern: s}
 	r.state.Store(checkedOnly) // by checkRegexps; the Script is dropped if it fails
-	d.regexps = append(d.regexps, pendingRegexp{r: r, off: m.val.off, attempt: int32(d.attempt), step: int32(d.step)})
+	d.regexps = append(d.regexps, pendingRegexp{r: r, off: m.val.off, attempt: int32(d.attempt), step: int32(d.step), rule: int32(d.rule)})
 	return r, true
 }
 

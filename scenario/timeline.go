@@ -57,8 +57,11 @@ func (e Entry) Format(style Style) string {
 		style = plain
 	}
 	var b strings.Builder
-	if e.Step > 0 {
+	switch {
+	case e.Step > 0:
 		fmt.Fprintf(&b, "step %d ", e.Step)
+	case e.Rule > 0:
+		fmt.Fprintf(&b, "rule %d ", e.Rule)
 	}
 	b.WriteString(e.what(style))
 	switch {
@@ -91,13 +94,17 @@ func (e Entry) what(style Style) string {
 		return "expect " + e.Detail
 	case AfterMismatch:
 		return style(PartMismatch, e.Detail)
+	case RuleMatched:
+		return e.Detail + ": ← " + e.MessageString()
 	}
 	return e.Detail
 }
 
-// attemptText names an attempt in the timeline: attempt 2 (#3) "label".
-func attemptText(attempt, n int, label string) string {
-	s := fmt.Sprintf("attempt %d (#%d)", attempt, n)
+// attemptText names an attempt in the timeline: attempt 2 (#3) "label",
+// or, when the script tells clients apart, attempt 2 (#3, client "b" #2):
+// the client's second attempt.
+func attemptText(attempt, n int, client string, cn int, label string) string {
+	s := fmt.Sprintf("attempt %d (#%d%s)", attempt, n, clientText(client, cn))
 	if label != "" {
 		s += fmt.Sprintf(" %q", label)
 	}
@@ -118,7 +125,7 @@ func (p Progress) String() string {
 	if p.Kind == AttemptArrived || p.Kind == AttemptAnswered {
 		label = p.Label
 	}
-	s := "+" + timeline.Duration(p.At) + " " + attemptText(p.Attempt, p.N, label)
+	s := "+" + timeline.Duration(p.At) + " " + attemptText(p.Attempt, p.N, p.Client, p.ClientAttempt, label)
 	switch p.Kind {
 	case AttemptArrived:
 		return s + " arrived"
@@ -194,7 +201,7 @@ func (w *reportWriter) mismatches(r *Report) {
 
 // attempt writes an attempt's lines: its answer, its entries, its end.
 func (w *reportWriter) attempt(a AttemptReport) {
-	fmt.Fprintf(w, "  %s%s: %s\n", w.at(a.At), attemptText(a.Attempt, a.N, a.Label), a.Answer)
+	fmt.Fprintf(w, "  %s%s: %s\n", w.at(a.At), attemptText(a.Attempt, a.N, a.Client, a.ClientAttempt, a.Label), a.Answer)
 	for _, e := range a.Entries {
 		w.WriteString("    " + w.at(e.At) + e.String() + "\n")
 	}

@@ -35,15 +35,20 @@ func runCheck(ctx context.Context, env Env, args []string) int {
 			code = ExitInvalid
 			continue
 		}
-		steps := 0
+		steps, rules := 0, 0
 		for _, a := range s.Attempts {
 			steps += len(a.Steps)
+			rules += len(a.Rules)
 		}
 		what := "scenario"
 		if journal {
 			what = "the journal of a recording of scenario"
 		}
-		fmt.Fprintf(env.Stdout, "%s: ok: %s %q, %s, %s\n", displayName(path), what, s.Name, plural(len(s.Attempts), "attempt", "attempts"), plural(steps, "step", "steps"))
+		counts := plural(len(s.Attempts), "attempt", "attempts") + ", " + plural(steps, "step", "steps")
+		if rules > 0 {
+			counts += ", " + plural(rules, "rule", "rules")
+		}
+		fmt.Fprintf(env.Stdout, "%s: ok: %s %q, %s\n", displayName(path), what, s.Name, counts)
 		if journal {
 			fmt.Fprintf(env.Stdout, "  wsdouble record --recover %s --out FILE writes it as a script\n", displayName(path))
 		}

@@ -1,6 +1,7 @@
 package reconnecting_test
 
 import (
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/examples/reconnecting"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -84,5 +86,44 @@ func TestRefusedHandshakeScenario(t *testing.T) {
 		time.Sleep(time.Hour)
 		wstest.AssertAttempts(t, d, 2) // and no third
 		wstest.AssertBackoff(t, d, policy)
+	})
+}
+
+// A stampede: five clients connect and subscribe; the server drops them
+// all at the same instant (a gather, then a drop); each comes back after
+// its first backoff delay, all at once, and subscribes again. The report
+// numbers each client's attempts.
+func TestStampedeScenario(t *testing.T) {
+	s, err := scenario.New("stampede").TellClientsApart(scenario.ClientID{Query: "client"}).
+		Attempt().Clients(5).Accept().ExpectJSON(`{"op":"subscribe"}`).Gather().Drop().
+		Attempt().Clients(5).Accept().ExpectJSON(`{"op":"subscribe"}`).Gather().
+		Build()
+	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		d := wstest.NewFakeDialer(t)
+		pb := scenario.Play(t, d, s)
+		for i := range 5 {
+			c, err := reconnecting.New(d.Constructor(), fmt.Sprintf("ws://example.test/?client=%d", i+1), options)
+			require.NoError(t, err)
+			c.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) {
+				c.Send(wsdouble.Text(`{"op":"subscribe"}`))
+			}))
+			t.Cleanup(func() {
+				c.Close(wsdouble.CloseNormalClosure, "")
+				<-c.Done()
+			})
+		}
+		rep, err := pb.Wait(t.Context())
+		require.NoError(t, err)
+		require.Len(t, rep.Attempts, 10)
+		back := map[string]time.Duration{}
+		for _, a := range rep.Attempts[5:] {
+			assert.Equal(t, 2, a.ClientAttempt, "client %s's attempt %d", a.Client, a.N)
+			back[a.Client] = a.At
+		}
+		assert.Len(t, back, 5, "every client came back")
+		for client, at := range back {
+			assert.Equal(t, time.Second, at.Round(time.Millisecond), "client %s came back after its first delay", client)
+		}
 	})
 }
