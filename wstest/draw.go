@@ -3,6 +3,7 @@ package wstest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -14,6 +15,34 @@ import (
 // AssertAttempts or AssertConformance leaves one in the test's artifact
 // directory when the test runs with go test -artifacts, and names it in
 // its failure message.
+
+// WriteHTML writes an attempt log as one self-contained HTML page that
+// draws it: a lane per attempt along time, from the first attempt, with
+// its answer, its connection and how it ended, and the gap before it.
+// With a policy, the gaps are drawn against it (CheckBackoff), the window
+// each was due in shaded and those off it marked; with nil, plain. The
+// page loads nothing (no network, no other file) and is the same bytes
+// for the same log.
+//
+// A failing AssertBackoff draws this page by itself under go test
+// -artifacts (see TB).
+func WriteHTML(w io.Writer, log []AttemptRecord, policy *Backoff) error {
+	p := &htmlreport.Page{Title: "wstest: attempts", Status: plural(len(log), "attempt"), Text: Timeline(log),
+		Origin: "times from the first attempt"}
+	var gaps []gapCheck
+	if policy != nil {
+		if err := policy.validate(); err != nil {
+			return err
+		}
+		p.Title, p.Status = "wstest: backoff", "every delay within the policy"
+		if err := CheckBackoff(log, *policy); err != nil {
+			p = failurePage("wstest: backoff", err, nil)
+		}
+		p.Policy, gaps = policy.String(), checkGaps(log, *policy)
+	}
+	p.Lanes = attemptLanes(log, gaps, "")
+	return htmlreport.Write(w, p)
+}
 
 // attemptLanes draws a log, each time from the log's first attempt, the
 // gap before each attempt checked against a policy when gaps has its

@@ -1,7 +1,9 @@
 package wstest_test
 
 import (
+	"bytes"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,5 +148,42 @@ func TestArtifactsChildFake(t *testing.T) {
 	path := filepath.Join(tb.dir, "wsdouble-backoff.html")
 	if _, err := os.Stat(path); err != nil || len(tb.errors) != 1 || !strings.HasSuffix(tb.errors[0], "\ndrawn: "+path) {
 		t.Errorf("RequireBackoff of a fake TB with ArtifactDir: said %q (%v), want it to end naming %s", tb.errors, err, path)
+	}
+}
+
+// TestWriteHTML: an attempt log's page, with a policy and without.
+func TestWriteHTML(t *testing.T) {
+	var with, without, again bytes.Buffer
+	p := policy
+	if err := wstest.WriteHTML(&with, offLog(), &p); err != nil {
+		t.Fatal(err)
+	}
+	wstest.WriteHTML(&again, offLog(), &p)
+	if err := wstest.WriteHTML(&without, offLog(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		page       string
+		want, lack []string
+	}{
+		{with.String(), []string{"wstest: backoff: 1 of 4 delays off the policy", `"k":"off"`, `"k":"in"`, "backoff policy: min 1s"}, nil},
+		{without.String(), []string{"wstest: attempts", "5 attempts", `"k":"plain"`}, []string{`"k":"off"`, "backoff policy"}},
+	} {
+		for _, s := range c.want {
+			if !strings.Contains(c.page, s) {
+				t.Errorf("the page lacks %q", s)
+			}
+		}
+		for _, s := range c.lack {
+			if strings.Contains(c.page, s) {
+				t.Errorf("the page has %q", s)
+			}
+		}
+	}
+	if !bytes.Equal(with.Bytes(), again.Bytes()) {
+		t.Error("WriteHTML: two pages of one log differ, want the same bytes")
+	}
+	if err := wstest.WriteHTML(io.Discard, offLog(), &wstest.Backoff{Min: -1}); err == nil {
+		t.Error("WriteHTML with an invalid policy: no error")
 	}
 }
