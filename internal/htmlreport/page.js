@@ -7,7 +7,8 @@
   var data = JSON.parse(document.getElementById("data").textContent);
   var lanes = data.lanes || [];
   var NS = "http://www.w3.org/2000/svg";
-  // TAIL is room after the last time, for an end's label.
+  // TAIL is room after the last time, for an end's label. page.css gives
+  // the labels the heights of LANE_H and GROUP_H.
   var LANE_H = 26, GROUP_H = 22, AXIS_H = 26, LABEL_W = 280, PAD = 24, TAIL = 64, SEP = 7, HIT = 6;
   var chart = document.getElementById("chart");
   var tip = document.getElementById("tip");
@@ -83,13 +84,11 @@
 
   rows.forEach(function (r) {
     if (r.group !== undefined) {
-      div("label group-label", r.group, labels).style.height = r.h + "px";
+      div("label group-label", r.group, labels);
       return;
     }
     var l = lanes[r.lane];
     var d = div("label lane-label" + (l.gap && l.gap.k === "off" ? " off" : ""), "", labels);
-    d.style.height = r.h + "px";
-    d.style.lineHeight = r.h + "px";
     d.dataset.l = r.lane;
     var b = document.createElement("b");
     b.textContent = l.n;
@@ -197,7 +196,7 @@
     svg.textContent = "";
     svg.setAttribute("width", width);
     shapes = [];
-    var g = el("g", "", {}, svg);
+    var g = el("g", "", {}); // put in the page once drawn
     rows.forEach(function (r, n) {
       if (r.group !== undefined) el("rect", "group-row", { x: 0, y: r.y, width: width, height: r.h }, g);
       else if (n % 2) el("rect", "stripe", { x: 0, y: r.y, width: width, height: r.h }, g);
@@ -206,6 +205,7 @@
     rows.forEach(function (r) {
       if (r.lane !== undefined) shapes[r.lane] = drawLane(r.lane, r.y, el("g", "lane", { "data-l": r.lane }, g));
     });
+    svg.appendChild(g);
     if (zoom !== 1 && isFinite(center)) chart.scrollLeft = Math.max(0, PAD + center * px - (chart.clientWidth - LABEL_W) / 2);
     scaleText.textContent = "×" + (Math.round(zoom * 100) / 100) + " · grid " + dur(step);
   }
