@@ -269,3 +269,30 @@ func shortRun(t *testing.T) *scenario.Report {
 	})
 	return rep
 }
+
+// TestBrowserSeesProblems: the checks of show catch what they look for:
+// an exception, a console error, a request for another file.
+func TestBrowserSeesProblems(t *testing.T) {
+	d := startDevtools(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	tb, err := d.newTab(ctx, 800, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writePage(t, "bad.html", func(b *bytes.Buffer) error {
+		_, err := b.WriteString(`<!doctype html><img src="missing.png"><script>console.error("boom"); nope();</script>`)
+		return err
+	})
+	url := "file://" + path
+	from, err := tb.open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(d.problems(tb.session, url, from), "\n")
+	for _, want := range []string{"exception: ", "console.error: ", "request: file://" + filepath.Dir(path) + "/missing.png"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems of a broken page: got\n%s\nwant %q among them", got, want)
+		}
+	}
+}
