@@ -34,6 +34,21 @@ func thousand(t *testing.T) (rep *scenario.Report, log []wstest.AttemptRecord) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return playFake(t, s, func(t *testing.T, ctor wsdouble.Constructor) {
+		for n := 1; n <= 1000; n++ {
+			untilClosed(t, ctor, "ws://thousand.test/", func(ws wsdouble.IWebSocket) { ws.Send(wsdouble.Text("hello")) })
+			delay := time.Second
+			if n == 500 {
+				delay = 100 * time.Millisecond
+			}
+			time.Sleep(delay)
+		}
+	})
+}
+
+// playFake plays s on a FakeDialer in virtual time against client, to its
+// end; a script whose last attempt repeats, until client returns.
+func playFake(t *testing.T, s *scenario.Script, client func(*testing.T, wsdouble.Constructor)) (rep *scenario.Report, log []wstest.AttemptRecord) {
 	synctest.Test(t, func(t *testing.T) {
 		d := wstest.NewFakeDialer(t)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -42,23 +57,11 @@ func thousand(t *testing.T) (rep *scenario.Report, log []wstest.AttemptRecord) {
 			r, _ := scenario.Run(ctx, d, s)
 			played <- r
 		}()
-		ctor := d.Constructor()
-		for n := 1; n <= 1000; n++ {
-			ws, err := ctor("ws://thousand.test/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			closed := make(chan struct{})
-			ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { ws.Send(wsdouble.Text("hello")) }))
-			ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(wsdouble.Event) { close(closed) }))
-			<-closed
-			delay := time.Second
-			if n == 500 {
-				delay = 100 * time.Millisecond
-			}
-			time.Sleep(delay)
+		client(t, d.Constructor())
+		if s.Attempts[len(s.Attempts)-1].Repeat {
+			cancel()
 		}
-		cancel()
+		defer cancel()
 		rep, log = <-played, d.Attempts()
 	})
 	return rep, log
@@ -228,6 +231,18 @@ func TestReportZoomAndHover(t *testing.T) {
 	}
 }
 
+// untilClosed connects, calls onOpen when open, and returns once closed.
+func untilClosed(t *testing.T, ctor wsdouble.Constructor, url string, onOpen func(wsdouble.IWebSocket)) {
+	ws, err := ctor(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { onOpen(ws) }))
+	ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(wsdouble.Event) { close(closed) }))
+	<-closed
+}
+
 // shortRun is the README's example: a client that subscribes, is dropped,
 // refused, and comes back without resubscribing.
 func shortRun(t *testing.T) *scenario.Report {
@@ -241,31 +256,15 @@ func shortRun(t *testing.T) *scenario.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep *scenario.Report
-	synctest.Test(t, func(t *testing.T) {
-		d := wstest.NewFakeDialer(t)
-		played := make(chan *scenario.Report, 1)
-		go func() {
-			r, _ := scenario.Run(t.Context(), d, s)
-			played <- r
-		}()
-		ctor := d.Constructor()
+	rep, _ := playFake(t, s, func(t *testing.T, ctor wsdouble.Constructor) {
 		for n := 1; n <= 3; n++ {
-			ws, err := ctor("ws://prices.test/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			closed := make(chan struct{})
-			ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) {
+			untilClosed(t, ctor, "ws://prices.test/", func(ws wsdouble.IWebSocket) {
 				if n == 1 {
 					ws.Send(wsdouble.Text(`{"op":"subscribe","topic":"prices"}`))
 				}
-			}))
-			ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(wsdouble.Event) { close(closed) }))
-			<-closed
+			})
 			time.Sleep(time.Duration(n) * time.Second)
 		}
-		rep = <-played
 	})
 	return rep
 }

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wsdouble/wsdouble/internal/artifacttest"
+	"github.com/wsdouble/wsdouble/internal/htmlreport"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -133,11 +133,6 @@ func TestWriteHTMLPasses(t *testing.T) {
 	}
 }
 
-func artifactsOn() bool {
-	f := flag.Lookup("test.artifacts")
-	return f != nil && f.Value.String() == "true"
-}
-
 // artifactTB is a fakeTB with an artifact directory.
 type artifactTB struct {
 	fakeTB
@@ -158,7 +153,7 @@ func missScript(t testing.TB) *scenario.Script {
 // TestPlayNotDrawnWithoutArtifacts: without -artifacts, Play's failure and
 // Wait's error say nothing of a drawing, even for a TB with ArtifactDir.
 func TestPlayNotDrawnWithoutArtifacts(t *testing.T) {
-	if artifactsOn() {
+	if htmlreport.ArtifactsOn() {
 		t.Skip("run with -artifacts: TestPlayDrawnUnderArtifacts covers it")
 	}
 	synctest.Test(t, func(t *testing.T) {
@@ -182,11 +177,7 @@ func TestPlayDrawnUnderArtifacts(t *testing.T) {
 	if os.Getenv("SCENARIO_ARTIFACTS_CHILD") != "" {
 		t.Skip("the child runs only the children")
 	}
-	out := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPlayArtifactsChild", "-test.v", "-test.artifacts", "-test.outputdir="+out)
-	cmd.Env = append(os.Environ(), "SCENARIO_ARTIFACTS_CHILD=1")
-	b, err := cmd.CombinedOutput()
-	output := string(b)
+	output, out, err := artifacttest.Rerun(t, "^TestPlayArtifactsChild", "SCENARIO_ARTIFACTS_CHILD")
 	if err == nil || !strings.Contains(output, "--- FAIL: TestPlayArtifactsChildCleanup") || !strings.Contains(output, "--- PASS: TestPlayArtifactsChildWait") {
 		t.Fatalf("the child: %v, want TestPlayArtifactsChildCleanup to fail and TestPlayArtifactsChildWait to pass:\n%s", err, output)
 	}

@@ -2,10 +2,8 @@ package wstest_test
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wsdouble/wsdouble/internal/artifacttest"
+	"github.com/wsdouble/wsdouble/internal/htmlreport"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -40,16 +40,11 @@ func offLog() logged {
 	return logged(log)
 }
 
-func artifactsOn() bool {
-	f := flag.Lookup("test.artifacts")
-	return f != nil && f.Value.String() == "true"
-}
-
 // TestDrawnOnlyWithArtifacts: a TB with ArtifactDir gets no drawing when
 // the test runs without -artifacts (ArtifactDir is then a directory
 // removed with the test), and a fake TB without the method works as ever.
 func TestDrawnOnlyWithArtifacts(t *testing.T) {
-	if artifactsOn() {
+	if htmlreport.ArtifactsOn() {
 		t.Skip("run with -artifacts: TestDrawnUnderArtifacts covers it")
 	}
 	tb := &artifactTB{dir: t.TempDir()}
@@ -73,11 +68,7 @@ func TestDrawnUnderArtifacts(t *testing.T) {
 	if os.Getenv("WSTEST_ARTIFACTS_CHILD") != "" {
 		t.Skip("the child runs only the children")
 	}
-	out := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestArtifactsChild", "-test.v", "-test.artifacts", "-test.outputdir="+out)
-	cmd.Env = append(os.Environ(), "WSTEST_ARTIFACTS_CHILD=1")
-	b, err := cmd.CombinedOutput()
-	output := string(b)
+	output, out, err := artifacttest.Rerun(t, "^TestArtifactsChild", "WSTEST_ARTIFACTS_CHILD")
 	if err == nil || !strings.Contains(output, "--- FAIL: TestArtifactsChildReal") || !strings.Contains(output, "--- PASS: TestArtifactsChildFake") {
 		t.Fatalf("the child: %v, want TestArtifactsChildReal to fail and TestArtifactsChildFake to pass:\n%s", err, output)
 	}

@@ -233,12 +233,7 @@ func (tr *timelineReader) event(ev jsonEvent) error {
 	case scenario.AttemptAnswered:
 		a.Answer, a.AnsweredAt, a.Outcome = ev.Answer, at, outcomeOf(ev.Answer)
 	case scenario.StepDone:
-		e := entryOf(ev, at)
-		a.Entries = append(a.Entries, e)
-		if e.Err != nil && !e.Stopped && e.Kind != scenario.MessageEchoed {
-			r.Mismatches = append(r.Mismatches, scenario.Mismatch{Attempt: a.Attempt, Step: e.Step, N: a.N, Label: a.Label,
-				Want: wantOf(e), Got: strings.TrimPrefix(ev.Error, "got ")})
-		}
+		step(r, a, entryOf(ev, at))
 	case scenario.ConnectionEnded:
 		a.End, a.EndAt = endOf(ev.End, r.Start.Add(at)), at
 		if ev.End != nil && ev.End.Kind == "abandoned" {
@@ -246,6 +241,15 @@ func (tr *timelineReader) event(ev jsonEvent) error {
 		}
 	}
 	return nil
+}
+
+// step adds an entry to attempt a of r, and its mismatch, if it is one.
+func step(r *scenario.Report, a *scenario.AttemptReport, e scenario.Entry) {
+	a.Entries = append(a.Entries, e)
+	if e.Err != nil && !e.Stopped && e.Kind != scenario.MessageEchoed {
+		r.Mismatches = append(r.Mismatches, scenario.Mismatch{Attempt: a.Attempt, Step: e.Step, N: a.N, Label: a.Label,
+			Want: wantOf(e), Got: strings.TrimPrefix(e.Err.Error(), "got ")})
+	}
 }
 
 // finish marks the last pass as the summary says it went: stopped before
