@@ -495,14 +495,7 @@ var chromiumFlags = []string{
 
 func TestBrowser(t *testing.T) {
 	t.Parallel() // each waits a minute for a close timeout
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	need(t, "chromium", chromium != "")
+	chromium := findChromium(t)
 	for name, s := range scripts(t) {
 		t.Run(name, func(t *testing.T) {
 			opts := scriptOptions[name]

@@ -48,6 +48,12 @@
 // on every layer; on virtual time the fake and the in-memory server agree
 // to the nanosecond.
 //
+// WriteHTML draws reports as a self-contained HTML page: a lane per
+// attempt along time, the messages each way (their payloads on hover),
+// expectations met and missed, faults, closes and drops. Under go test
+// -artifacts, a failed Play leaves that drawing in the test's artifact
+// directory and names it in its failure.
+//
 // # Mismatches
 //
 // One rule covers every step the client does not meet: an Expect that gets

@@ -475,6 +475,11 @@ type Playback struct {
 	// handed is set once Wait or Stop has returned the run's error to
 	// the caller, who then owns it: the cleanup does not report it again.
 	handed atomic.Bool
+	// t is Play's; drawing is what drawn says of the failed run's
+	// drawing (draw.go).
+	t        wstest.TB
+	drawOnce sync.Once
+	drawing  string
 }
 
 // Play plays s against acc in the background, and at cleanup stops it (a
@@ -483,10 +488,15 @@ type Playback struct {
 // Wait or Stop has already returned that error to the test: each failure
 // is reported once. Start the client under test after Play, or before:
 // attempts wait for the player.
+//
+// When the test runs with go test -artifacts (and t has ArtifactDir, as
+// *testing.T has), a failed run is drawn (see WriteHTML) into the test's
+// artifact directory, and the failure, or the error Wait or Stop returns,
+// names the file.
 func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pb := &Playback{cancel: cancel, done: make(chan struct{})}
+	pb := &Playback{cancel: cancel, done: make(chan struct{}), t: t}
 	go func() {
 		defer close(pb.done)
 		pb.report, pb.err = Run(ctx, acc, s, opts...)
@@ -496,7 +506,7 @@ func Play(t wstest.TB, acc wstest.Acceptor, s *Script, opts ...Option) *Playback
 		pb.cancel()
 		<-pb.done
 		if pb.err != nil && !pb.handed.Load() {
-			t.Errorf("scenario: %v", pb.err)
+			t.Errorf("scenario: %v%s", pb.err, pb.drawn())
 		}
 	})
 	return pb
@@ -527,6 +537,7 @@ func (pb *Playback) Stop() (*Report, error) {
 func (pb *Playback) result() (*Report, error) {
 	if pb.err != nil {
 		pb.handed.Store(true)
+		return pb.report, pb.withDrawing(pb.err)
 	}
 	return pb.report, pb.err
 }

@@ -205,26 +205,11 @@ func CheckBackoff(log []AttemptRecord, b Backoff, opts ...BackoffOption) error {
 	}
 	notes := map[int]string{}
 	var problems []string
-	k := 0 // retries in a row before attempt i
-	for i := 1; i < len(log); i++ {
-		prev := log[i-1]
-		if prev.Outcome == Accepted && prev.End.Kind != NotEnded && prev.End.Time.Sub(prev.AnswerTime) >= b.ResetAfter {
-			k = 1
-		} else {
-			k++
-		}
-		want := b.Delay(k)
-		lo := time.Duration(float64(want)*(1-b.Jitter)) - b.Tolerance
-		hi := time.Duration(float64(want)*(1+b.Jitter)) + b.Tolerance
-		got := log[i].Time.Sub(endOf(prev))
-		if got < lo || got > hi {
-			wantText := timeline.Duration(want)
-			if lo != hi {
-				wantText = timeline.Duration(max(lo, 0)) + "–" + timeline.Duration(hi)
-			}
-			notes[i] = "✗ want gap " + wantText
+	for _, g := range checkGaps(log, b) {
+		if g.off() {
+			notes[g.i] = "✗ want gap " + g.wantText()
 			problems = append(problems, fmt.Sprintf("attempt #%d came %v after #%d was over, want %s (retry %d in a row)",
-				log[i].N, timeline.Duration(got), prev.N, wantText, k))
+				log[g.i].N, timeline.Duration(g.got), log[g.i-1].N, g.wantText(), g.retry))
 		}
 	}
 	var head []string
@@ -240,6 +225,46 @@ func CheckBackoff(log []AttemptRecord, b Backoff, opts ...BackoffOption) error {
 		return nil
 	}
 	return fmt.Errorf("%s\ntimeline:\n%s", strings.Join(head, "\n"), timeline.Format(timelineRows(log, notes), "  "))
+}
+
+// gapCheck is the check of the delay before attempt i of a log.
+type gapCheck struct {
+	i int
+	// retry is how many retries in a row attempt i is.
+	retry int
+	// want is the nominal delay, lo and hi the bounds of the delays the
+	// policy allows, got the delay.
+	want, lo, hi, got time.Duration
+}
+
+// checkGaps checks the delay before each attempt of log after the first.
+func checkGaps(log []AttemptRecord, b Backoff) []gapCheck {
+	var gaps []gapCheck
+	k := 0 // retries in a row before attempt i
+	for i := 1; i < len(log); i++ {
+		prev := log[i-1]
+		if prev.Outcome == Accepted && prev.End.Kind != NotEnded && prev.End.Time.Sub(prev.AnswerTime) >= b.ResetAfter {
+			k = 1
+		} else {
+			k++
+		}
+		want := b.Delay(k)
+		gaps = append(gaps, gapCheck{i: i, retry: k, want: want,
+			lo:  time.Duration(float64(want)*(1-b.Jitter)) - b.Tolerance,
+			hi:  time.Duration(float64(want)*(1+b.Jitter)) + b.Tolerance,
+			got: log[i].Time.Sub(endOf(prev))})
+	}
+	return gaps
+}
+
+func (g gapCheck) off() bool { return g.got < g.lo || g.got > g.hi }
+
+// wantText says the delays the policy allows: "2s", "1.6s–2.4s".
+func (g gapCheck) wantText() string {
+	if g.lo == g.hi {
+		return timeline.Duration(g.want)
+	}
+	return timeline.Duration(max(g.lo, 0)) + "–" + timeline.Duration(g.hi)
 }
 
 // checkedText says which delays a check read.
@@ -264,8 +289,9 @@ func plural(n int, one string) string {
 // failure with t.Errorf. It returns whether the check passed.
 func AssertBackoff(t TB, acc AttemptLog, b Backoff, opts ...BackoffOption) bool {
 	t.Helper()
-	if err := CheckBackoff(acc.Attempts(), b, opts...); err != nil {
-		t.Errorf("%v", err)
+	log := acc.Attempts()
+	if err := CheckBackoff(log, b, opts...); err != nil {
+		t.Errorf("%v%s", err, drawBackoff(t, log, b, err))
 		return false
 	}
 	return true
@@ -274,8 +300,9 @@ func AssertBackoff(t TB, acc AttemptLog, b Backoff, opts ...BackoffOption) bool 
 // RequireBackoff is AssertBackoff, but stops the test with t.Fatalf.
 func RequireBackoff(t TB, acc AttemptLog, b Backoff, opts ...BackoffOption) {
 	t.Helper()
-	if err := CheckBackoff(acc.Attempts(), b, opts...); err != nil {
-		t.Fatalf("%v", err)
+	log := acc.Attempts()
+	if err := CheckBackoff(log, b, opts...); err != nil {
+		t.Fatalf("%v%s", err, drawBackoff(t, log, b, err))
 	}
 }
 
@@ -292,8 +319,9 @@ func CheckAttempts(log []AttemptRecord, n int) error {
 // failure with t.Errorf. It returns whether the check passed.
 func AssertAttempts(t TB, acc AttemptLog, n int) bool {
 	t.Helper()
-	if err := CheckAttempts(acc.Attempts(), n); err != nil {
-		t.Errorf("%v", err)
+	log := acc.Attempts()
+	if err := CheckAttempts(log, n); err != nil {
+		t.Errorf("%v%s", err, drawAttempts(t, log, err))
 		return false
 	}
 	return true
@@ -302,7 +330,8 @@ func AssertAttempts(t TB, acc AttemptLog, n int) bool {
 // RequireAttempts is AssertAttempts, but stops the test with t.Fatalf.
 func RequireAttempts(t TB, acc AttemptLog, n int) {
 	t.Helper()
-	if err := CheckAttempts(acc.Attempts(), n); err != nil {
-		t.Fatalf("%v", err)
+	log := acc.Attempts()
+	if err := CheckAttempts(log, n); err != nil {
+		t.Fatalf("%v%s", err, drawAttempts(t, log, err))
 	}
 }

@@ -99,9 +99,19 @@ const checkTimeout = 10 * time.Second
 // failed, as one error whose lines read "name: got X, want Y". The
 // subject's Close is called before Run returns.
 func (cc ConformanceCheck) Run(ctx context.Context, newSubject func() (Subject, error)) error {
+	_, err := cc.runLogged(ctx, newSubject)
+	return err
+}
+
+// runLogged is Run, and returns the log of the subject's acceptor too, as
+// it was once the subject was closed.
+func (cc ConformanceCheck) runLogged(ctx context.Context, newSubject func() (Subject, error)) (log []AttemptRecord, _ error) {
 	s, err := newSubject()
 	if err != nil {
-		return fmt.Errorf("%s: making the subject: %w", cc.Name, err)
+		return nil, fmt.Errorf("%s: making the subject: %w", cc.Name, err)
+	}
+	if s.Acceptor != nil {
+		defer func() { log = s.Acceptor.Attempts() }() // after Close: the ends are logged
 	}
 	if s.Close != nil {
 		defer s.Close()
@@ -116,9 +126,9 @@ func (cc ConformanceCheck) Run(ctx context.Context, newSubject func() (Subject, 
 		for _, l := range strings.Split(err.Error(), "\n") {
 			lines = append(lines, cc.Name+": "+l)
 		}
-		return errors.New(strings.Join(lines, "\n"))
+		return log, errors.New(strings.Join(lines, "\n"))
 	}
-	return nil
+	return log, nil
 }
 
 // ConformanceChecks returns every check, in a fixed order.
@@ -146,10 +156,19 @@ func CheckConformance(ctx context.Context, newSubject func() (Subject, error)) e
 
 // AssertConformance runs CheckConformance and reports the failures with
 // t.Errorf. It returns whether every check passed.
+//
+// Under go test -artifacts, it draws the attempt logs of the failed checks
+// (see TB) and names the file in its failure.
 func AssertConformance(t TB, newSubject func() (Subject, error)) bool {
 	t.Helper()
-	if err := CheckConformance(context.Background(), newSubject); err != nil {
-		t.Errorf("wstest: conformance:\n%v", err)
+	var failed []conformanceFailure
+	for _, cc := range conformanceChecks {
+		if log, err := cc.runLogged(context.Background(), newSubject); err != nil {
+			failed = append(failed, conformanceFailure{cc.Name, log, err})
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("wstest: conformance:\n%v%s", joinFailures(failed), drawConformance(t, failed))
 		return false
 	}
 	return true

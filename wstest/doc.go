@@ -97,6 +97,11 @@
 // factor, maximum, jitter, reset after a connection stayed up) and fails
 // with that timeline, the offending attempts marked; AssertBackoff and
 // RequireBackoff report through a TB. CheckAttempts counts attempts.
+// WriteHTML draws a log as a self-contained HTML page, a lane per attempt
+// and its gaps against the policy, the offending ones marked; under go
+// test -artifacts a failing AssertBackoff, AssertAttempts or
+// AssertConformance leaves that drawing in the test's artifact directory
+// and names it in its failure (see TB).
 //
 // # Faults
 //

@@ -8,6 +8,14 @@ import "log"
 //
 // Helpers call Fatalf only from the goroutine that called them; failures
 // found on other goroutines are reported with Errorf.
+//
+// A TB may also have the method ArtifactDir() string, as *testing.T, B
+// and F have since Go 1.26. When the test runs with go test -artifacts, a
+// failing AssertBackoff, AssertAttempts or AssertConformance (and their
+// Require twins) then draws the attempt log as an HTML page in that
+// directory, a lane per attempt with the gaps between them (the ones off
+// the policy marked), and names the file in its failure message. Without
+// the method, or without the flag, nothing is drawn.
 type TB interface {
 	Helper()
 	Errorf(format string, args ...any)

@@ -15,6 +15,7 @@ var commands = []command{
 	{name: "serve", args: "[SCRIPT.json]", summary: "serve a scenario to WebSocket clients, with a live timeline", help: serveHelp, flags: serveFlags},
 	{name: "record", summary: "record a real server's behaviour through a proxy, as a scenario", help: recordHelp, flags: recordFlags},
 	{name: "import-har", args: "FILE.har", summary: "turn a HAR file's WebSocket connections into a scenario", help: importHARHelp, flags: importHARFlags},
+	{name: "report", args: "FILE.jsonl", summary: "draw a run of serve --json as a self-contained HTML page", help: reportHelp, flags: reportFlags},
 	{name: "check", args: "FILE...", summary: "validate scenario files", help: checkHelp, flags: noFlags(runCheck)},
 	{name: "version", summary: "print the version", help: versionHelp, flags: noFlags(runVersion)},
 }

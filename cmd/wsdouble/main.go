@@ -7,6 +7,7 @@
 //	go run ./cmd/wsdouble record --upstream wss://example.com/ws --out s.json
 //	go run ./cmd/wsdouble import-har session.har --out s.json
 //	go run ./cmd/wsdouble check s.json
+//	go run ./cmd/wsdouble serve --once --json s.json > run.jsonl; go run ./cmd/wsdouble report run.jsonl   # run.html
 //
 // Run "wsdouble help" for the commands, "wsdouble <command> --help" for
 // their flags. Ctrl-C (or SIGTERM) stops a command within a second; a

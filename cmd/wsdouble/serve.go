@@ -48,7 +48,9 @@ While it runs it prints a live timeline of attempts, answers, messages and
 ends (in colour on a terminal; NO_COLOR turns it off). --json prints one
 JSON object per line instead: {"event": "attempt" | "answer" | "step" |
 "end" | "refused" | "summary" | ..., "at": seconds, "pass", "attempt", "n",
-...}.
+...}. --report FILE.html draws the run as one HTML page when serve stops
+(Ctrl-C too; see wsdouble report, which draws the same page from --json
+output).
 
 It listens on loopback only, unless --allow-remote.
 
@@ -60,7 +62,8 @@ Examples:
   wsdouble serve --listen 127.0.0.1:9000 reconnect.json
   wsdouble serve --origin 'https://*.example.com' feed.json   # pages of example.com too
   wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI
-  wsdouble serve --once --timeout 10m soak.json    # a script that takes long`
+  wsdouble serve --once --timeout 10m soak.json    # a script that takes long
+  wsdouble serve --once --report run.html ci/scenario.json   # and look at it`
 
 // serveFlags defines serve's flags on fs.
 func serveFlags(fs *flag.FlagSet) runFunc {
@@ -70,6 +73,7 @@ func serveFlags(fs *flag.FlagSet) runFunc {
 	fs.DurationVar(&o.timeout, "timeout", DefaultOnceTimeout, "with --once: stop after `D` if the script is not done, say what it waits for, and exit 1 (0: no limit)")
 	fs.BoolVar(&o.json, "json", false, "print the timeline as JSON, one event per line")
 	fs.StringVar(&o.color, "color", "auto", "colour the timeline: auto (on a terminal), always or never")
+	fs.StringVar(&o.report, "report", "", "when serve stops (Ctrl-C too), draw the run as a self-contained HTML page in `FILE.html`")
 	timeScaleFlag(fs, &o.timeScale)
 	durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
 	return func(ctx context.Context, env Env, args []string) int {
@@ -90,6 +94,7 @@ type serveOptions struct {
 	timeoutGiven  bool // --timeout was on the command line
 	json          bool
 	color         string
+	report        string // --report: the page to draw, or ""
 	timeScale     float64
 	expectTimeout time.Duration
 }
@@ -124,6 +129,10 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return fail(env, "serve", readStatus(err), err)
 	}
+	report, err := o.reportOutput()
+	if err != nil {
+		return fail(env, "serve", ExitInvalid, err)
+	}
 
 	p := &printer{w: env.Stdout, json: o.json, color: color, start: time.Now()}
 	var refusedOrigins atomic.Int64
@@ -150,10 +159,14 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 		defer cancel()
 	}
 	sum := summary{Answers: map[string]int{}, Ends: map[string]int{}, Complete: true}
+	var passes drawnPasses
 	for pass := 1; ; pass++ {
 		p.newPass(pass)
 		rep, _ := scenario.Run(runCtx, srv, s, opts...)
 		sum.add(rep)
+		if report != nil {
+			passes.add(rep)
+		}
 		if runCtx.Err() != nil && ctx.Err() == nil {
 			sum.Timeout = o.timeout.String()
 		}
@@ -169,7 +182,15 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	srv.Close() // ends what is still open, before the summary
 	sum.OriginsRefused = int(refusedOrigins.Load())
 	sum.OK = len(sum.Mismatches)+sum.UnlistedMismatches == 0 && (sum.Complete || !o.once) && sum.Timeout == ""
+	drew := ExitOK
+	if report != nil {
+		// Ctrl-C has ended the run, not the drawing of it.
+		drew = passes.write(context.WithoutCancel(ctx), env, "serve", report)
+	}
 	p.summary(sum)
+	if drew != ExitOK {
+		return drew
+	}
 	if !sum.OK {
 		return ExitFailed
 	}
@@ -215,4 +236,15 @@ func (s *summary) add(rep *scenario.Report) {
 	for _, p := range rep.Pending {
 		s.Pending = append(s.Pending, p.String())
 	}
+}
+
+// reportOutput is --report's file, nil without it.
+func (o *serveOptions) reportOutput() (*output, error) {
+	if o.report == "" {
+		return nil, nil
+	}
+	if o.report == "-" {
+		return nil, errors.New("--report - would mix the page with the timeline: name a file")
+	}
+	return openOutput(o.report)
 }
