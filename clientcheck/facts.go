@@ -35,6 +35,9 @@ type attemptFacts struct {
 	hidden, late time.Duration
 	// retryAfter is the Retry-After of a refusal that had one.
 	retryAfter time.Duration
+	// closeLost says a fault active at the end (a blackhole from the
+	// client) may have lost the client's close frame.
+	closeLost bool
 }
 
 // outage is a time the server was down: dials were refused, and no
@@ -59,15 +62,17 @@ func facts(o *Outcome) ([]attemptFacts, []outage) {
 		if rec.Outcome == wstest.Refused {
 			f.retryAfter = retryAfterOf(o.Script, byN[rec.N])
 		}
-		if rec.Outcome == wstest.Accepted && rec.End.Kind != wstest.ClientClosed && rec.End.Kind != wstest.ClientGone {
-			for _, spec := range activeFaults(o.Script, byN[rec.N]) {
+		for _, spec := range activeFaults(o.Script, byN[rec.N]) {
+			if rec.End.Kind != wstest.ClientClosed && rec.End.Kind != wstest.ClientGone {
 				f.hidden = max(f.hidden, hides(spec, wstest.ToClient, o.Policy.Keepalive))
 			}
+			f.closeLost = f.closeLost || hides(spec, wstest.FromClient, forever) == forever
 		}
 		if rec.Outcome == wstest.Accepted {
 			// A heal stops a fault, not what it queued meanwhile.
+			byClient := rec.End.Kind == wstest.ClientClosed || rec.End.Kind == wstest.ClientGone
 			for _, spec := range appliedFaults(o.Script, byN[rec.N]) {
-				f.late = max(f.late, lateness(spec))
+				f.late = max(f.late, lateness(spec, byClient))
 			}
 		}
 		out[i] = f
@@ -109,19 +114,28 @@ func hides(spec wstest.FaultSpec, dir wstest.Direction, blackhole time.Duration)
 
 // lateness is how long after the client let go of a connection (sent its
 // close frame, or closed the transport) a fault of spec may keep the
-// server from seeing the end: its close frame held back on the way (a
+// server from seeing it: the client's goodbye held back on the way (a
 // blackhole from the client loses it: for ever; a stall or a latency
-// delays it), or the server's answer to it, which ends the connection for
-// the server, held back on the way out (a slow or no close reply, a
-// bandwidth or a slicer with an unknown backlog ahead of it).
-func lateness(spec wstest.FaultSpec) time.Duration {
+// delays it). When the client ended the connection (byClient), the end
+// the server logs is its answer to the client's close frame, which faults
+// towards the client hold back too: a slow or no close reply, a bandwidth
+// or a slicer with a backlog ahead of it. An end the server started
+// (a close, a drop) came before anything the client did but its goodbye.
+func lateness(spec wstest.FaultSpec, byClient bool) time.Duration {
 	switch spec.Kind {
 	case wstest.BlackholeFault:
 		return hides(spec, wstest.FromClient, forever)
-	case wstest.StallFault, wstest.SlowCloseFault:
+	case wstest.StallFault:
 		return spec.Delay
 	case wstest.LatencyFault:
 		return spec.Delay + spec.Jitter
+	}
+	if !byClient {
+		return 0
+	}
+	switch spec.Kind {
+	case wstest.SlowCloseFault:
+		return spec.Delay
 	case wstest.NoCloseReplyFault:
 		return forever
 	case wstest.BandwidthFault, wstest.SlicerFault:
@@ -247,10 +261,9 @@ func gaps(p Policy, fs []attemptFacts, outages []outage) []gap {
 		kLo, kHi = nextRetry(p, prev, kLo, kHi)
 		g := gap{i: i, from: prev.over, kLo: kLo, kHi: kHi}
 		lo, hi := p.retryWindow(kLo), p.retryWindow(kHi)
-		g.want = span{lo: lo.lo, hi: addWait(hi.hi, prev.hidden)}
-		if k := prev.rec.End.Kind; k == wstest.ClientClosed || k == wstest.ClientGone {
-			g.want.lo = earlier(lo.lo, prev.late)
-		}
+		// The client may have given the connection up before the server
+		// saw it end, as late as a fault made that.
+		g.want = span{lo: earlier(lo.lo, prev.late), hi: addWait(hi.hi, prev.hidden)}
 		if prev.hidden == forever {
 			g.want.open = true
 		}

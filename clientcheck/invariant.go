@@ -322,7 +322,7 @@ func checkStops(o *Outcome) error {
 			add(r.N, "attempt #%d came %s after the client was asked to stop", r.N, timeline.Duration(r.Time.Sub(o.StopAt)))
 		case r.Outcome == wstest.Hung:
 			add(r.N, "attempt #%d was still waiting for its answer when the server end closed, after stop returned: the client did not give it up", r.N)
-		case r.End.Kind == wstest.Shutdown && f.late != forever:
+		case r.End.Kind == wstest.Shutdown && !f.closeLost:
 			add(r.N, "the connection of attempt #%d was still open when the server end closed, after stop returned: the client did not close it", r.N)
 		}
 	}
@@ -331,13 +331,21 @@ func checkStops(o *Outcome) error {
 	}
 	if len(o.Leaks) > 0 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%d goroutines of the client still running after stop returned:", len(o.Leaks))
+		fmt.Fprintf(&b, "%s of the client still running after stop returned:", plural(len(o.Leaks), "goroutine"))
 		for _, g := range o.Leaks {
 			b.WriteString("\n" + indent(g.Stack, "    "))
 		}
 		add(0, "%s", b.String())
 	}
 	return errors.Join(errs...)
+}
+
+// plural says n things: "1 goroutine", "2 goroutines".
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // indent puts prefix before every line of s.

@@ -1,0 +1,82 @@
+package clientcheck
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/wsdouble/wsdouble/scenario"
+	"github.com/wsdouble/wsdouble/wstest"
+)
+
+// The heartbeats: the Rules answer what a healthy client sends while
+// connected, its application-level pings among them. These cases withhold
+// the answers or delay them; session/long answers them for a long while,
+// and a client must not take that connection for dead.
+
+const noRules = "the harness has no Rules: nothing answers the client's heartbeats"
+
+// heartbeatWithheld plays the Healthy steps with rules that take what the
+// Rules take and answer nothing: the connection is dead to a client that
+// waits for its pongs.
+func heartbeatWithheld(e *caseEnv) (caseRun, string) {
+	if skip := needsHeartbeats(e); skip != "" {
+		return caseRun{}, skip
+	}
+	a := e.accept()
+	for i := range a.Rules {
+		a.Rules[i] = scenario.Rule{Label: "withheld", On: a.Rules[i].On}
+	}
+	run := e.then("heartbeat/withheld", a)
+	run.expect = func(o *Outcome) error {
+		if len(o.Attempts) == 0 || o.Attempts[0].Outcome != wstest.Accepted {
+			return nil
+		}
+		return notices(o, 1, o.Attempts[0].AnswerTime, "its open (every answer withheld)")
+	}
+	return run, ""
+}
+
+// heartbeatLate answers a fifth of the Keepalive late, for twice the
+// Keepalive, then closes with 1001.
+func heartbeatLate(e *caseEnv) (caseRun, string) {
+	if skip := needsHeartbeats(e); skip != "" {
+		return caseRun{}, skip
+	}
+	k := e.p.Keepalive
+	a := e.accept(wait(2*k), goingAway())
+	for i := range a.Rules {
+		a.Rules[i].Delay += k / 5
+	}
+	return e.then("heartbeat/late", a), ""
+}
+
+func needsHeartbeats(e *caseEnv) string {
+	switch {
+	case len(e.h.Rules) == 0:
+		return noRules
+	case e.p.Keepalive == 0:
+		return noKeepalive
+	}
+	return ""
+}
+
+// sessionLong keeps a healthy connection up for twice the Keepalive, and
+// past ResetAfter, then closes it with 1001: the client must have kept
+// it.
+func sessionLong(e *caseEnv) (caseRun, string) {
+	d := max(2*e.p.Keepalive, e.p.Backoff.ResetAfter+e.p.retryWindow(1).hi, 2*e.p.retryWindow(1).hi)
+	run := e.then("session/long", e.accept(wait(d), goingAway()))
+	run.expect = func(o *Outcome) error {
+		if len(o.Attempts) == 0 || o.Attempts[0].Outcome != wstest.Accepted {
+			return nil
+		}
+		r := o.Attempts[0]
+		if slices.Contains([]wstest.EndKind{wstest.ServerClosed, wstest.NotEnded}, r.End.Kind) {
+			return nil
+		}
+		return &Violation{Invariant: "expectation", Attempt: r.N, Problem: fmt.Sprintf(
+			"the healthy connection of #%d was %s at %s, want it kept until the server closed it",
+			r.N, how(r), o.offset(r.End.Time))}
+	}
+	return run, ""
+}
