@@ -486,6 +486,23 @@ func (f *Fake) deliver(m wsdouble.Message, owned bool, _ int, _ time.Duration) e
 	return nil
 }
 
+// deliverControl is a ping or a pong reaching the client. A browser
+// answers a ping with a pong of the same payload by itself (RFC 6455
+// §5.5.2), ignores a pong, and shows its scripts neither: WHATWG
+// WebSockets has no event for them, so the listeners see nothing.
+func (f *Fake) deliverControl(k controlKind, data []byte) error {
+	if k != ctlPing {
+		return nil
+	}
+	f.mu.Lock()
+	phase := f.phase
+	f.mu.Unlock()
+	if phase == clientOpen || phase == clientClosing {
+		f.conn.fromClientControl(ctlPong, data)
+	}
+	return nil
+}
+
 // took records a message of the client's that reached the server end.
 func (f *Fake) took(m wsdouble.Message) {
 	f.mu.Lock()
