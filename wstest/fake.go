@@ -161,14 +161,20 @@ func (r *fakeRunner) ScheduleTurn() { r.loop.Post(fakeTask{kind: fakeTurn}) }
 // end's inbox.
 func (r *fakeRunner) Pending() int { return r.conn.in.untaken() }
 
+// browserExtensions is what a browser offers in Sec-WebSocket-Extensions
+// (Chromium's value), and so what a Fake offers: an answer that names
+// another extension fails the connection (see FakeAttempt.Accept).
+const browserExtensions = "permessage-deflate; client_max_window_bits"
+
 // fakeRequest is the handshake request a browser would send for url.
 func fakeRequest(url string, protocols []string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, "http"+url[2:], nil) // ws→http, wss→https
 	req.Header = http.Header{
-		"Upgrade":               {"websocket"},
-		"Connection":            {"Upgrade"},
-		"Sec-Websocket-Version": {"13"},
-		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"Upgrade":                  {"websocket"},
+		"Connection":               {"Upgrade"},
+		"Sec-Websocket-Version":    {"13"},
+		"Sec-Websocket-Key":        {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"Sec-Websocket-Extensions": {browserExtensions},
 	}
 	if len(protocols) > 0 {
 		req.Header.Set("Sec-Websocket-Protocol", strings.Join(protocols, ", "))
