@@ -353,3 +353,20 @@ func differs(o rawOutcome, want string) string {
 	}
 	return o.got
 }
+
+// TestRawCloseEchoIsNoViolation: a client that echoes the code of a raw
+// close frame (999, which a browser receives clean) breaks no rule of the
+// server's: the connection ends as closed by the client, cleanly, not as
+// a protocol violation.
+func TestRawCloseEchoIsNoViolation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := wstest.NewServer(t)
+		_, ev := mustDial(t, srv)
+		p := playRaw(t, srv, rawRow{frames: []wstest.Frame{closeFrame(999, "odd")}})
+		<-ev.done
+		end, _ := p.Wait(t.Context())
+		if got := end.String(); got != `client closed 999 "odd" clean` || ev.String() != `[open, close 999 "odd" clean]` {
+			t.Errorf("the server's end: %s; the client saw %s", got, ev)
+		}
+	})
+}

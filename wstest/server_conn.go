@@ -1,6 +1,7 @@
 package wstest
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/http"
@@ -128,7 +129,14 @@ func (w *wireConn) deliver(m wsdouble.Message, _ bool, slice int, gap time.Durat
 }
 
 // writeFrame writes a raw frame (Peer.WriteFrame), whole, in one write.
+// After a close frame whose code a browser receives, the client's echo of
+// that code is no violation, whatever it is (RFC 6455 §5.5.1).
 func (w *wireConn) writeFrame(f Frame) error {
+	if f.Opcode == OpClose && len(f.Payload) >= 2 {
+		if code := int(binary.BigEndian.Uint16(f.Payload)); !closeguard.MustFail(code) {
+			w.guard.AllowEcho(code)
+		}
+	}
 	if err := w.wlock.lock(time.Now().Add(w.cfg.closeTimeout)); err != nil {
 		return err
 	}
