@@ -215,6 +215,17 @@ func (c *conn) peerErrLocked() error {
 	return fmt.Errorf("%w (the connection is ending)", ErrPeerClosed)
 }
 
+// openErr says why the server end cannot send now, or nil while the
+// connection is open (checked without the lock first, for the hot path).
+func (c *conn) openErr() error {
+	if c.getState() == connOpen {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peerErrLocked()
+}
+
 func (c *conn) Send(m wsdouble.Message) error {
 	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
 		return fmt.Errorf("%w: type %v", wsdouble.ErrInvalidMessage, m.Type)
@@ -229,13 +240,8 @@ func (c *conn) Send(m wsdouble.Message) error {
 // fate, the pump keeps the order of what they delay. owned says m.Data is
 // a copy no one else holds (an echo).
 func (c *conn) send(m wsdouble.Message, owned bool) error {
-	if c.getState() != connOpen {
-		c.mu.Lock()
-		err := c.peerErrLocked()
-		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
+	if err := c.openErr(); err != nil {
+		return err
 	}
 	c.count.toClient.Add(1)
 	v := c.faults.Load().message(ToClient, len(m.Data))

@@ -166,13 +166,8 @@ func (c *conn) sendControl(op string, k controlKind, data []byte) error {
 	if err := c.t.check(op); err != nil {
 		return err
 	}
-	if c.getState() != connOpen {
-		c.mu.Lock()
-		err := c.peerErrLocked()
-		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
+	if err := c.openErr(); err != nil {
+		return err
 	}
 	if err := c.control(k, bytes.Clone(data)); err != nil {
 		return fmt.Errorf("wstest: %s: %w", op, err)

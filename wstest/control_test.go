@@ -285,10 +285,11 @@ func TestPingErrors(t *testing.T) {
 	})
 }
 
-// coderClient dials srv in memory with coder/websocket, and reads on its
-// own goroutine (coder handles control frames as it reads).
-func coderClient(t *testing.T, srv *wstest.Server) (*coder.Conn, wstest.Peer) {
-	t.Helper()
+// coderDialing dials srv in memory with a coder/websocket client, on a
+// goroutine of its own: the caller answers the attempt, then calls the
+// function returned, which waits for the connection. The connection is
+// closed at the end of the test.
+func coderDialing(t *testing.T, srv *wstest.Server) func() *coder.Conn {
 	type dialed struct {
 		c   *coder.Conn
 		err error
@@ -299,23 +300,35 @@ func coderClient(t *testing.T, srv *wstest.Server) (*coder.Conn, wstest.Peer) {
 		c, _, err := coder.Dial(t.Context(), wstest.MemoryURL, &coder.DialOptions{HTTPClient: hc})
 		ch <- dialed{c, err}
 	}()
+	return func() *coder.Conn {
+		t.Helper()
+		d := <-ch
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		t.Cleanup(func() { d.c.CloseNow() })
+		return d.c
+	}
+}
+
+// coderClient dials srv in memory with coder/websocket, accepts, and reads
+// on a goroutine of its own (coder handles control frames as it reads).
+func coderClient(t *testing.T, srv *wstest.Server) (*coder.Conn, wstest.Peer) {
+	t.Helper()
+	dialed := coderDialing(t, srv)
 	p, err := mustAttempt(t, srv).Accept(wstest.AcceptOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := <-ch
-	if d.err != nil {
-		t.Fatal(d.err)
-	}
+	c := dialed()
 	go func() {
 		for {
-			if _, _, err := d.c.Read(context.Background()); err != nil {
+			if _, _, err := c.Read(context.Background()); err != nil {
 				return
 			}
 		}
 	}()
-	t.Cleanup(func() { d.c.CloseNow() })
-	return d.c, p
+	return c, p
 }
 
 // TestCoderPing: coder/websocket's Ping returns once the pong comes, and

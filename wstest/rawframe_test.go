@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -130,16 +128,12 @@ func playRaw(t *testing.T, srv *wstest.Server, row rawRow) wstest.Peer {
 	return p
 }
 
-// realClient plays row against the real client, in memory.
+// realClientOutcome plays row against the real client, in memory.
 func realClientOutcome(t *testing.T, row rawRow) rawOutcome {
 	var out rawOutcome
 	synctest.Test(t, func(t *testing.T) {
 		srv := wstest.NewServer(t)
-		ws, err := srv.Constructor()(wstest.MemoryURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := watch(ws)
+		ws, ev := mustDial(t, srv)
 		playRaw(t, srv, row)
 		<-ev.done
 		out.got = strings.TrimSuffix(strings.TrimPrefix(ev.String(), "[open, "), "]")
@@ -150,47 +144,52 @@ func realClientOutcome(t *testing.T, row rawRow) rawOutcome {
 	return out
 }
 
+// readOutcome reads with read until it fails, and says what a library
+// did, in the real client's words: the messages, then the close it got
+// (closeCode returns -1 for none), or that it read on until the deadline
+// of read (timedOut), or that it failed the connection.
+func readOutcome(read func() (int, []byte, error), closeCode func(error) int, timedOut func(error) bool) rawOutcome {
+	var out rawOutcome
+	var got []string
+	for {
+		mt, b, err := read()
+		if err == nil {
+			got = append(got, wsdouble.MessageEvent{Message: wsdouble.Message{Type: wsdouble.MessageType(mt), Data: b}}.String())
+			continue
+		}
+		switch code := closeCode(err); {
+		case code != -1:
+			got = append(got, closed(code))
+		case timedOut(err):
+			got = append(got, readsOn)
+		default:
+			got, out.detail = append(got, failed), err.Error()
+		}
+		out.got = strings.Join(got, ", ")
+		return out
+	}
+}
+
 // gorillaOutcome plays row against a gorilla client, in memory.
 func gorillaOutcome(t *testing.T, row rawRow) rawOutcome {
 	var out rawOutcome
 	synctest.Test(t, func(t *testing.T) {
 		srv := wstest.NewServer(t)
-		type dialed struct {
-			c   *websocket.Conn
-			err error
-		}
-		ch := make(chan dialed, 1)
-		go func() {
-			c, _, err := srv.Dialer().Dial(wstest.MemoryURL, nil)
-			ch <- dialed{c, err}
-		}()
+		g := &gorillaEnv{t: t, virtual: true, srv: srv, dialer: srv.Dialer(), url: wstest.MemoryURL}
+		dialed := g.dialing()
 		playRaw(t, srv, row)
-		d := <-ch
-		if d.err != nil {
-			t.Fatal(d.err)
+		c := dialed()
+		read := func() (int, []byte, error) {
+			c.SetReadDeadline(time.Now().Add(time.Minute))
+			return c.ReadMessage()
 		}
-		defer d.c.Close()
-		var got []string
-		for {
-			d.c.SetReadDeadline(time.Now().Add(time.Minute))
-			mt, b, err := d.c.ReadMessage()
-			if err == nil {
-				got = append(got, wsdouble.MessageEvent{Message: wsdouble.Message{Type: wsdouble.MessageType(mt), Data: b}}.String())
-				continue
-			}
+		out = readOutcome(read, func(err error) int {
 			var ce *websocket.CloseError
-			var ne net.Error
-			switch {
-			case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
-				got = append(got, closed(ce.Code))
-			case errors.As(err, &ne) && ne.Timeout():
-				got = append(got, readsOn)
-			default:
-				got, out.detail = append(got, failed), err.Error()
+			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+				return ce.Code
 			}
-			break
-		}
-		out.got = strings.Join(got, ", ")
+			return -1
+		}, isTimeout)
 	})
 	return out
 }
@@ -200,42 +199,18 @@ func coderOutcome(t *testing.T, row rawRow) rawOutcome {
 	var out rawOutcome
 	synctest.Test(t, func(t *testing.T) {
 		srv := wstest.NewServer(t)
-		type dialed struct {
-			c   *coder.Conn
-			err error
-		}
-		ch := make(chan dialed, 1)
-		go func() {
-			hc := &http.Client{Transport: &http.Transport{DialContext: srv.Dialer().NetDialContext}}
-			c, _, err := coder.Dial(t.Context(), wstest.MemoryURL, &coder.DialOptions{HTTPClient: hc})
-			ch <- dialed{c, err}
-		}()
+		dialed := coderDialing(t, srv)
 		playRaw(t, srv, row)
-		d := <-ch
-		if d.err != nil {
-			t.Fatal(d.err)
-		}
-		defer d.c.CloseNow()
-		var got []string
-		for {
+		c := dialed()
+		read := func() (int, []byte, error) {
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			mt, b, err := d.c.Read(ctx)
-			cancel()
-			if err == nil {
-				got = append(got, wsdouble.MessageEvent{Message: wsdouble.Message{Type: wsdouble.MessageType(mt), Data: b}}.String())
-				continue
-			}
-			switch code := coder.CloseStatus(err); {
-			case code != -1:
-				got = append(got, closed(int(code)))
-			case errors.Is(err, context.DeadlineExceeded):
-				got = append(got, readsOn)
-			default:
-				got, out.detail = append(got, failed), err.Error()
-			}
-			break
+			defer cancel()
+			mt, b, err := c.Read(ctx)
+			return int(mt), b, err
 		}
-		out.got = strings.Join(got, ", ")
+		out = readOutcome(read, func(err error) int { return int(coder.CloseStatus(err)) }, func(err error) bool {
+			return errors.Is(err, context.DeadlineExceeded)
+		})
 	})
 	return out
 }
