@@ -274,3 +274,42 @@ func TestAcceptExtensions(t *testing.T) {
 		}
 	})
 }
+
+// TestControlStepParseErrors: the heartbeat and raw steps, and
+// accept.extensions, are read as strictly as the others, each error with
+// its line, column, attempt, step and field.
+func TestControlStepParseErrors(t *testing.T) {
+	step := func(s string) string {
+		return `{"version": 1, "attempts": [{"accept": {}, "steps": [` + s + `]}]}`
+	}
+	for _, tt := range []struct {
+		name, src, want string
+	}{
+		{"ping too long", step(`{"ping": {"text": "` + strings.Repeat("p", 126) + `"}}`), "1:63: attempt 1, step 1: ping: payload of 126 bytes, over the 125 of a control frame"},
+		{"ping text and binary", step(`{"ping": {"text": "a", "binary": "AA=="}}`), "attempt 1, step 1: ping: want text or binary, not both"},
+		{"ping unknown field", step(`{"ping": {"data": "a"}}`), "attempt 1, step 1: ping.data: unknown field"},
+		{"pong not base64", step(`{"pong": {"binary": "%"}}`), "attempt 1, step 1: pong.binary: not base64"},
+		{"expect_pong negative timeout", step(`{"expect_pong": {"timeout": "-1s"}}`), "attempt 1, step 1: expect_pong.timeout: negative duration"},
+		{"answer_pings number", step(`{"answer_pings": 5}`), `attempt 1, step 1: answer_pings: got a number, want true (at once), false (never) or a delay such as "5s"`},
+		{"answer_pings bad delay", step(`{"answer_pings": "soon"}`), `attempt 1, step 1: answer_pings: bad duration "soon"`},
+		{"raw without opcode", step(`{"raw": {}}`), "attempt 1, step 1: raw.opcode: missing"},
+		{"raw opcode 16", step(`{"raw": {"opcode": 16}}`), "attempt 1, step 1: raw.opcode: 16 does not fit in 4 bits (0-15)"},
+		{"raw opcode name", step(`{"raw": {"opcode": "data"}}`), `attempt 1, step 1: raw.opcode: "data" is not continuation, text, binary, close, ping or pong`},
+		{"raw code too large", step(`{"raw": {"opcode": "close", "code": 65536}}`), "attempt 1, step 1: raw.code: 65536 does not fit in 2 bytes (0-65535)"},
+		{"raw text and payload", step(`{"raw": {"opcode": "text", "text": "a", "payload": "AA=="}}`), "attempt 1, step 1: raw: want text or payload, not both"},
+		{"raw mask of 3 bytes", step(`{"raw": {"opcode": "text", "mask": "AQID"}}`), `attempt 1, step 1: raw.mask: want a 4-byte key in base64`},
+		{"raw fin a string", step(`{"raw": {"opcode": "text", "fin": "no"}}`), "attempt 1, step 1: raw.fin: got a string, want true or false"},
+		{"extensions a number", `{"version": 1, "attempts": [{"accept": {"extensions": 1}}]}`, "attempt 1: accept.extensions: got a number, want a string"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := scenario.Parse(strings.NewReader(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse: got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	s := &scenario.Script{Attempts: []scenario.Attempt{{Answer: scenario.Accept{Extensions: "a\r\nX-Injected: 1"}}}}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "hold a line break") {
+		t.Errorf("Validate of extensions with a line break: got %v", err)
+	}
+}
