@@ -50,6 +50,12 @@ var errGaveUpClosing = errors.New("the client gave up on its close")
 // Beyond the contract, a Fake records what it did (Sent, Received, Events)
 // and can dispatch events the browser never would (Inject).
 //
+// As a browser does, its handshake offers permessage-deflate (an answer
+// naming another extension fails the connection), and its client answers
+// the server end's pings (Peer.Ping) by itself, never pings, and shows its
+// listeners no ping or pong. It has no wire: Peer.WriteFrame returns
+// ErrNoWire.
+//
 // A Fake is the client half of a connection; its server half is the same
 // connection core a Server's connection has. The Fake is the core's
 // transport: it delivers what the server end sends as events, and hands it
