@@ -91,7 +91,7 @@ type inboxItem struct {
 // init sets the limit of a zero inbox of messages, and what to call when
 // held messages move in (the Fake's BufferedAmount then falls), or nil.
 func (q *inbox) init(limit inboxLimit, taken taker) {
-	q.limit, q.taken, q.what = limit, taken, "message"
+	q.limit, q.taken, q.what, q.overflow = limit, taken, "message", holdBack
 }
 
 // initControl makes a zero inbox one of control frames, what ("ping" or
