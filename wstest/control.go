@@ -93,14 +93,37 @@ type controls struct {
 	later  []*time.Timer // delayed pongs, the latest maxQueuedControls
 }
 
-func (c *controls) init() {
+func newControls() *controls {
+	c := new(controls)
 	c.ctl[ctlPing].initControl("ping", maxQueuedControls)
 	c.ctl[ctlPong].initControl("pong", maxQueuedControls)
+	return c
+}
+
+// ctl returns the connection's controls, made by the first call. Made
+// once the connection has ended, they are stopped at once: endWith sets
+// the state before it stops those it finds, so that either it stops them
+// or this does (stop may run twice).
+func (c *conn) ctl() *controls {
+	if x := c.controls.Load(); x != nil {
+		return x
+	}
+	x := newControls()
+	if !c.controls.CompareAndSwap(nil, x) {
+		return c.controls.Load()
+	}
+	if c.getState() == connEnded {
+		x.stop()
+	}
+	return x
 }
 
 // stop ends the queues and the delayed pongs, once the connection has
-// ended (conn.endWith, endUnanswered).
+// ended (conn.endWith, endUnanswered). c may be nil: none were made.
 func (c *controls) stop() {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	for _, t := range c.later {
 		t.Stop()
@@ -117,18 +140,19 @@ func (c *controls) stop() {
 // §5.5.3 lets a server answer only the latest of the pings it has not
 // answered yet.
 func (c *conn) pongLater(d time.Duration, fn func()) {
-	c.controls.mu.Lock()
-	defer c.controls.mu.Unlock()
+	x := c.ctl()
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	// The end is set before stop takes the lock: a timer made here is
 	// stopped there, or never made.
 	if c.getState() == connEnded {
 		return
 	}
-	if len(c.controls.later) == maxQueuedControls {
-		c.controls.later[0].Stop()
-		c.controls.later = c.controls.later[1:]
+	if len(x.later) == maxQueuedControls {
+		x.later[0].Stop()
+		x.later = x.later[1:]
 	}
-	c.controls.later = append(c.controls.later, time.AfterFunc(d, fn))
+	x.later = append(x.later, time.AfterFunc(d, fn))
 }
 
 // Peer's methods.
@@ -141,21 +165,22 @@ func (c *conn) Pong(data []byte) error { return c.sendControl("Peer.Pong", ctlPo
 
 // ReceivePing implements Peer.
 func (c *conn) ReceivePing(ctx context.Context) ([]byte, error) {
-	m, err := c.controls.ctl[ctlPing].receive(ctx, c.receiveEnded, c.t.beforeWait)
+	m, err := c.ctl().ctl[ctlPing].receive(ctx, c.receiveEnded, c.t.beforeWait)
 	return m.Data, err
 }
 
 // ReceivePong implements Peer.
 func (c *conn) ReceivePong(ctx context.Context) ([]byte, error) {
-	m, err := c.controls.ctl[ctlPong].receive(ctx, c.receiveEnded, c.t.beforeWait)
+	m, err := c.ctl().ctl[ctlPong].receive(ctx, c.receiveEnded, c.t.beforeWait)
 	return m.Data, err
 }
 
 // AnswerPings implements Peer.
 func (c *conn) AnswerPings(a PingAnswer) {
-	c.controls.mu.Lock()
-	c.controls.answer = a
-	c.controls.mu.Unlock()
+	x := c.ctl()
+	x.mu.Lock()
+	x.answer = a
+	x.mu.Unlock()
 }
 
 // sendControl sends the client a ping or a pong for the Peer method op.
@@ -201,7 +226,7 @@ func (c *conn) fromClientControl(k controlKind, data []byte) {
 	if lost {
 		return
 	}
-	c.controls.ctl[k].push(wsdouble.Message{Data: data}, due)
+	c.ctl().ctl[k].push(wsdouble.Message{Data: data}, due)
 	if k == ctlPing {
 		c.answerPing(bytes.Clone(data), time.Until(due)) // the Peer may change its copy
 	}
@@ -211,9 +236,10 @@ func (c *conn) fromClientControl(k controlKind, data []byte) {
 // §5.5.2), as AnswerPings says, once the ping has arrived (in wait, when a
 // fault holds it).
 func (c *conn) answerPing(data []byte, wait time.Duration) {
-	c.controls.mu.Lock()
-	a := c.controls.answer
-	c.controls.mu.Unlock()
+	x := c.ctl()
+	x.mu.Lock()
+	a := x.answer
+	x.mu.Unlock()
 	if a.Never() {
 		return
 	}

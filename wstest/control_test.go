@@ -279,6 +279,10 @@ func TestPingErrors(t *testing.T) {
 		if err := p.Ping(nil); !errors.Is(err, wstest.ErrPeerClosed) {
 			t.Errorf("Ping after Drop: got %v, want ErrPeerClosed", err)
 		}
+		// Nothing made the connection's control frames before its end.
+		if _, err := p.ReceivePing(t.Context()); !errors.Is(err, wstest.ErrPeerClosed) {
+			t.Errorf("ReceivePing after Drop: got %v, want ErrPeerClosed", err)
+		}
 		if got := fmt.Sprint(f.Events()); got != "[open close 1006 unclean]" {
 			t.Errorf("the Fake's events: %s, want no trace of the pong", got)
 		}
