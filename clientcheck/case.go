@@ -80,7 +80,15 @@ var cases = []Case{
 	{"fault/bandwidth", "the link to the client narrows so that the 2 KiB the server sends take the Keepalive (twice the first delay without one); later the server closes with 1001", "keeps to its policy whether it waits or reconnects", "", faultBandwidth},
 	{"heartbeat/withheld", "the server answers none of what the Rules answer (the client's heartbeats)", "gives the connection up within its Keepalive and comes back (skipped without Rules or a Keepalive)", "", heartbeatWithheld},
 	{"heartbeat/late", "the server answers what the Rules answer a fifth of the Keepalive late, for twice the Keepalive; then closes with 1001", "keeps to its policy whether it waits or reconnects (skipped without Rules or a Keepalive)", "", heartbeatLate},
+	{"heartbeat/pongs-withheld", "the server stops answering the client's pings (protocol level) on a healthy connection", "notices within its Keepalive and comes back (skipped unless the policy has Pings and a Keepalive)", "RFC 6455 §5.5.2", heartbeatPongsWithheld},
+	{"heartbeat/pongs-late", "the server answers the client's pings a fifth of the Keepalive late, for twice the Keepalive; then closes with 1001", "keeps to its policy whether it waits or reconnects (skipped unless the policy has Pings and a Keepalive)", "RFC 6455 §5.5.2, §5.5.3", heartbeatPongsLate},
 	{"session/long", "a healthy connection stays up for twice the Keepalive (or the ResetAfter), then the server closes with 1001", "keeps the healthy connection: the server ends it, not the client", "", sessionLong},
+	{"frame/reserved-opcode", "a healthy connection gets a frame of the reserved opcode 3 (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.2, §7.1.7", frameReservedOpcode},
+	{"frame/rsv1", "a healthy connection gets a text frame with RSV1 set, though no extension was agreed (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.2", frameRSV1},
+	{"frame/bad-utf8", "a healthy connection gets a text message that is not UTF-8 (wire only)", "fails the connection (1007) and comes back after its first delay", "RFC 6455 §8.1", frameBadUTF8},
+	{"frame/masked", "a healthy connection gets a masked frame (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.1", frameMasked},
+	{"frame/fragmented-ping", "a healthy connection gets a ping in two fragments (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.5", frameFragmentedPing},
+	{"frame/stray-continuation", "a healthy connection gets a continuation frame with no message begun (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.4", frameStrayContinuation},
 	{"outage/crash", "the server crashes: every connection dropped at once, then it accepts again", "retries after its first delay", "", outageCrash},
 	{"outage/down", "the server crashes and stays down (dials refused) for the first delay and half the second, then accepts", "comes back within its longest delay of the server coming back (skipped with MaxRetries under 3)", "", outageDown},
 	{"backoff/grows", "refused 503 again and again: MaxRetries times, or until the delay reaches its Max", "each delay grows by Factor up to Max; the last retry the policy allows is healthy", "RFC 6455 §7.2.3 (truncated exponential backoff)", backoffGrows},
@@ -221,6 +229,21 @@ func inject(f wstest.Fault) scenario.Step { return step(scenario.Inject{Fault: f
 // then is a script of attempts followed by the healthy one.
 func (e *caseEnv) then(name string, attempts ...scenario.Attempt) caseRun {
 	return caseRun{script: e.script(name, append(attempts, e.healthy())...)}
+}
+
+// failedByClient expects the client to have failed the connection of the
+// first attempt, what says after what, before it was stopped: closed it,
+// or gone away; neither kept it nor counted it as healthy.
+func failedByClient(o *Outcome, what string) error {
+	if len(o.Attempts) == 0 || o.Attempts[0].Outcome != wstest.Accepted {
+		return nil // the backoff invariant says what came instead
+	}
+	r := o.Attempts[0]
+	if k := r.End.Kind; (k == wstest.ClientClosed || k == wstest.ClientGone) && r.End.Time.Before(o.StopAt) {
+		return nil
+	}
+	return &Violation{Invariant: "expectation", Attempt: r.N, Problem: fmt.Sprintf(
+		"the connection of #%d, %s, was %s, want it failed by the client (RFC 6455 §7.1.7)", r.N, what, how(r))}
 }
 
 // caseError is a failed case: its violations, then what happened.

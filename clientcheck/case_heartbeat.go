@@ -9,9 +9,10 @@ import (
 )
 
 // The heartbeats: the Rules answer what a healthy client sends while
-// connected, its application-level pings among them. These cases withhold
-// the answers or delay them; session/long answers them for a long while,
-// and a client must not take that connection for dead.
+// connected, its application-level pings among them, and the server
+// answers its protocol-level pings (RFC 6455 §5.5.2) by itself. These
+// cases withhold the answers or delay them; session/long answers them for
+// a long while, and a client must not take that connection for dead.
 
 const noRules = "the harness has no Rules: nothing answers the client's heartbeats"
 
@@ -79,4 +80,43 @@ func sessionLong(e *caseEnv) (caseRun, string) {
 			r.N, how(r), o.offset(r.End.Time))}
 	}
 	return run, ""
+}
+
+const noPings = "the policy has no Pings: the client does not ping at the protocol level"
+
+// heartbeatPongsWithheld stops answering the client's pings once the
+// connection is healthy: to a client that pings, it is dead.
+func heartbeatPongsWithheld(e *caseEnv) (caseRun, string) {
+	if skip := needsPings(e); skip != "" {
+		return caseRun{}, skip
+	}
+	run := e.then("heartbeat/pongs-withheld", e.accept(step(scenario.AnswerPings{Answer: wstest.NoPong()})))
+	run.expect = func(o *Outcome) error {
+		at, ok := stepAt(o, 1, scenario.AnswerPings{}.Name())
+		if !ok {
+			return nil
+		}
+		return notices(o, 1, at, "the last pong")
+	}
+	return run, ""
+}
+
+// heartbeatPongsLate answers the client's pings a fifth of the Keepalive
+// late, for twice the Keepalive, then closes with 1001.
+func heartbeatPongsLate(e *caseEnv) (caseRun, string) {
+	if skip := needsPings(e); skip != "" {
+		return caseRun{}, skip
+	}
+	k := e.p.Keepalive
+	return e.then("heartbeat/pongs-late", e.accept(step(scenario.AnswerPings{Answer: wstest.PongAfter(k / 5)}), wait(2*k), goingAway())), ""
+}
+
+func needsPings(e *caseEnv) string {
+	switch {
+	case !e.p.Pings:
+		return noPings
+	case e.p.Keepalive == 0:
+		return noKeepalive
+	}
+	return ""
 }

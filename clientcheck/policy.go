@@ -42,6 +42,11 @@ type Policy struct {
 	// Zero means the client never notices, and the half-open and heartbeat
 	// cases are skipped.
 	Keepalive time.Duration
+	// Pings says the client's keepalive pings at the protocol level (RFC
+	// 6455 §5.5.2) and takes a connection whose pongs stop for dead: the
+	// cases that withhold or delay pongs apply to it. A client on the
+	// wsdouble contract, as a browser's, cannot ping.
+	Pings bool
 	// Protocols are the subprotocols the client offers; none skips the
 	// cases of a wrong or missing subprotocol answer.
 	Protocols []string

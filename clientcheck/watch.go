@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble/scenario"
-	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // watch follows a play through the player's progress, to tell when the
@@ -25,10 +24,10 @@ type watch struct {
 	mu        sync.Mutex
 	activity  time.Time // the last attempt, answer, end or scripted step
 	arrivals  int
-	lastN     int       // the acceptor's number of the last attempt's first arrival
-	lastAt    time.Time // when it arrived
-	reached   bool      // it has played its steps
-	open      map[int]bool
+	lastN     int           // the acceptor's number of the last attempt's first arrival
+	lastAt    time.Time     // when it arrived
+	reached   bool          // it has played its steps
+	open      map[int]bool  // accepted connections open, hung attempts waiting
 	signal    chan struct{} // has a value when something changed
 	startedAt time.Time
 }
@@ -98,16 +97,14 @@ func (w *watch) progress(p scenario.Progress) {
 			w.lastN, w.lastAt = p.N, time.Now()
 		}
 	case scenario.AttemptAnswered:
-		if strings.HasPrefix(p.Answer, "accepted") {
-			w.open[p.N] = true
+		if strings.HasPrefix(p.Answer, "accepted") || p.Answer == "hung" {
+			w.open[p.N] = true // until the connection ends, or the client gives the hang up
 		}
 		if p.N == w.lastN && w.lastSteps == 0 {
 			w.reached = true
 		}
 	case scenario.ConnectionEnded:
-		if p.End != nil && p.End.Kind != wstest.NotEnded {
-			delete(w.open, p.N)
-		}
+		delete(w.open, p.N)
 		if p.N == w.lastN {
 			w.reached = true
 		}
@@ -161,8 +158,9 @@ func (w *watch) wait(ctx context.Context) Settled {
 	}
 }
 
-// waitEnded waits until no connection the script accepted is open, or
-// grace has passed, or ctx is done.
+// waitEnded waits until no connection the script accepted is open, and
+// no attempt it left hanging is still waiting, or grace has passed, or
+// ctx is done.
 func (w *watch) waitEnded(ctx context.Context, grace time.Duration) {
 	t := time.NewTimer(grace)
 	defer t.Stop()
