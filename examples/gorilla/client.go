@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -101,6 +102,11 @@ type Event struct {
 // ErrPongTimeout is the Err of a Disconnected event when the connection was
 // silent for PongWait.
 var ErrPongTimeout = errors.New("gorilla example: no pong within the pong wait")
+
+// ErrInvalidUTF8 is the Err of a Disconnected event when the server sent a
+// text message that is not UTF-8: the client failed the connection with
+// 1007 (RFC 6455 §8.1), which gorilla/websocket does not do by itself.
+var ErrInvalidUTF8 = errors.New("gorilla example: a text message that is not UTF-8")
 
 // Run connects and stays connected until ctx is done, then closes the
 // connection (code 1000) and returns ctx's error. It starts no goroutine that
@@ -219,13 +225,17 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn, attempt int) e
 	defer close(stop)
 
 	for {
-		_, data, err := conn.ReadMessage()
+		typ, data, err := conn.ReadMessage()
 		if err != nil {
 			var ne interface{ Timeout() bool }
 			if errors.As(err, &ne) && ne.Timeout() {
 				return fmt.Errorf("%w: %w", ErrPongTimeout, err)
 			}
 			return err
+		}
+		if typ == websocket.TextMessage && !utf8.Valid(data) {
+			conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, ""), time.Now().Add(c.WriteWait))
+			return ErrInvalidUTF8
 		}
 		alive()
 		c.emit(Event{Kind: Message, Attempt: attempt, Data: data})

@@ -131,3 +131,23 @@ func TestUnansweredPingsAreDetected(t *testing.T) {
 		assert.Equal(t, 46*time.Second, srv.Attempts()[1].Time.Sub(begin), "redialed MinDelay later")
 	})
 }
+
+// A text message that is not UTF-8 fails the connection with 1007 (RFC
+// 6455 §8.1), which gorilla/websocket leaves to its caller: the client
+// checker's frame/bad-utf8 found the client reading it as any message.
+func TestInvalidUTF8FailsTheConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := wstest.NewServer(t)
+		events := start(t, &gorilla.Client{Dialer: srv.Dialer(), URL: wstest.MemoryURL})
+		p := accept(t, srv)
+		assert.Equal(t, gorilla.Connected, next(t, events).Kind)
+		require.NoError(t, p.WriteFrame(wstest.Frame{Opcode: wstest.OpText, Payload: []byte{'a', 0xff}}))
+		ev := next(t, events)
+		assert.Equal(t, gorilla.Disconnected, ev.Kind)
+		assert.ErrorIs(t, ev.Err, gorilla.ErrInvalidUTF8)
+		end, err := p.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, wstest.ClientClosed, end.Kind, "the client closes: %v", end)
+		assert.Equal(t, websocket.CloseInvalidFramePayloadData, end.Code)
+	})
+}

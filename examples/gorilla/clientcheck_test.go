@@ -21,6 +21,7 @@ func TestClientCheckInMemory(t *testing.T) {
 			Backoff:        wstest.Backoff{Min: time.Second, Factor: 2, Max: 8 * time.Second, ResetAfter: 5 * time.Second},
 			ConnectTimeout: 4 * time.Second,  // the Dialer's HandshakeTimeout
 			Keepalive:      25 * time.Second, // PongWait: a ping every 10 s, the connection dead 25 s after its last frame
+			Pings:          true,
 		},
 		Start: func(_ context.Context, target clientcheck.Target) (func(context.Context) error, error) {
 			if target.Dialer == nil {

@@ -5,8 +5,10 @@
 // The client (Client.Run) dials, reads with a read deadline that every frame
 // pushes back, pings the server with WebSocket control frames, and redials
 // with a doubling delay when the connection fails: on a drop, on a refused
-// handshake, and when the server stops answering pings (the read deadline
-// passes: ErrPongTimeout).
+// handshake, when the server stops answering pings (the read deadline
+// passes: ErrPongTimeout), and when it sends a text message that is not
+// UTF-8, which gorilla/websocket reads as any other (the client fails the
+// connection with 1007, as RFC 6455 §8.1 says: ErrInvalidUTF8).
 //
 // # Testing it
 //
