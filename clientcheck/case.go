@@ -154,6 +154,16 @@ func (c Case) Run(ctx context.Context, h Harness, opts ...Option) Result {
 	return res
 }
 
+// Select returns the cases Only and Skip select among the options, in the
+// battery's order: what Run runs, for a caller that runs them one by one.
+func Select(opts ...Option) ([]Case, error) {
+	cfg := newConfig(opts)
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	return selected(cfg)
+}
+
 // selected returns the cases the options select.
 func selected(cfg config) ([]Case, error) {
 	var out []Case

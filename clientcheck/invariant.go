@@ -143,6 +143,9 @@ func checkBackoff(o *Outcome) error {
 	add := func(n int, format string, args ...any) {
 		errs = append(errs, &Violation{Invariant: "backoff", Attempt: n, Problem: fmt.Sprintf(format, args...)})
 	}
+	if len(fs) == 0 && !o.StopAt.IsZero() {
+		add(0, "the client made no attempt at all in the %s before it was stopped", timeline.Duration(o.StopAt.Sub(o.Start)))
+	}
 	for _, g := range gaps(p, fs, outages) {
 		prev := fs[g.i-1]
 		if givesUpAfter(p, prev.rec) != "" || p.MaxRetries > 0 && g.kLo > p.MaxRetries {

@@ -193,7 +193,7 @@ func (p *play) run(ctx context.Context) (*Outcome, error) {
 		o.StopErr = stop(stopCtx)
 		cancel()
 		o.StoppedAt = time.Now()
-		p.w.waitEnded(ctx, endGrace)
+		p.w.waitEnded(context.WithoutCancel(ctx), endGrace)
 	}
 	stopRun()
 	<-runDone
