@@ -10,6 +10,7 @@ import (
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/examples/reconnecting"
+	"github.com/wsdouble/wsdouble/internal/bubbletest"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -94,3 +95,22 @@ func harness(t *testing.T) clientcheck.Harness {
 func TestClientCheckOnFake(t *testing.T) { clientcheck.Assert(t, harness(t), clientcheck.OnFake()) }
 
 func TestClientCheckInMemory(t *testing.T) { clientcheck.Assert(t, harness(t), clientcheck.InMemory()) }
+
+// BenchmarkClientCheck runs the whole battery against the client, on the
+// fake and in memory, each in one synctest bubble.
+func BenchmarkClientCheck(b *testing.B) {
+	for _, tr := range []struct {
+		name string
+		opt  clientcheck.Option
+	}{{"fake", clientcheck.OnFake()}, {"memory", clientcheck.InMemory()}} {
+		b.Run(tr.name, func(b *testing.B) {
+			bubbletest.Run(b, func(t *testing.T) {
+				for range b.N {
+					if err := clientcheck.Check(t.Context(), harness(t), tr.opt); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
