@@ -87,7 +87,7 @@ var cases = []Case{
 	{"frame/rsv1", "a healthy connection gets a text frame with RSV1 set, though no extension was agreed (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.2", frameRSV1},
 	{"frame/bad-utf8", "a healthy connection gets a text message that is not UTF-8 (wire only)", "fails the connection (1007) and comes back after its first delay", "RFC 6455 §8.1", frameBadUTF8},
 	{"frame/masked", "a healthy connection gets a masked frame (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.1", frameMasked},
-	{"frame/fragmented-ping", "a healthy connection gets a ping in two fragments (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.5", frameFragmentedPing},
+	{"frame/fragmented-ping", "a healthy connection gets the first fragment of a ping: no FIN (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.5", frameFragmentedPing},
 	{"frame/stray-continuation", "a healthy connection gets a continuation frame with no message begun (wire only)", "fails the connection and comes back after its first delay", "RFC 6455 §5.4", frameStrayContinuation},
 	{"outage/crash", "the server crashes: every connection dropped at once, then it accepts again", "retries after its first delay", "", outageCrash},
 	{"outage/down", "the server crashes and stays down (dials refused) for the first delay and half the second, then accepts", "comes back within its longest delay of the server coming back (skipped with MaxRetries under 3)", "", outageDown},

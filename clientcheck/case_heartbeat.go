@@ -1,9 +1,6 @@
 package clientcheck
 
 import (
-	"fmt"
-	"slices"
-
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -11,8 +8,7 @@ import (
 // The heartbeats: the Rules answer what a healthy client sends while
 // connected, its application-level pings among them, and the server
 // answers its protocol-level pings (RFC 6455 §5.5.2) by itself. These
-// cases withhold the answers or delay them; session/long answers them for
-// a long while, and a client must not take that connection for dead.
+// cases withhold the answers or delay them.
 
 const noRules = "the harness has no Rules: nothing answers the client's heartbeats"
 
@@ -59,27 +55,6 @@ func needsHeartbeats(e *caseEnv) string {
 		return noKeepalive
 	}
 	return ""
-}
-
-// sessionLong keeps a healthy connection up for twice the Keepalive, and
-// past ResetAfter, then closes it with 1001: the client must have kept
-// it.
-func sessionLong(e *caseEnv) (caseRun, string) {
-	d := max(2*e.p.Keepalive, e.p.Backoff.ResetAfter+e.p.retryWindow(1).hi, 2*e.p.retryWindow(1).hi)
-	run := e.then("session/long", e.accept(wait(d), goingAway()))
-	run.expect = func(o *Outcome) error {
-		if len(o.Attempts) == 0 || o.Attempts[0].Outcome != wstest.Accepted {
-			return nil
-		}
-		r := o.Attempts[0]
-		if slices.Contains([]wstest.EndKind{wstest.ServerClosed, wstest.NotEnded}, r.End.Kind) {
-			return nil
-		}
-		return &Violation{Invariant: "expectation", Attempt: r.N, Problem: fmt.Sprintf(
-			"the healthy connection of #%d was %s at %s, want it kept until the server closed it",
-			r.N, how(r), o.offset(r.End.Time))}
-	}
-	return run, ""
 }
 
 const noPings = "the policy has no Pings: the client does not ping at the protocol level"

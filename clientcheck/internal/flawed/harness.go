@@ -24,9 +24,22 @@ var policy = clientcheck.Policy{
 // Harness describes a Client with bug to the checker: its policy, its
 // subscription within 2 s of every open, the pongs its pings need. It
 // needs a Constructor (the fake or a Server in memory).
-func Harness(bug Bug) clientcheck.Harness {
+func Harness(bug Bug) clientcheck.Harness { return harness(bug, 1, 0) }
+
+// RealTime is Harness with every duration at a tenth and a tolerance of
+// 50 ms, for the loopback transport.
+func RealTime(bug Bug) clientcheck.Harness { return harness(bug, 0.1, 50*time.Millisecond) }
+
+// harness is Harness with every duration of the client and its policy
+// multiplied by scale, and tolerance for the checker's clock.
+func harness(bug Bug, scale float64, tolerance time.Duration) clientcheck.Harness {
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	p := policy
+	p.Backoff.Min, p.Backoff.Max, p.Backoff.ResetAfter = scaled(p.Backoff.Min), scaled(p.Backoff.Max), scaled(p.Backoff.ResetAfter)
+	p.Backoff.Tolerance = tolerance
+	p.ConnectTimeout, p.Keepalive = scaled(p.ConnectTimeout), scaled(p.Keepalive)
 	healthy, err := scenario.New("healthy").Attempt().Accept().
-		ExpectJSON(string(Subscribe.Data)).Within(2 * time.Second).
+		ExpectJSON(string(Subscribe.Data)).Within(max(scaled(2*time.Second), 500*time.Millisecond)).
 		OnJSON(string(Ping.Data)).ReplyJSON(string(Pong.Data)).
 		Build()
 	if err != nil {
@@ -36,17 +49,17 @@ func Harness(bug Bug) clientcheck.Harness {
 		Name:    "flawed client (" + bug.String() + ")",
 		Healthy: healthy.Attempts[0].Steps,
 		Rules:   healthy.Attempts[0].Rules,
-		Policy:  policy,
+		Policy:  p,
 		Start: func(ctx context.Context, t clientcheck.Target) (func(context.Context) error, error) {
 			if t.Constructor == nil {
 				return nil, fmt.Errorf("%w: it needs a Constructor", clientcheck.ErrUnsupported)
 			}
-			b := policy.Backoff
+			b := p.Backoff
 			c := Start(ctx, Config{
-				Dial: t.Constructor, URL: t.URL, Protocols: policy.Protocols,
+				Dial: t.Constructor, URL: t.URL, Protocols: p.Protocols,
 				Min: b.Min, Max: b.Max, Factor: b.Factor, ResetAfter: b.ResetAfter,
-				MaxRetries: policy.MaxRetries, GiveUpStatuses: policy.GiveUpStatuses, GiveUpCodes: policy.GiveUpCodes,
-				ConnectTimeout: policy.ConnectTimeout, PingEvery: 10 * time.Second, PongWithin: 5 * time.Second,
+				MaxRetries: p.MaxRetries, GiveUpStatuses: p.GiveUpStatuses, GiveUpCodes: p.GiveUpCodes,
+				ConnectTimeout: p.ConnectTimeout, PingEvery: scaled(10 * time.Second), PongWithin: scaled(5 * time.Second),
 				Bug: bug,
 			})
 			return c.Stop, nil
