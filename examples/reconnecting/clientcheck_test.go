@@ -2,10 +2,15 @@ package reconnecting_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
@@ -47,54 +52,73 @@ var checked = reconnecting.Options{
 	},
 }
 
-// harness describes the client to the checker: it subscribes on every
-// open, pings every 10 s and wants a pong within 5 s.
-func harness(t *testing.T) clientcheck.Harness {
-	healthy, err := scenario.New("healthy").Attempt().Accept().
-		ExpectJSON(string(subscribe.Data)).Within(2 * time.Second).
-		OnJSON(string(ping.Data)).ReplyJSON(string(pong.Data)).
-		Build()
+// The client as the checker sees it: how to start and stop it, what it
+// does on every healthy connection, and the policy it claims.
+var (
+	// subscribed: a healthy connection gets {"op":"subscribe"} within 2 s.
+	subscribed = []scenario.Step{{Label: "subscribed", Action: scenario.Expect{Match: scenario.JSON{Value: json.RawMessage(subscribe.Data)}, Timeout: 2 * time.Second}}}
+	// pongs answer its keepalive pings.
+	pongs = []scenario.Rule{{Label: "pong", On: scenario.JSON{Value: json.RawMessage(ping.Data)}, Reply: []scenario.Reply{{Message: pong, JSON: true}}}}
+	// claimed is what checked says, as the checker reads it.
+	claimed = clientcheck.Policy{
+		Backoff:        wstest.Backoff{Min: time.Second, Factor: 2, Max: 8 * time.Second, ResetAfter: 5 * time.Second},
+		MaxRetries:     5,
+		GiveUpStatuses: []int{401, 403},
+		GiveUpCodes:    []int{4001},
+		ConnectTimeout: 4 * time.Second,
+		Keepalive:      15 * time.Second, // a ping every 10 s, a pong within 5 s
+		Protocols:      []string{"v1"},
+	}
+)
+
+// start starts a client with the checked options on the target's
+// Constructor, subscribing on every open; stop closes it and waits until
+// it is done.
+func start(_ context.Context, target clientcheck.Target) (func(context.Context) error, error) {
+	if target.Constructor == nil {
+		return nil, fmt.Errorf("%w: the client needs a Constructor", clientcheck.ErrUnsupported)
+	}
+	c, err := reconnecting.New(target.Constructor, target.URL, checked)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return clientcheck.Harness{
-		Name:    "reconnecting",
-		Healthy: healthy.Attempts[0].Steps,
-		Rules:   healthy.Attempts[0].Rules,
-		Policy: clientcheck.Policy{
-			Backoff:        wstest.Backoff{Min: time.Second, Factor: 2, Max: 8 * time.Second, ResetAfter: 5 * time.Second},
-			MaxRetries:     5,
-			GiveUpStatuses: []int{401, 403},
-			GiveUpCodes:    []int{4001},
-			ConnectTimeout: 4 * time.Second,
-			Keepalive:      15 * time.Second,
-			Protocols:      []string{"v1"},
-		},
-		Start: func(_ context.Context, target clientcheck.Target) (func(context.Context) error, error) {
-			if target.Constructor == nil {
-				return nil, fmt.Errorf("%w: the client needs a Constructor", clientcheck.ErrUnsupported)
-			}
-			c, err := reconnecting.New(target.Constructor, target.URL, checked)
-			if err != nil {
-				return nil, err
-			}
-			c.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { c.Send(subscribe) }))
-			return func(ctx context.Context) error {
-				c.Close(wsdouble.CloseNormalClosure, "stop")
-				select {
-				case <-c.Done():
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}, nil
-		},
-	}
+	c.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { c.Send(subscribe) }))
+	return func(ctx context.Context) error {
+		c.Close(wsdouble.CloseNormalClosure, "stop")
+		select {
+		case <-c.Done():
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, nil
 }
 
-func TestClientCheckOnFake(t *testing.T) { clientcheck.Assert(t, harness(t), clientcheck.OnFake()) }
+// The client survives the network: README.md's section "Does my client
+// survive the network?" shows this test (TestReadmeShowsTheCheck keeps it
+// so).
+func TestSurvivesTheNetwork(t *testing.T) {
+	h := clientcheck.Harness{Name: "reconnecting", Start: start, Healthy: subscribed, Rules: pongs, Policy: claimed}
+	clientcheck.Assert(t, h)                         // every case on the fake, on virtual time
+	clientcheck.Assert(t, h, clientcheck.InMemory()) // and over real frames, in memory
+}
 
-func TestClientCheckInMemory(t *testing.T) { clientcheck.Assert(t, harness(t), clientcheck.InMemory()) }
+// TestReadmeShowsTheCheck: README.md shows TestSurvivesTheNetwork as it
+// is here.
+func TestReadmeShowsTheCheck(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	self, err := os.ReadFile("clientcheck_test.go")
+	require.NoError(t, err)
+	found := 0
+	for _, m := range snippet.FindAllStringSubmatch(string(readme), -1) {
+		if m[1] == "examples/reconnecting/clientcheck_test.go" {
+			found++
+			assert.Contains(t, string(self), m[2], "README.md's snippet is not in clientcheck_test.go as it is: copy the test again")
+		}
+	}
+	assert.Equal(t, 1, found, "README.md should show TestSurvivesTheNetwork once")
+}
 
 // BenchmarkClientCheck runs the whole battery against the client, on the
 // fake and in memory, each in one synctest bubble.
@@ -106,7 +130,8 @@ func BenchmarkClientCheck(b *testing.B) {
 		b.Run(tr.name, func(b *testing.B) {
 			bubbletest.Run(b, func(t *testing.T) {
 				for range b.N {
-					if err := clientcheck.Check(t.Context(), harness(t), tr.opt); err != nil {
+					h := clientcheck.Harness{Name: "reconnecting", Start: start, Healthy: subscribed, Rules: pongs, Policy: claimed}
+					if err := clientcheck.Check(t.Context(), h, tr.opt); err != nil {
 						t.Fatal(err)
 					}
 				}
