@@ -120,8 +120,8 @@ const (
 	// Abandoned: the client went away before an answer came (it closed, or
 	// its handshake timeout passed).
 	Abandoned
-	// Hung: never answered; the server was closed with the attempt still
-	// pending.
+	// Hung: never answered; the server was closed, or the test ended, with
+	// the attempt still pending (a Server closes it unanswered then).
 	Hung
 	// Aborted: the server closed the connection mid-handshake (Abort,
 	// DropAll; or a Server's, after the client sent data before its

@@ -27,6 +27,15 @@
 // server over an in-memory connection. The loopback wire serves any client
 // in any language. The same conformance checks pass on all three.
 //
+// # The end of the test
+//
+// A Server stops waiting for the test when the test function returns
+// (tb's Context is done), before any cleanup runs: attempts still pending,
+// and any that arrive later, are closed unanswered (logged Hung), so that
+// a cleanup that stops the client under test does not wait out the
+// client's handshake timeout, whatever order the cleanups run in. Close
+// ends the rest.
+//
 // # Backpressure
 //
 // The server end of a connection holds at most DefaultInboxMessages
@@ -83,7 +92,8 @@
 //
 // Attempts returns the log of every attempt: its time, URL, header and
 // offered subprotocols, its Outcome (Accepted, Refused, Abandoned when the
-// client gave up first, Hung when the acceptor closed first), and for an
+// client gave up first, Hung when the acceptor closed or the test ended
+// first, Aborted when the handshake was cut), and for an
 // accepted one how the connection ended (End) and the messages each way.
 // Timeline formats it, one line per attempt:
 //
