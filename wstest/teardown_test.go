@@ -115,3 +115,39 @@ func TestEndOfTestClosesPendingAttemptsLoopback(t *testing.T) {
 	}
 	t.Logf("the client's dial ended %v after the test", cleanup)
 }
+
+// A TLS handshake HangTLSHandshake holds ends with the test: the client
+// fails at once, and the handshake is logged as hung.
+func TestEndOfTestEndsHungTLSHandshake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tb := newEndingTB()
+		srv := wstest.NewServer(tb, wstest.TLS())
+		srv.SetTLSFault(wstest.HangTLSHandshake)
+		pending := dialInBackground(srv.Dialer(), wstest.MemoryTLSURL)
+		synctest.Wait() // the Server holds the handshake
+		end := time.Now()
+		tb.end()
+		if r := <-pending; r.err == nil || r.at != end {
+			t.Errorf("the hung dial: got %v after %v, want an error at the end of the test", r.err, r.at.Sub(end))
+		}
+		tb.runCleanups()
+		if log := srv.Attempts(); len(log) != 1 || log[0].Outcome != wstest.Hung {
+			t.Errorf("log: got %v, want one hung attempt", wstest.Timeline(log))
+		}
+	})
+}
+
+// Close ends a hung TLS handshake on loopback too: the client fails at
+// once, not at its handshake timeout.
+func TestCloseEndsHungTLSHandshakeLoopback(t *testing.T) {
+	srv := wstest.NewServer(t, wstest.TLS())
+	srv.SetTLSFault(wstest.HangTLSHandshake)
+	pending := dialInBackground(srv.Dialer(), srv.URL())
+	start := time.Now()
+	srv.Close()
+	r := <-pending
+	if r.err == nil || isTimeout(r.err) {
+		t.Errorf("the hung dial: got %v, want an error that is no timeout", r.err)
+	}
+	t.Logf("the dial ended %v after Close began", r.at.Sub(start))
+}
