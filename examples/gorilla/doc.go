@@ -2,23 +2,24 @@
 // gorilla/websocket directly, not against the wsdouble contract, and its
 // tests: what wsdouble does for code that holds a *websocket.Conn.
 //
-// The client (Client.Run) dials, reads with a read deadline that every frame
-// pushes back, pings the server with WebSocket control frames, and redials
-// with a doubling delay when the connection fails: on a drop, on a refused
-// handshake, and when the server stops answering pings (the read deadline
-// passes: ErrPongTimeout).
+// The client (Client.Run) dials, subscribes, reads, pings the server with
+// WebSocket control frames, and redials with a doubling delay when the
+// connection fails: on a drop, on a refused handshake, on a close frame
+// (a restart, 1012), and when the server stops answering pings
+// (reconnect.ErrPongTimeout). The loop is the one every example shares
+// (examples/internal/reconnect); this package holds only what is
+// gorilla's.
 //
 // # Testing it
 //
-// Such code takes a *websocket.Dialer. A wstest.Server's Dialer reaches the
-// server in memory, with real frames and a real HTTP handshake, and works
-// inside a testing/synctest bubble: the test answers each attempt (accept,
-// refuse with a status), plays the server's side of each connection (send,
-// drop) and checks the delays between attempts with wstest.AssertBackoff,
-// while ping periods and backoff delays of seconds pass in virtual time.
-//
-// The server's end of a wstest.Server connection answers pings by itself, as
-// every gorilla server does. For the server that stops answering them, the
-// tests build a small gorilla server of their own on net.Pipe, whose
-// connections are made of channels and so also run on virtual time.
+// Such code takes a *websocket.Dialer. A wstest.Server's Dialer reaches
+// the Server in memory for wstest.MemoryURL, with real frames and a real
+// HTTP handshake, inside a testing/synctest bubble; over loopback for the
+// Server's URL; and over wss:// for a Server made with wstest.TLS, whose
+// authority its TLSClientConfig trusts. The test answers each attempt
+// (accept, refuse with a status), plays the server's side of each
+// connection (send, drop, close, blackhole) and checks the delays between
+// attempts with wstest.AssertBackoff, while ping periods and backoff
+// delays of seconds pass in virtual time. The tests run the cases every
+// example takes (examples/internal/battery).
 package gorilla
