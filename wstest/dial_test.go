@@ -86,7 +86,7 @@ func TestDialContextTransports(t *testing.T) {
 func TestHTTPClientInBubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := wstest.NewServer(t, wstest.AutoAccept(wstest.Echo))
-		if srv.HTTPClient() != srv.HTTPClient() {
+		if first, second := srv.HTTPClient(), srv.HTTPClient(); first != second {
 			t.Errorf("HTTPClient: got two clients, want the same one")
 		}
 		c, _, err := coder.Dial(t.Context(), wstest.MemoryURL, &coder.DialOptions{HTTPClient: srv.HTTPClient()})
