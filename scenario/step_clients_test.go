@@ -32,6 +32,10 @@ func TestBroadcast(t *testing.T) {
 		<-c2.open
 		c2.send(t, "ready")
 		<-c2.done
+		// c1's news may still wait in its task queue, and a message whose
+		// task runs after close() is dropped (WHATWG WebSockets: "if
+		// ready state is not OPEN, return"), as in a browser: let it run.
+		synctest.Wait()
 		c1.ws.Close(1000, "")
 		<-c1.done
 		rep, err := pb.Wait(t.Context())
