@@ -62,7 +62,9 @@
 // server accepts plays the Healthy steps and the Rules, but where the case
 // says otherwise, and the script ends with a healthy connection that
 // repeats, for a client that comes back. The cases marked "wire only" are
-// skipped on the fake, which has no frames.
+// skipped on the fake, which has no frames; those marked "in memory" (the
+// TLS ones) need a Server in process, whose throwaway certificate
+// authority the Target's TLS configuration trusts.
 //
 //	refuse/503
 //	  the handshake is refused with 503, then accepted
@@ -106,6 +108,17 @@
 //	  the handshake is accepted with a subprotocol the client did not offer, then properly
 //	  want: fails that connection and retries after its first delay (skipped without Protocols)
 //	  RFC 6455 §4.1: the client MUST fail the connection
+//	tls/expired-certificate
+//	  over wss://, the server's certificate has expired, for the first delay and half the second; then it is valid (in memory)
+//	  want: refuses the certificate, retries after its first delay, and is healthy once it is valid
+//	  RFC 5280 §6.1.3; RFC 6455 §4.1 (fail the connection)
+//	tls/wrong-host
+//	  over wss://, the server's certificate is for another name, for the first delay and half the second; then it is right (in memory)
+//	  want: refuses the certificate, retries after its first delay, and is healthy once it is right
+//	  RFC 6125 §6; RFC 6455 §4.1
+//	tls/hang
+//	  over wss://, the server never answers the first TLS handshake (in memory)
+//	  want: gives the attempt up after ConnectTimeout, then retries after its first delay (skipped without a ConnectTimeout)
 //	drop/at-open
 //	  the connection is dropped (no close frame) as soon as it opens
 //	  want: retries after its first delay

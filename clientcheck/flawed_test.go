@@ -24,6 +24,7 @@ var (
 	handshakes = []string{"handshake/hang", "handshake/slow", "handshake/abort", "handshake/no-subprotocol", "handshake/unoffered-subprotocol"}
 	outages    = []string{"outage/crash", "outage/down"}
 	frames     = []string{"frame/reserved-opcode", "frame/rsv1", "frame/bad-utf8", "frame/masked", "frame/fragmented-ping", "frame/stray-continuation"}
+	tlsCases   = []string{"tls/expired-certificate", "tls/wrong-host", "tls/hang"}
 	reconnects = concat(drops, closes, deadLinks, slowLinks, frames, outages, []string{"backoff/reset", "backoff/short-uptime"})
 )
 
@@ -51,8 +52,8 @@ var caught = []struct {
 	{flawed.NeverGivesUp, []string{"refuse/401", "refuse/403", "close/give-up", "backoff/gives-up"}, []string{"gives-up: attempt #"}},
 	{flawed.GivesUpEarly, []string{"backoff/grows", "backoff/gives-up"}, []string{"it stopped coming back"}},
 	// The in-memory transport's dialer gives up on its own, after 45 s.
-	{flawed.IgnoresConnectTimeout, []string{"handshake/hang"}, []string{"want 4s (ConnectTimeout)", "want it given up after 4s (ConnectTimeout)"}},
-	{flawed.LeavesConnectionOpen, concat(refusals, handshakes, reconnects, []string{"backoff/grows", "stop/connected", "stop/no-close-reply", "stop/while-connecting"}), []string{"the client did not"}},
+	{flawed.IgnoresConnectTimeout, []string{"handshake/hang", "tls/hang"}, []string{"want 4s (ConnectTimeout)", "want it given up after 4s (ConnectTimeout)"}},
+	{flawed.LeavesConnectionOpen, concat(refusals, handshakes, tlsCases, reconnects, []string{"backoff/grows", "stop/connected", "stop/no-close-reply", "stop/while-connecting"}), []string{"the client did not"}},
 }
 
 func concat(lists ...[]string) []string {
@@ -101,7 +102,8 @@ func TestFlawedClientsFailTheirCases(t *testing.T) {
 	}
 }
 
-// wireOnly says the case needs a wire, and is skipped on the fake.
+// wireOnly says the case needs a wire (or TLS), and is skipped on the
+// fake.
 func wireOnly(name string) bool {
-	return name == "drop/mid-message" || strings.HasPrefix(name, "frame/")
+	return name == "drop/mid-message" || strings.HasPrefix(name, "frame/") || strings.HasPrefix(name, "tls/")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"time"
+
+	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // Option changes how Check, Assert, Require and Play run: on which
@@ -22,7 +24,12 @@ type config struct {
 	// observe, when set, replaces the policy's observation window (see
 	// Outcome.Settled).
 	observe time.Duration
-	err     error
+	// tls serves wss:// (a Server made with wstest.TLS), and onServer,
+	// if set, acts on the Server before the client starts; what it
+	// returns runs when the play is over.
+	tls      bool
+	onServer func(*wstest.Server) (undo func())
+	err      error
 }
 
 type optionFunc func(*config)
@@ -97,6 +104,12 @@ func Observe(d time.Duration) Option {
 // stopAfter stops the client d after the script's last attempt arrived.
 func stopAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.stopAfter = d })
+}
+
+// overTLS serves the play's script over wss://, and runs f, if not nil,
+// on its Server before the client starts.
+func overTLS(f func(*wstest.Server) (undo func())) Option {
+	return optionFunc(func(c *config) { c.tls, c.onServer = true, f })
 }
 
 // checkPatterns returns err, or the first bad pattern's error.

@@ -166,9 +166,12 @@ type play struct {
 
 func (p *play) run(ctx context.Context) (*Outcome, error) {
 	tb := &collector{}
-	srv, err := newServer(tb, p.cfg.transport)
+	srv, err := newServer(tb, p.cfg.transport, p.cfg.tls)
 	if err != nil {
 		return nil, err
+	}
+	if s, ok := srv.acc.(*wstest.Server); ok && p.cfg.onServer != nil {
+		defer p.cfg.onServer(s)()
 	}
 	o := &Outcome{Client: p.h.Name, Policy: p.h.Policy, Transport: p.cfg.transport, Script: p.s, Start: time.Now()}
 	runCtx, stopRun := context.WithCancel(ctx)

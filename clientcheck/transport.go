@@ -1,15 +1,9 @@
 package clientcheck
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -55,44 +49,36 @@ type server struct {
 	close  func()
 }
 
-// handshakeTimeout is the gorilla Dialer's, as websocket.DefaultDialer
-// has it: a client that needs another sets its own.
-const handshakeTimeout = 45 * time.Second
-
-// newServer makes the server end of a case on tr, reporting what its
-// Close finds through tb.
-func newServer(tb wstest.TB, tr Transport) (*server, error) {
+// newServer makes the server end of a case on tr, serving wss:// when
+// tls says so, reporting what its Close finds through tb.
+func newServer(tb wstest.TB, tr Transport, tls bool) (*server, error) {
 	switch tr {
 	case TransportFake:
+		if tls {
+			return nil, errors.New("clientcheck: the fake serves no TLS")
+		}
 		d := wstest.NewFakeDialer(tb)
 		return &server{acc: d, close: d.Close, target: Target{URL: wstest.MemoryURL, Constructor: d.Constructor()}}, nil
-	case TransportMemory:
-		srv := wstest.NewServer(tb)
-		dialer := srv.Dialer()
+	case TransportMemory, TransportLoopback:
+		var opts []wstest.Option
+		url := wstest.MemoryURL
+		if tls {
+			opts, url = append(opts, wstest.TLS()), wstest.MemoryTLSURL
+		}
+		srv := wstest.NewServer(tb, opts...)
+		if tr == TransportLoopback {
+			url = srv.URL()
+		}
+		// Each way in reaches the Server by the URL: in memory, or over
+		// loopback.
 		return &server{acc: srv, close: srv.Close, target: Target{
-			URL:         wstest.MemoryURL,
+			URL:         url,
 			Constructor: srv.Constructor(),
-			Dialer:      dialer,
-			HTTPClient:  httpClient(dialer.NetDialContext),
-			DialContext: dialer.NetDialContext,
-		}}, nil
-	case TransportLoopback:
-		srv := wstest.NewServer(tb)
-		nd := &net.Dialer{}
-		return &server{acc: srv, close: srv.Close, target: Target{
-			URL:         srv.URL(),
-			Constructor: wsdouble.NewConstructor(),
-			Dialer:      &websocket.Dialer{HandshakeTimeout: handshakeTimeout},
-			HTTPClient:  httpClient(nd.DialContext),
-			DialContext: nd.DialContext,
+			Dialer:      srv.Dialer(),
+			HTTPClient:  srv.HTTPClient(),
+			DialContext: srv.DialContext,
+			TLS:         srv.TLSConfig(),
 		}}, nil
 	}
 	return nil, fmt.Errorf("clientcheck: unknown %v", tr)
-}
-
-// httpClient is an HTTP client whose every connection is dialed by dial,
-// kept by no one once the request is done: each handshake its own
-// connection, as a WebSocket's is.
-func httpClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
-	return &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
 }
