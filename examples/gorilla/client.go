@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -51,13 +52,16 @@ type gorillaConn struct{ *websocket.Conn }
 
 func (g gorillaConn) ReadLoop(onMessage func([]byte)) error {
 	for {
-		_, data, err := g.ReadMessage()
+		typ, data, err := g.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
 				return &reconnect.CloseError{Code: ce.Code, Err: err}
 			}
 			return err
+		}
+		if typ == websocket.TextMessage && !utf8.Valid(data) {
+			return reconnect.ErrInvalidUTF8 // gorilla does not check
 		}
 		onMessage(data)
 	}

@@ -130,6 +130,12 @@ type Event struct {
 // silent for PongWait.
 var ErrPongTimeout = errors.New("reconnect: no sign of life within the pong wait")
 
+// ErrInvalidUTF8 is what a Conn's ReadLoop returns when the server sent a
+// text message that is not UTF-8: the loop fails the connection with 1007
+// (RFC 6455 §8.1), which gorilla/websocket and coder/websocket leave to
+// their callers, and the Disconnected event's Err wraps it.
+var ErrInvalidUTF8 = errors.New("reconnect: a text message that is not UTF-8")
+
 // RefusedError is the error of a dial the server answered with another
 // status than 101; a library's dial function returns it so that the
 // DialFailed event has the Status.
@@ -325,6 +331,12 @@ func (o Options) serve(ctx context.Context, conn Conn, k *keepalive, attempt int
 		k.alive()
 		o.emit(Event{Kind: Message, Attempt: attempt, Data: data})
 	})
+	if errors.Is(err, ErrInvalidUTF8) {
+		// Fail the connection: say why, and go (RFC 6455 §7.1.7).
+		wctx, cancel := context.WithTimeout(context.Background(), o.WriteWait)
+		conn.Close(wctx, 1007)
+		cancel()
+	}
 	close(stop)
 	conn.Abort() // a ping waiting for its pong (coder's) returns
 	wg.Wait()
