@@ -248,15 +248,24 @@ func (e *caseEnv) then(name string, attempts ...scenario.Attempt) caseRun {
 // first attempt, what says after what, before it was stopped: closed it,
 // or gone away; neither kept it nor counted it as healthy.
 func failedByClient(o *Outcome, what string) error {
-	if len(o.Attempts) == 0 || o.Attempts[0].Outcome != wstest.Accepted {
+	r, ok := first(o)
+	if !ok || r.Outcome != wstest.Accepted {
 		return nil // the backoff invariant says what came instead
 	}
-	r := o.Attempts[0]
 	if k := r.End.Kind; (k == wstest.ClientClosed || k == wstest.ClientGone) && r.End.Time.Before(o.StopAt) {
 		return nil
 	}
 	return &Violation{Invariant: "expectation", Attempt: r.N, Problem: fmt.Sprintf(
 		"the connection of #%d, %s, was %s, want it failed by the client (RFC 6455 §7.1.7)", r.N, what, how(r))}
+}
+
+// first is the attempt of o that came first, if any. (The log is in the
+// order records were made: a failed TLS handshake is logged as it ends.)
+func first(o *Outcome) (wstest.AttemptRecord, bool) {
+	if len(o.Attempts) == 0 {
+		return wstest.AttemptRecord{}, false
+	}
+	return slices.MinFunc(o.Attempts, func(a, b wstest.AttemptRecord) int { return a.Time.Compare(b.Time) }), true
 }
 
 // caseError is a failed case: its violations, then what happened.

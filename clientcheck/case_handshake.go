@@ -55,10 +55,7 @@ func badSubprotocol(e *caseEnv, name, answer string) (caseRun, string) {
 	}
 	run := e.then(name, scenario.Attempt{Answer: scenario.Accept{Subprotocol: answer}})
 	run.expect = func(o *Outcome) error {
-		if len(o.Attempts) == 0 {
-			return nil
-		}
-		r := o.Attempts[0]
+		r, _ := first(o)
 		return failedByClient(o, fmt.Sprintf("answered with subprotocol %s to an offer of %q", answerText(r.Protocol), r.Protocols))
 	}
 	return run, ""

@@ -49,11 +49,8 @@ func tlsFault(e *caseEnv, name string, f wstest.TLSFault, heal time.Duration) (c
 		return func() { t.Stop() }
 	})}
 	run.expect = func(o *Outcome) error {
-		if len(o.Attempts) == 0 {
-			return nil // the backoff invariant says so
-		}
-		r := o.Attempts[0]
-		if r.Outcome != wstest.Accepted {
+		r, ok := first(o)
+		if !ok || r.Outcome != wstest.Accepted {
 			return nil
 		}
 		return &Violation{Invariant: "expectation", Attempt: r.N, Problem: fmt.Sprintf(

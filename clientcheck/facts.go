@@ -3,6 +3,7 @@ package clientcheck
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,8 +57,13 @@ func facts(o *Outcome) ([]attemptFacts, []outage) {
 			outages = append(outages, outagesOf(o.Report, o.Script, a)...)
 		}
 	}
-	out := make([]attemptFacts, len(o.Attempts))
-	for i, rec := range o.Attempts {
+	// The log is in the order records were made: a failed TLS handshake
+	// is logged when it fails, with the time its hello came. The
+	// invariants read attempts in the order they came.
+	log := slices.Clone(o.Attempts)
+	slices.SortStableFunc(log, func(a, b wstest.AttemptRecord) int { return a.Time.Compare(b.Time) })
+	out := make([]attemptFacts, len(log))
+	for i, rec := range log {
 		f := attemptFacts{rec: rec, over: overAt(rec)}
 		if rec.Outcome == wstest.Refused {
 			f.retryAfter = retryAfterOf(o.Script, byN[rec.N])

@@ -60,11 +60,13 @@ func attemptTable(o *Outcome, vs []*Violation, prefix string) string {
 			marks[v.Attempt] = append(marks[v.Attempt], v.Invariant)
 		}
 	}
-	rows := make([]timeline.Row, len(o.Attempts))
-	for i, r := range o.Attempts {
+	log := slices.Clone(o.Attempts)
+	slices.SortStableFunc(log, func(a, b wstest.AttemptRecord) int { return a.Time.Compare(b.Time) })
+	rows := make([]timeline.Row, len(log))
+	for i, r := range log {
 		row := timeline.Row{N: r.N, At: r.Time.Sub(o.Start), Answer: answerOf(r), ToClient: r.ToClient, FromClient: r.FromClient}
 		if i > 0 {
-			prev := o.Attempts[i-1]
+			prev := log[i-1]
 			from := overAt(prev)
 			if from.IsZero() {
 				from = prev.Time
