@@ -32,6 +32,13 @@ func (c *Client) Run(ctx context.Context) error {
 	if d == nil {
 		d = websocket.DefaultDialer
 	}
+	if c.ConnectTimeout > 0 {
+		// gorilla stops watching the context once TCP is up: the
+		// handshake has its own timeout.
+		copied := *d
+		copied.HandshakeTimeout = c.ConnectTimeout
+		d = &copied
+	}
 	return reconnect.Run(ctx, c.Options, func(ctx context.Context, alive func()) (reconnect.Conn, error) {
 		conn, resp, err := d.DialContext(ctx, c.URL, nil)
 		if err != nil {

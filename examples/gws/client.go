@@ -38,6 +38,9 @@ func (c *Client) Run(ctx context.Context) error {
 			// Text that is not UTF-8 fails the connection with 1007 (RFC
 			// 6455 §8.1), which gws checks only when asked.
 			CheckUtf8Enabled: true,
+			// gws's handshake does not watch the context: it has its own
+			// timeout (5 s when zero).
+			HandshakeTimeout: c.ConnectTimeout,
 		})
 		if err != nil {
 			if resp != nil {

@@ -17,6 +17,14 @@ import (
 // target.TLS for wss://).
 type Checked func(target clientcheck.Target, opts reconnect.Options) Runner
 
+// checkedOptions are virtual, with a ConnectTimeout: the hung handshakes
+// of the checker's cases need one.
+var checkedOptions = func() reconnect.Options {
+	o := virtual
+	o.ConnectTimeout = 4 * time.Second
+	return o
+}()
+
 // Check puts the clients newClient makes through the client checker's
 // battery (clientcheck), in memory, on virtual time: every case that
 // applies to a client that subscribes on every connection, pings at the
@@ -32,12 +40,13 @@ func Check(t *testing.T, name string, newClient Checked, opts ...clientcheck.Opt
 		Name:    name,
 		Healthy: healthy.Attempts[0].Steps,
 		Policy: clientcheck.Policy{
-			Backoff:   policy,
-			Keepalive: virtual.PongWait, // silent that long after its last sign of life: dead
-			Pings:     true,
+			Backoff:        policy,
+			ConnectTimeout: checkedOptions.ConnectTimeout,
+			Keepalive:      virtual.PongWait, // silent that long after its last sign of life: dead
+			Pings:          true,
 		},
 		Start: func(_ context.Context, target clientcheck.Target) (func(context.Context) error, error) {
-			r := newClient(target, virtual)
+			r := newClient(target, checkedOptions)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx) }()

@@ -49,6 +49,11 @@ type Options struct {
 	// WriteWait bounds every write, and the closing handshake; zero means
 	// DefaultWriteWait.
 	WriteWait time.Duration
+	// ConnectTimeout bounds a dial and its handshake, TLS included: an
+	// attempt still unanswered after it fails, and counts as a failed
+	// one. Zero leaves it to the library (gorilla's Dialer: 45 s; gws:
+	// 5 s; coder and gobwas: none).
+	ConnectTimeout time.Duration
 	// MinDelay is the delay before the first retry in a row, doubled for
 	// each further one up to MaxDelay; zero means DefaultMinDelay and
 	// DefaultMaxDelay. A connection that stayed up MinUptime (zero:
@@ -207,7 +212,12 @@ func Run(ctx context.Context, o Options, dial Dial) error {
 			}
 		}
 		k := newKeepalive(o.PongWait)
-		conn, err := dial(ctx, k.alive)
+		dctx, cancel := ctx, context.CancelFunc(func() {})
+		if o.ConnectTimeout > 0 {
+			dctx, cancel = context.WithTimeout(ctx, o.ConnectTimeout)
+		}
+		conn, err := dial(dctx, k.alive)
+		cancel() // the libraries use the context for the handshake only
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
