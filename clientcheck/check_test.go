@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/clientcheck/internal/flawed"
@@ -88,6 +89,8 @@ func TestPlayErrors(t *testing.T) {
 	}
 	noStart := flawed.Harness(flawed.None)
 	noStart.Start = nil
+	badPolicy := flawed.Harness(flawed.None)
+	badPolicy.Policy.Backoff.Factor, badPolicy.Policy.Backoff.Max, badPolicy.Policy.MaxRetries = 0.5, time.Millisecond, -1
 	synctest.Test(t, func(t *testing.T) {
 		for _, tt := range []struct {
 			h    clientcheck.Harness
@@ -96,6 +99,7 @@ func TestPlayErrors(t *testing.T) {
 			want string
 		}{
 			{noStart, ok, nil, "clientcheck: Harness: no Start"},
+			{badPolicy, ok, nil, "clientcheck: Policy: Backoff.Factor 0.5 is not 0 (for 1) or a number of at least 1\nBackoff.Max 1ms is below Backoff.Min 1s\nnegative MaxRetries -1"},
 			{flawed.Harness(flawed.None), &scenario.Script{}, nil, "clientcheck: Play: invalid script: no attempts"},
 			{flawed.Harness(flawed.None), ok, []clientcheck.Option{clientcheck.Loopback()}, "clientcheck: Play: the loopback transport inside a synctest bubble: a socket never lets virtual time pass"},
 		} {

@@ -60,20 +60,7 @@ type Policy struct {
 
 // validate says what makes the policy unusable.
 func (p *Policy) validate() error {
-	b := p.Backoff
-	var errs []error
-	if b.Min < 0 || b.Max < 0 || b.Tolerance < 0 || b.ResetAfter < 0 {
-		errs = append(errs, errors.New("negative Backoff duration"))
-	}
-	if b.Factor < 0 || math.IsNaN(b.Factor) || math.IsInf(b.Factor, 0) || b.Factor > 0 && b.Factor < 1 {
-		errs = append(errs, fmt.Errorf("Backoff.Factor %v is not 0 (for 1) or a number of at least 1", b.Factor))
-	}
-	if b.Jitter < 0 || b.Jitter > 1 || math.IsNaN(b.Jitter) {
-		errs = append(errs, fmt.Errorf("Backoff.Jitter %v is not in [0, 1]", b.Jitter))
-	}
-	if b.Max > 0 && b.Max < b.Min {
-		errs = append(errs, fmt.Errorf("Backoff.Max %v is below Backoff.Min %v", b.Max, b.Min))
-	}
+	errs := backoffProblems(p.Backoff)
 	if p.MaxRetries < 0 {
 		errs = append(errs, fmt.Errorf("negative MaxRetries %d", p.MaxRetries))
 	}
@@ -84,6 +71,24 @@ func (p *Policy) validate() error {
 		return fmt.Errorf("clientcheck: Policy: %w", err)
 	}
 	return nil
+}
+
+// backoffProblems lists what is wrong with b.
+func backoffProblems(b wstest.Backoff) []error {
+	var errs []error
+	if b.Min < 0 || b.Max < 0 || b.Tolerance < 0 || b.ResetAfter < 0 {
+		errs = append(errs, errors.New("negative Backoff duration"))
+	}
+	if f := b.Factor; f < 0 || math.IsNaN(f) || math.IsInf(f, 0) || f > 0 && f < 1 {
+		errs = append(errs, fmt.Errorf("Backoff.Factor %v is not 0 (for 1) or a number of at least 1", f))
+	}
+	if b.Jitter < 0 || b.Jitter > 1 || math.IsNaN(b.Jitter) {
+		errs = append(errs, fmt.Errorf("Backoff.Jitter %v is not in [0, 1]", b.Jitter))
+	}
+	if b.Max > 0 && b.Max < b.Min {
+		errs = append(errs, fmt.Errorf("Backoff.Max %v is below Backoff.Min %v", b.Max, b.Min))
+	}
+	return errs
 }
 
 // span is the range of durations a wait may take: from lo to hi, or

@@ -92,28 +92,15 @@ func (w *watch) progress(p scenario.Progress) {
 	defer w.mu.Unlock()
 	switch p.Kind {
 	case scenario.AttemptArrived:
-		w.arrivals++
-		if p.Attempt == w.last && w.lastN == 0 {
-			w.lastN, w.lastAt = p.N, time.Now()
-		}
+		w.arrived(p)
 	case scenario.AttemptAnswered:
-		if strings.HasPrefix(p.Answer, "accepted") || p.Answer == "hung" {
-			w.open[p.N] = true // until the connection ends, or the client gives the hang up
-		}
-		if p.N == w.lastN && w.lastSteps == 0 {
-			w.reached = true
-		}
+		w.answered(p)
 	case scenario.ConnectionEnded:
 		delete(w.open, p.N)
-		if p.N == w.lastN {
-			w.reached = true
-		}
+		w.reached = w.reached || p.N == w.lastN
 	case scenario.StepDone:
-		if p.Entry.Step == 0 && p.Entry.Kind != scenario.AfterMismatch {
+		if !w.stepDone(p) {
 			return // a message, or a rule's doing: no step of the script
-		}
-		if p.N == w.lastN && (p.Entry.Step == w.lastSteps || p.Entry.Err != nil || p.Entry.Kind == scenario.AfterMismatch) {
-			w.reached = true
 		}
 	}
 	w.activity = time.Now()
@@ -121,6 +108,37 @@ func (w *watch) progress(p scenario.Progress) {
 	case w.signal <- struct{}{}:
 	default:
 	}
+}
+
+// arrived counts an attempt, and notes the first that the script's last
+// attempt answers. Call with mu held.
+func (w *watch) arrived(p scenario.Progress) {
+	w.arrivals++
+	if p.Attempt == w.last && w.lastN == 0 {
+		w.lastN, w.lastAt = p.N, time.Now()
+	}
+}
+
+// answered notes an accepted connection, or a hung attempt, as open until
+// it ends or its client gives it up. Call with mu held.
+func (w *watch) answered(p scenario.Progress) {
+	if strings.HasPrefix(p.Answer, "accepted") || p.Answer == "hung" {
+		w.open[p.N] = true
+	}
+	w.reached = w.reached || p.N == w.lastN && w.lastSteps == 0
+}
+
+// stepDone notes a step of the script done, and reports whether the entry
+// was one. Call with mu held.
+func (w *watch) stepDone(p scenario.Progress) bool {
+	e := p.Entry
+	if e.Step == 0 && e.Kind != scenario.AfterMismatch {
+		return false
+	}
+	if p.N == w.lastN && (e.Step == w.lastSteps || e.Err != nil || e.Kind == scenario.AfterMismatch) {
+		w.reached = true
+	}
+	return true
 }
 
 // due says when the run settles, as things stand, and why.
