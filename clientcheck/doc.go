@@ -39,7 +39,7 @@
 // go test -run 'TestX/close/1012' runs one, each in a testing/synctest
 // bubble of its own: minutes of backoff and keepalive take microseconds,
 // and the whole battery runs in about 30 ms on the fake and 45 ms in
-// memory (BenchmarkBattery). Check runs the cases in the caller's context
+// memory (BenchmarkClientCheck of examples/reconnecting). Check runs the cases in the caller's context
 // and returns every failure joined into one error; Run returns each case's
 // Result; Cases and Select list them, and Case.Run runs one. Options
 // choose the transport (OnFake, the default; InMemory; Loopback, on real
