@@ -38,13 +38,14 @@
 // Assert (and Require) run each case as a subtest named for it, so that
 // go test -run 'TestX/close/1012' runs one, each in a testing/synctest
 // bubble of its own: minutes of backoff and keepalive take microseconds,
-// and the whole battery runs in about 30 ms on the fake and 45 ms in
-// memory (BenchmarkClientCheck of examples/reconnecting). Check runs the cases in the caller's context
-// and returns every failure joined into one error; Run returns each case's
-// Result; Cases and Select list them, and Case.Run runs one. Options
-// choose the transport (OnFake, the default; InMemory; Loopback, on real
-// time, for a client that dials a URL itself, with a Backoff.Tolerance)
-// and the cases (Only, Skip: path.Match patterns such as "refuse/*").
+// and the whole battery runs in about 30 ms on the fake and 50 to 90 ms
+// in memory (examples/reconnecting's BenchmarkClientCheck). Check runs the
+// cases in the caller's context and returns every failure joined into one
+// error; Run returns each case's Result; Cases and Select list them, and
+// Case.Run runs one. Options choose the transport (OnFake, the default;
+// InMemory; Loopback, on real time, for a client that dials a URL itself,
+// with a Backoff.Tolerance) and the cases (Only, Skip: path.Match patterns
+// such as "refuse/*").
 //
 // After each case the client is stopped, the server end closed, and,
 // inside a bubble, every goroutine that appeared while the case ran and
