@@ -3,15 +3,15 @@ package clientcheck
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
-	"github.com/wsdouble/wsdouble/wstest"
 )
 
 // Harness is what the checker needs to know about a client: how to start
@@ -72,32 +72,15 @@ type Target struct {
 	TLS *tls.Config
 }
 
-// Policy is the reconnect policy a client claims. The checker holds the
-// client to it: an attempt sooner than the policy allows is a hot loop,
-// one later is a client that stalls, one after the policy says to give up
-// is a client that never stops.
-type Policy struct {
-	// Backoff is the delay between attempts, and when it starts over.
-	Backoff wstest.Backoff
-	// MaxRetries is how many failed attempts in a row the client retries
-	// before it gives up; zero means it never gives up.
-	MaxRetries int
-	// GiveUpStatuses are the handshake statuses (401, 403...) after which
-	// the client stops instead of retrying.
-	GiveUpStatuses []int
-	// GiveUpCodes are the close codes after which the client stops.
-	GiveUpCodes []int
-	// ConnectTimeout is how long the client waits for a handshake answer
-	// before it abandons the attempt; zero means it waits as long as the
-	// server does, and the hanging-handshake cases are skipped.
-	ConnectTimeout time.Duration
-	// Keepalive is the longest a dead connection (a half-open one, whose
-	// peer is gone without a close frame or a reset) goes unnoticed: for a
-	// client that pings every 10 s and waits 5 s for the answer, 15 s.
-	// Zero means the client never notices, and the half-open and heartbeat
-	// cases are skipped.
-	Keepalive time.Duration
-	// Protocols are the subprotocols the client offers; none skips the
-	// cases of a wrong or missing subprotocol answer.
-	Protocols []string
+// validate says what makes the harness unusable.
+func (h *Harness) validate() error {
+	if h.Start == nil {
+		return errors.New("clientcheck: Harness: no Start")
+	}
+	for i, st := range h.Healthy {
+		if st.Action == nil {
+			return fmt.Errorf("clientcheck: Harness: Healthy step %d: no action", i+1)
+		}
+	}
+	return h.Policy.validate()
 }

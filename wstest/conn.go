@@ -540,13 +540,22 @@ func (c *conn) abort(end End) error {
 // shutdown ends the connection for the acceptor's Close (kind Shutdown)
 // or a crash (Dropped), at once: the transport closes even behind a
 // blackhole. A closing handshake under way, or an abort, keeps its End.
+// A connection over for the server whose transport a blackhole kept open
+// for the client (half-open) is ended for the client too by the Close: the
+// test is over; a crash leaves it as the network does.
 func (c *conn) shutdown(kind EndKind) {
 	c.mu.Lock()
 	switch c.getState() {
 	case connOpen:
 		c.aborting = End{Kind: kind}
 		c.setStateLocked(connAborting)
-	case connConnecting, connEnded:
+	case connEnded:
+		c.mu.Unlock()
+		if kind == Shutdown {
+			c.t.closeTransport(false) // it may run more than once
+		}
+		return
+	case connConnecting:
 		c.mu.Unlock()
 		return
 	}

@@ -355,6 +355,38 @@ func TestFaultHalfOpen(t *testing.T) {
 	})
 }
 
+// A half-open connection whose client never gives it up still ends when
+// the acceptor closes: the test is over, and the client hears of it (a
+// FakeDialer's Close waited for ever for the Fake to dispatch its close
+// event, which the blackhole held back; the client checker found it).
+func TestFaultHalfOpenEndsAtClose(t *testing.T) {
+	skip := map[string]string{"loopback": "a Server's Close does not close the TCP connection of a half-open loopback connection: it waits for the client to (reported after 5 s)"}
+	forLayers(t, skip, func(e *env) {
+		_, r, p := e.open()
+		e.inject(p, wstest.Blackhole().Only(wstest.ToClient))
+		p.Drop()
+		time.Sleep(e.d(time.Minute))
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			if e.fake != nil {
+				e.fake.Close()
+			} else {
+				e.srv.Close()
+			}
+		}()
+		select {
+		case <-closed:
+		case <-time.After(e.d(time.Minute)):
+			e.t.Fatalf("the acceptor's Close still waits a minute later; the client saw %s", r)
+		}
+		<-r.done
+		if got := r.String(); got != "[close 1006 unclean]" {
+			e.t.Errorf("events: %s, want close 1006 unclean", got)
+		}
+	})
+}
+
 func TestFaultNoCloseReply(t *testing.T) {
 	forLayers(t, nil, func(e *env) {
 		ws, r, p := e.open()

@@ -33,7 +33,7 @@ type badInput struct {
 var badInputs = []badInput{
 	// The command line.
 	{args: nil, code: 2, stderr: "wsdouble serves, records and checks WebSocket scenarios: scripts of what a\n..."},
-	{args: []string{"srve"}, code: 2, stderr: `wsdouble: unknown command "srve" (commands: serve, record, import-har, report, check, version; see wsdouble help)`},
+	{args: []string{"srve"}, code: 2, stderr: `wsdouble: unknown command "srve" (commands: serve, record, import-har, report, exam, check, version; see wsdouble help)`},
 	{args: []string{"help", "x"}, code: 2, stderr: `wsdouble help: unknown command "x"`},
 	{args: []string{"version", "x"}, code: 2, stderr: `wsdouble version: unexpected argument "x" (see wsdouble version --help)`},
 	{args: []string{"serve", "--lsiten", "x"}, code: 2, stderr: "wsdouble serve: flag provided but not defined: -lsiten (see wsdouble serve --help)"},

@@ -355,7 +355,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"help", "record"}, {"import-har", "-h"}, {"check", "--help"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"help", "record"}, {"import-har", "-h"}, {"check", "--help"}, {"exam", "--help"}} {
 		code, stdout, _ := run(t, "", args...)
 		if code != cli.ExitOK || !strings.Contains(stdout, "Usage:") {
 			t.Errorf("%v: exit %d:\n%s", args, code, stdout)

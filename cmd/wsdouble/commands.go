@@ -16,6 +16,7 @@ var commands = []command{
 	{name: "record", summary: "record a real server's behaviour through a proxy, as a scenario", help: recordHelp, flags: recordFlags},
 	{name: "import-har", args: "FILE.har", summary: "turn a HAR file's WebSocket connections into a scenario", help: importHARHelp, flags: importHARFlags},
 	{name: "report", args: "FILE.jsonl", summary: "draw a run of serve --json as a self-contained HTML page", help: reportHelp, flags: reportFlags},
+	{name: "exam", args: "-- CMD [ARG...]", summary: "put a reconnecting client, in any language, through the client checker's battery", help: examHelp, flags: examFlags},
 	{name: "check", args: "FILE...", summary: "validate scenario files", help: checkHelp, flags: noFlags(runCheck)},
 	{name: "version", summary: "print the version", help: versionHelp, flags: noFlags(runVersion)},
 }
@@ -52,7 +53,8 @@ func lookup(name string) *command {
 const overview = `wsdouble serves, records and checks WebSocket scenarios: scripts of what a
 server does to each connection attempt (accept, refuse, hang, echo, send,
 expect, close, drop, faults). Point any client, in any language, at a served
-scenario and watch it survive attempt-by-attempt failures.
+scenario and watch it survive attempt-by-attempt failures, or let exam put it
+through the client checker's whole battery.
 
 Usage:
 

@@ -8,6 +8,7 @@
 //	go run ./cmd/wsdouble import-har session.har --out s.json
 //	go run ./cmd/wsdouble check s.json
 //	go run ./cmd/wsdouble serve --once --json s.json > run.jsonl; go run ./cmd/wsdouble report run.jsonl   # run.html
+//	go run ./cmd/wsdouble exam --keepalive 15s --scale 0.1 -- node client.js {url} {scale}   # the client checker's battery
 //
 // Run "wsdouble help" for the commands, "wsdouble <command> --help" for
 // their flags. Ctrl-C (or SIGTERM) stops a command within a second; a

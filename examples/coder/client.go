@@ -3,6 +3,7 @@ package coder
 import (
 	"context"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -51,12 +52,15 @@ type coderConn struct {
 // Close or Abort instead.
 func (c coderConn) ReadLoop(onMessage func([]byte)) error {
 	for {
-		_, data, err := c.conn.Read(context.Background())
+		typ, data, err := c.conn.Read(context.Background())
 		if err != nil {
 			if code := websocket.CloseStatus(err); code != -1 {
 				return &reconnect.CloseError{Code: int(code), Err: err}
 			}
 			return err
+		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			return reconnect.ErrInvalidUTF8 // coder does not check
 		}
 		onMessage(data)
 	}

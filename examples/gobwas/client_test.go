@@ -8,6 +8,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 	"go.uber.org/goleak"
 
+	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/examples/gobwas"
 	"github.com/wsdouble/wsdouble/examples/internal/battery"
 	"github.com/wsdouble/wsdouble/examples/internal/reconnect"
@@ -22,6 +23,13 @@ func TestClient(t *testing.T) {
 	battery.Run(t, battery.Subject{New: func(srv *wstest.Server, url string, trusted bool, opts reconnect.Options) battery.Runner {
 		return &gobwas.Client{Endpoint: battery.Endpoint(srv, trusted), URL: url, Options: opts}
 	}})
+}
+
+// TestClientCheck puts the client through the client checker's battery.
+func TestClientCheck(t *testing.T) {
+	battery.Check(t, "gobwas", func(target clientcheck.Target, opts reconnect.Options) battery.Runner {
+		return &gobwas.Client{Endpoint: reconnect.Endpoint{Dial: target.DialContext, TLSConfig: target.TLS}, URL: target.URL, Options: opts}
+	})
 }
 
 // The lines a test of gobwas/ws code needs: the Server's DialContext as

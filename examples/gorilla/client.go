@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -31,6 +32,13 @@ func (c *Client) Run(ctx context.Context) error {
 	if d == nil {
 		d = websocket.DefaultDialer
 	}
+	if c.ConnectTimeout > 0 {
+		// gorilla stops watching the context once TCP is up: the
+		// handshake has its own timeout.
+		copied := *d
+		copied.HandshakeTimeout = c.ConnectTimeout
+		d = &copied
+	}
 	return reconnect.Run(ctx, c.Options, func(ctx context.Context, alive func()) (reconnect.Conn, error) {
 		conn, resp, err := d.DialContext(ctx, c.URL, nil)
 		if err != nil {
@@ -51,13 +59,16 @@ type gorillaConn struct{ *websocket.Conn }
 
 func (g gorillaConn) ReadLoop(onMessage func([]byte)) error {
 	for {
-		_, data, err := g.ReadMessage()
+		typ, data, err := g.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
 				return &reconnect.CloseError{Code: ce.Code, Err: err}
 			}
 			return err
+		}
+		if typ == websocket.TextMessage && !utf8.Valid(data) {
+			return reconnect.ErrInvalidUTF8 // gorilla does not check
 		}
 		onMessage(data)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/examples/gorilla"
 	"github.com/wsdouble/wsdouble/examples/internal/battery"
 	"github.com/wsdouble/wsdouble/examples/internal/reconnect"
@@ -25,6 +26,13 @@ func TestClient(t *testing.T) {
 		}
 		return &gorilla.Client{Dialer: d, URL: url, Options: opts}
 	}})
+}
+
+// TestClientCheck puts the client through the client checker's battery.
+func TestClientCheck(t *testing.T) {
+	battery.Check(t, "gorilla", func(target clientcheck.Target, opts reconnect.Options) battery.Runner {
+		return &gorilla.Client{Dialer: target.Dialer, URL: target.URL, Options: opts}
+	})
 }
 
 // The lines a test of gorilla/websocket code needs: the Server's Dialer,

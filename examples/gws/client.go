@@ -35,6 +35,12 @@ func (c *Client) Run(ctx context.Context) error {
 			Addr:      c.URL,
 			TlsConfig: c.TLSConfig.Clone(), // gws sets its ServerName
 			NewDialer: func() (gws.Dialer, error) { return dialer{ctx, dial}, nil },
+			// Text that is not UTF-8 fails the connection with 1007 (RFC
+			// 6455 §8.1), which gws checks only when asked.
+			CheckUtf8Enabled: true,
+			// gws's handshake does not watch the context: it has its own
+			// timeout (5 s when zero).
+			HandshakeTimeout: c.ConnectTimeout,
 		})
 		if err != nil {
 			if resp != nil {

@@ -49,6 +49,11 @@ type Options struct {
 	// WriteWait bounds every write, and the closing handshake; zero means
 	// DefaultWriteWait.
 	WriteWait time.Duration
+	// ConnectTimeout bounds a dial and its handshake, TLS included: an
+	// attempt still unanswered after it fails, and counts as a failed
+	// one. Zero leaves it to the library (gorilla's Dialer: 45 s; gws:
+	// 5 s; coder and gobwas: none).
+	ConnectTimeout time.Duration
 	// MinDelay is the delay before the first retry in a row, doubled for
 	// each further one up to MaxDelay; zero means DefaultMinDelay and
 	// DefaultMaxDelay. A connection that stayed up MinUptime (zero:
@@ -130,6 +135,12 @@ type Event struct {
 // silent for PongWait.
 var ErrPongTimeout = errors.New("reconnect: no sign of life within the pong wait")
 
+// ErrInvalidUTF8 is what a Conn's ReadLoop returns when the server sent a
+// text message that is not UTF-8: the loop fails the connection with 1007
+// (RFC 6455 §8.1), which gorilla/websocket and coder/websocket leave to
+// their callers, and the Disconnected event's Err wraps it.
+var ErrInvalidUTF8 = errors.New("reconnect: a text message that is not UTF-8")
+
 // RefusedError is the error of a dial the server answered with another
 // status than 101; a library's dial function returns it so that the
 // DialFailed event has the Status.
@@ -201,7 +212,12 @@ func Run(ctx context.Context, o Options, dial Dial) error {
 			}
 		}
 		k := newKeepalive(o.PongWait)
-		conn, err := dial(ctx, k.alive)
+		dctx, cancel := ctx, context.CancelFunc(func() {})
+		if o.ConnectTimeout > 0 {
+			dctx, cancel = context.WithTimeout(ctx, o.ConnectTimeout)
+		}
+		conn, err := dial(dctx, k.alive)
+		cancel() // the libraries use the context for the handshake only
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -325,6 +341,12 @@ func (o Options) serve(ctx context.Context, conn Conn, k *keepalive, attempt int
 		k.alive()
 		o.emit(Event{Kind: Message, Attempt: attempt, Data: data})
 	})
+	if errors.Is(err, ErrInvalidUTF8) {
+		// Fail the connection: say why, and go (RFC 6455 §7.1.7).
+		wctx, cancel := context.WithTimeout(context.Background(), o.WriteWait)
+		conn.Close(wctx, 1007)
+		cancel()
+	}
 	close(stop)
 	conn.Abort() // a ping waiting for its pong (coder's) returns
 	wg.Wait()

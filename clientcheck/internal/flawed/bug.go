@@ -1,0 +1,91 @@
+// Package flawed is a small reconnecting client on the wsdouble contract
+// that carries one deliberate bug of the caller's choice: the bugs that
+// reach production because nobody scripted the disconnect that shows them.
+// The client checker's tests put each through the battery, and each must
+// fail exactly the cases of its class; with None it must pass them all.
+//
+// The client subscribes on every open ({"op":"subscribe"}), pings every
+// PingEvery ({"op":"ping"}) and takes a connection for dead when no pong
+// ({"op":"pong"}) came within PongWithin of a ping; it retries with a
+// delay of Min × Factor^(k-1), capped at Max, for the k-th retry in a row,
+// counts start over once a connection stayed up ResetAfter, gives up after
+// MaxRetries retries in a row, a refusal with one of GiveUpStatuses or a
+// close with one of GiveUpCodes, and abandons a handshake after
+// ConnectTimeout. Harness describes it to the checker.
+package flawed
+
+import "fmt"
+
+// Bug is the one bug a Client carries, or None. Each is one class of
+// reconnect bug.
+type Bug int
+
+// The bugs.
+const (
+	// None: the client follows its policy.
+	None Bug = iota
+	// NoBackoffReset: the retry count never starts over, however long a
+	// connection stayed up.
+	NoBackoffReset
+	// HotLoopOnDrop: when an open connection ends without a close frame
+	// (1006), the client dials again at once, with no delay.
+	HotLoopOnDrop
+	// NoResubscribeAfter1012: after the server closed with 1012 (service
+	// restart), the next connection does not subscribe.
+	NoResubscribeAfter1012
+	// DeafKeepalive: the client pings but never notices that no pong
+	// came: a half-open connection stays for ever.
+	DeafKeepalive
+	// LeakPerReconnect: every connection after the first starts a
+	// goroutine that nothing stops but the end of the client's context.
+	LeakPerReconnect
+	// TwoConnections: when the keepalive gives up on a connection, the
+	// client dials a new one without closing the old.
+	TwoConnections
+	// NeverGivesUp: the client ignores MaxRetries, GiveUpStatuses and
+	// GiveUpCodes.
+	NeverGivesUp
+	// GivesUpEarly: the client gives up one retry before MaxRetries.
+	GivesUpEarly
+	// IgnoresConnectTimeout: the client waits for a handshake answer for
+	// ever.
+	IgnoresConnectTimeout
+	// LeavesConnectionOpen: on Stop, the client forgets its connection
+	// instead of closing it.
+	LeavesConnectionOpen
+)
+
+// Bugs lists every bug, None first.
+func Bugs() []Bug {
+	return []Bug{None, NoBackoffReset, HotLoopOnDrop, NoResubscribeAfter1012, DeafKeepalive, LeakPerReconnect,
+		TwoConnections, NeverGivesUp, GivesUpEarly, IgnoresConnectTimeout, LeavesConnectionOpen}
+}
+
+// String returns the bug's name, "none" for None.
+func (b Bug) String() string {
+	switch b {
+	case None:
+		return "none"
+	case NoBackoffReset:
+		return "no-backoff-reset"
+	case HotLoopOnDrop:
+		return "hot-loop-on-drop"
+	case NoResubscribeAfter1012:
+		return "no-resubscribe-after-1012"
+	case DeafKeepalive:
+		return "deaf-keepalive"
+	case LeakPerReconnect:
+		return "leak-per-reconnect"
+	case TwoConnections:
+		return "two-connections"
+	case NeverGivesUp:
+		return "never-gives-up"
+	case GivesUpEarly:
+		return "gives-up-early"
+	case IgnoresConnectTimeout:
+		return "ignores-connect-timeout"
+	case LeavesConnectionOpen:
+		return "leaves-connection-open"
+	}
+	return fmt.Sprintf("Bug(%d)", int(b))
+}
