@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -91,9 +92,11 @@ func (notHello) Match(m wsdouble.Message) error {
 func (notHello) String() string { return "anything but hello" }
 
 // TestGoSourceBuildsTheSameScript: the code GoSource writes for every
-// script of testdata, and for scripts using every answer, step, rule,
-// matcher and fault the builder knows, compiles, and builds a script that
-// Marshal writes exactly as the original. The code is compiled and run
+// script of testdata, for scripts using every answer, step, rule, matcher
+// and fault the builder knows, and for hundreds the explorer generated
+// (package clientcheck, which this test may import: it is scenario_test),
+// compiles, and builds a script that Marshal writes exactly as the
+// original. The code is compiled and run
 // once, as a program in a module of its own that requires this checkout.
 func TestGoSourceBuildsTheSameScript(t *testing.T) {
 	corpus := goSourceCorpus(t)
@@ -170,7 +173,30 @@ func goSourceCorpus(t *testing.T) []*scenario.Script {
 		{On: scenario.Any{Type: wsdouble.TextMessage}, Reply: []scenario.Reply{{Message: wsdouble.Text("{}"), JSON: true}}},
 		{On: scenario.JSON{Value: json.RawMessage(`[ 1 ]`)}},
 	}}, {Answer: scenario.Refuse{Status: 503, Header: http.Header{"Retry-After": {"120"}}}}}}
-	return append(corpus, everything, lacking, everyFault(t))
+	return append(append(corpus, everything, lacking, everyFault(t)), generated(t, 300)...)
+}
+
+// generated returns the scripts the explorer draws from the first n
+// seeds, for a client that subscribes, answers pings and claims a policy
+// of every kind of limit: they hold every answer, step, rule and fault
+// the explorer uses, in many combinations.
+func generated(t *testing.T, n uint64) []*scenario.Script {
+	t.Helper()
+	h := clientcheck.Harness{
+		Healthy: []scenario.Step{{Action: scenario.Expect{Match: scenario.JSON{Value: json.RawMessage(`{"op":"subscribe"}`)}, Timeout: 2 * time.Second}}},
+		Rules:   []scenario.Rule{{On: scenario.Exact{Message: wsdouble.Text("ping")}, Reply: []scenario.Reply{{Message: wsdouble.Text("pong")}}}},
+		Policy: clientcheck.Policy{Backoff: wstest.Backoff{Min: time.Second, Max: 10 * time.Second, Factor: 1.5, ResetAfter: 5 * time.Second},
+			ConnectTimeout: 4 * time.Second, Keepalive: 15 * time.Second, Protocols: []string{"v1"}, GiveUpStatuses: []int{401}, GiveUpCodes: []int{4001}},
+	}
+	var out []*scenario.Script
+	for seed := range n {
+		s, err := clientcheck.Generate(h, seed+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // everyFault returns a script with a step per row of the fault table,
