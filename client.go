@@ -421,7 +421,11 @@ func (w *WebSocket) run(ctx context.Context) {
 		return
 	}
 	protocol := conn.Subprotocol()
-	if err := ValidateSubprotocolAnswer(w.protocols, protocol); err != nil {
+	err = ValidateSubprotocolAnswer(w.protocols, protocol)
+	if err == nil {
+		err = ValidateExtensionsAnswer(extensionsOffered(resp), resp.Header.Values("Sec-WebSocket-Extensions"))
+	}
+	if err != nil {
 		// RFC 6455 §4.1 and the Fetch standard: fail the connection.
 		conn.Close()
 		w.fail(&HandshakeError{StatusCode: resp.StatusCode, Header: resp.Header, Err: err})

@@ -28,7 +28,8 @@
 // removed again; EventTarget implements the DOM's listener rules for any
 // implementation. Methods that the browser makes throw return an error
 // instead: ErrInvalidState, ErrInvalidCode, ErrReasonTooLong, ErrInvalidURL,
-// ErrInvalidProtocol, ErrInvalidMessage.
+// ErrInvalidProtocol, ErrInvalidMessage. A handshake answer the client must
+// fail the connection for wraps ErrInvalidProtocol or ErrInvalidExtension.
 //
 // A client that takes a Constructor rather than calling New can be given
 // New in production and a test double in tests:
@@ -68,7 +69,13 @@
 //   - a handshake answer must name one of the subprotocols offered, and
 //     must name one when any were offered: else the connection fails
 //     (RFC 6455 §4.1; the Fetch standard's "establish a WebSocket
-//     connection", stricter than the RFC, as browsers are);
+//     connection", stricter than the RFC, as browsers are); and every
+//     extension it names must be one the client offered, else the
+//     connection fails too (RFC 6455 §4.1, Fetch; ValidateExtensionsAnswer):
+//     the real client offers none unless its dialer enables compression;
+//   - a ping from the server is answered with a pong of the same payload
+//     (RFC 6455 §5.5.2), and no listener sees pings or pongs (the WHATWG
+//     standard has no event for them);
 //   - Close accepts code 0 (none), 1000 or 3000–4999 and a reason of at most
 //     123 UTF-8 bytes; a second Close does nothing; Close while Connecting
 //     abandons the connection (error, then close 1006);

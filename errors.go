@@ -29,6 +29,11 @@ var (
 	// the client did not offer, or none when it offered some (the
 	// HandshakeError of the connection's error event wraps it).
 	ErrInvalidProtocol = errors.New("wsdouble: invalid subprotocol")
+	// ErrInvalidExtension: the server's handshake answer named an
+	// extension the client did not offer, or a Sec-WebSocket-Extensions
+	// header that is not a list of extensions (the HandshakeError of the
+	// connection's error event wraps it; see ValidateExtensionsAnswer).
+	ErrInvalidExtension = errors.New("wsdouble: invalid extension")
 	// ErrInvalidMessage: Send was given a message of unknown type, or text
 	// that is not valid UTF-8.
 	ErrInvalidMessage = errors.New("wsdouble: invalid message")

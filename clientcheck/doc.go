@@ -36,12 +36,14 @@
 // one plays the Harness's Healthy steps and Rules, then the server's own
 // steps: waits, sends, echoes, closes with a code (1000, 1001, 1011, 1012,
 // 1013, 1008, 4000, none, the give-up codes), drops, resets, heals, the
-// acceptor down for a while or all its connections dropped, and a fault of
-// every kind wstest.FaultKinds lists, with its parameters, direction and
+// acceptor down for a while or all its connections dropped, pings, the
+// client's pings answered late, and a fault of every kind
+// wstest.FaultKinds lists, with its parameters, direction and
 // probability. Or it ends its connection partway through the healthy
 // steps, after a wait or at once. For a client with a Keepalive, the
-// rules' answers may be withheld or late, and a blackhole may cut the
-// connection without a word. Durations come from a scale made of the
+// rules' answers may be withheld or late, pings go unanswered, and a
+// blackhole may cut the connection without a word. Raw frames are left
+// out: the fake has no wire to write them on. Durations come from a scale made of the
 // Policy: the first retry delay and its cap, the uptime that resets the
 // backoff, the keepalive and the connect timeout, and just either side of
 // them. Nothing the client must say is generated: what a healthy client

@@ -309,6 +309,18 @@ var steps = []struct {
 	}},
 	{1, false, func(g *gen) scenario.Action { return scenario.Down{Duration: g.ts.draw(g.src)} }},
 	{1, true, func(*gen) scenario.Action { return scenario.DropAll{} }},
+	{1, false, func(*gen) scenario.Action { return scenario.Ping{Payload: []byte("hb")} }},
+	{2, false, (*gen).answerPings},
+}
+
+// answerPings draws how the server answers the client's pings from now
+// on: late, or, for a client that notices a dead heartbeat (Keepalive),
+// never (RFC 6455 §5.5.2 says a pong must come "as soon as practical").
+func (g *gen) answerPings() scenario.Action {
+	if g.h.Policy.Keepalive > 0 && pick(g.src, 1, 1) == 1 {
+		return scenario.AnswerPings{Answer: wstest.NoPong()}
+	}
+	return scenario.AnswerPings{Answer: wstest.PongAfter(g.ts.draw(g.src))}
 }
 
 // step draws a step.

@@ -165,6 +165,11 @@ func stepInBounds(act scenario.Action, h clientcheck.Harness, longest time.Durat
 		d = act.Duration
 	case scenario.Echo:
 		d = act.For
+	case scenario.AnswerPings:
+		if act.Answer.Never() && h.Policy.Keepalive == 0 {
+			return fmt.Errorf("no pong for a client that never notices")
+		}
+		d = act.Answer.Delay()
 	case scenario.Inject:
 		if act.Fault.Kind() == wstest.BlackholeFault && h.Policy.Keepalive == 0 {
 			return fmt.Errorf("a blackhole for a client that never notices")
@@ -193,7 +198,8 @@ func TestGenerateCoversTheVocabulary(t *testing.T) {
 	}
 	want := []string{"accept", "accept (none)", "accept not-offered", "hang", "abort", "after",
 		"rules withheld", "rules late", "an end before the healthy steps", "retry-after",
-		"send", "wait", "echo", "close no code", "drop", "reset", "heal", "down", "drop_all", "probability", "direction"}
+		"send", "wait", "echo", "close no code", "drop", "reset", "heal", "down", "drop_all", "probability", "direction",
+		"ping", "pongs late", "no pong"}
 	for _, st := range []int{503, 500, 502, 429, 404, 401, 403} {
 		want = append(want, fmt.Sprintf("refuse %d", st))
 	}
@@ -242,6 +248,9 @@ func vocabulary(a scenario.Attempt, seen map[string]bool) {
 			} else {
 				seen[fmt.Sprintf("close %d", act.Code)] = true
 			}
+		case scenario.AnswerPings:
+			seen["no pong"] = seen["no pong"] || act.Answer.Never()
+			seen["pongs late"] = seen["pongs late"] || act.Answer.Delay() > 0
 		case scenario.Inject:
 			s := act.Fault.Spec()
 			k, _ := wstest.LookupFaultKind(s.Kind)

@@ -198,6 +198,11 @@ func simplerAction(act scenario.Action, ts timeScale) []scenario.Action {
 		}
 	case scenario.Inject:
 		out = append(out, simplerFaults(act.Fault, ts)...)
+	case scenario.AnswerPings:
+		if act.Answer.Never() {
+			out = append(out, scenario.AnswerPings{Answer: wstest.PongAfter(ts[len(ts)-1])})
+		}
+		shorter(act.Answer.Delay(), func(d time.Duration) scenario.Action { return scenario.AnswerPings{Answer: wstest.PongAfter(d)} })
 	}
 	return out
 }

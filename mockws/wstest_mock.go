@@ -43,6 +43,42 @@ func (m *MockPeer) EXPECT() *MockPeerMockRecorder {
 	return m.recorder
 }
 
+// AnswerPings mocks base method.
+func (m *MockPeer) AnswerPings(a wstest.PingAnswer) {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "AnswerPings", a)
+}
+
+// AnswerPings indicates an expected call of AnswerPings.
+func (mr *MockPeerMockRecorder) AnswerPings(a any) *MockPeerAnswerPingsCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AnswerPings", reflect.TypeOf((*MockPeer)(nil).AnswerPings), a)
+	return &MockPeerAnswerPingsCall{Call: call}
+}
+
+// MockPeerAnswerPingsCall wrap *gomock.Call
+type MockPeerAnswerPingsCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerAnswerPingsCall) Return() *MockPeerAnswerPingsCall {
+	c.Call = c.Call.Return()
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerAnswerPingsCall) Do(f func(wstest.PingAnswer)) *MockPeerAnswerPingsCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerAnswerPingsCall) DoAndReturn(f func(wstest.PingAnswer)) *MockPeerAnswerPingsCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // Close mocks base method.
 func (m *MockPeer) Close(code int, reason string) error {
 	m.ctrl.T.Helper()
@@ -235,6 +271,82 @@ func (c *MockPeerInjectCall) DoAndReturn(f func(...wstest.Fault) error) *MockPee
 	return c
 }
 
+// Ping mocks base method.
+func (m *MockPeer) Ping(data []byte) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Ping", data)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Ping indicates an expected call of Ping.
+func (mr *MockPeerMockRecorder) Ping(data any) *MockPeerPingCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Ping", reflect.TypeOf((*MockPeer)(nil).Ping), data)
+	return &MockPeerPingCall{Call: call}
+}
+
+// MockPeerPingCall wrap *gomock.Call
+type MockPeerPingCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerPingCall) Return(arg0 error) *MockPeerPingCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerPingCall) Do(f func([]byte) error) *MockPeerPingCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerPingCall) DoAndReturn(f func([]byte) error) *MockPeerPingCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// Pong mocks base method.
+func (m *MockPeer) Pong(data []byte) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Pong", data)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Pong indicates an expected call of Pong.
+func (mr *MockPeerMockRecorder) Pong(data any) *MockPeerPongCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pong", reflect.TypeOf((*MockPeer)(nil).Pong), data)
+	return &MockPeerPongCall{Call: call}
+}
+
+// MockPeerPongCall wrap *gomock.Call
+type MockPeerPongCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerPongCall) Return(arg0 error) *MockPeerPongCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerPongCall) Do(f func([]byte) error) *MockPeerPongCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerPongCall) DoAndReturn(f func([]byte) error) *MockPeerPongCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // Protocol mocks base method.
 func (m *MockPeer) Protocol() string {
 	m.ctrl.T.Helper()
@@ -308,6 +420,84 @@ func (c *MockPeerReceiveCall) Do(f func(context.Context) (wsdouble.Message, erro
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockPeerReceiveCall) DoAndReturn(f func(context.Context) (wsdouble.Message, error)) *MockPeerReceiveCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// ReceivePing mocks base method.
+func (m *MockPeer) ReceivePing(ctx context.Context) ([]byte, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ReceivePing", ctx)
+	ret0, _ := ret[0].([]byte)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ReceivePing indicates an expected call of ReceivePing.
+func (mr *MockPeerMockRecorder) ReceivePing(ctx any) *MockPeerReceivePingCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReceivePing", reflect.TypeOf((*MockPeer)(nil).ReceivePing), ctx)
+	return &MockPeerReceivePingCall{Call: call}
+}
+
+// MockPeerReceivePingCall wrap *gomock.Call
+type MockPeerReceivePingCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerReceivePingCall) Return(arg0 []byte, arg1 error) *MockPeerReceivePingCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerReceivePingCall) Do(f func(context.Context) ([]byte, error)) *MockPeerReceivePingCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerReceivePingCall) DoAndReturn(f func(context.Context) ([]byte, error)) *MockPeerReceivePingCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// ReceivePong mocks base method.
+func (m *MockPeer) ReceivePong(ctx context.Context) ([]byte, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ReceivePong", ctx)
+	ret0, _ := ret[0].([]byte)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ReceivePong indicates an expected call of ReceivePong.
+func (mr *MockPeerMockRecorder) ReceivePong(ctx any) *MockPeerReceivePongCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReceivePong", reflect.TypeOf((*MockPeer)(nil).ReceivePong), ctx)
+	return &MockPeerReceivePongCall{Call: call}
+}
+
+// MockPeerReceivePongCall wrap *gomock.Call
+type MockPeerReceivePongCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerReceivePongCall) Return(arg0 []byte, arg1 error) *MockPeerReceivePongCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerReceivePongCall) Do(f func(context.Context) ([]byte, error)) *MockPeerReceivePongCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerReceivePongCall) DoAndReturn(f func(context.Context) ([]byte, error)) *MockPeerReceivePongCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
@@ -461,6 +651,44 @@ func (c *MockPeerWaitCall) Do(f func(context.Context) (wstest.End, error)) *Mock
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockPeerWaitCall) DoAndReturn(f func(context.Context) (wstest.End, error)) *MockPeerWaitCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// WriteFrame mocks base method.
+func (m *MockPeer) WriteFrame(f wstest.Frame) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "WriteFrame", f)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// WriteFrame indicates an expected call of WriteFrame.
+func (mr *MockPeerMockRecorder) WriteFrame(f any) *MockPeerWriteFrameCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "WriteFrame", reflect.TypeOf((*MockPeer)(nil).WriteFrame), f)
+	return &MockPeerWriteFrameCall{Call: call}
+}
+
+// MockPeerWriteFrameCall wrap *gomock.Call
+type MockPeerWriteFrameCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockPeerWriteFrameCall) Return(arg0 error) *MockPeerWriteFrameCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockPeerWriteFrameCall) Do(f func(wstest.Frame) error) *MockPeerWriteFrameCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockPeerWriteFrameCall) DoAndReturn(f func(wstest.Frame) error) *MockPeerWriteFrameCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

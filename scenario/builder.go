@@ -123,6 +123,12 @@ func (a *AttemptBuilder) Subprotocol(p string) *AttemptBuilder {
 	return refine(a, "Subprotocol needs Accept first", func(acc *Accept) { acc.Subprotocol = p })
 }
 
+// Extensions sets the Sec-WebSocket-Extensions value an Accept answers
+// with: one the client did not offer fails the connection.
+func (a *AttemptBuilder) Extensions(ext string) *AttemptBuilder {
+	return refine(a, "Extensions needs Accept first", func(acc *Accept) { acc.Extensions = ext })
+}
+
 // Header adds a header to the answer (Accept or Refuse).
 func (a *AttemptBuilder) Header(key, value string) *AttemptBuilder {
 	add := func(h *http.Header) {
@@ -226,7 +232,8 @@ func (a *AttemptBuilder) ExpectJSON(v any) *AttemptBuilder {
 // ExpectAny expects a message, whatever it holds.
 func (a *AttemptBuilder) ExpectAny() *AttemptBuilder { return a.Expect(Any{}) }
 
-// Within sets the timeout of the last Expect or ExpectClose.
+// Within sets the timeout of the last Expect, ExpectClose, ExpectPing or
+// ExpectPong.
 func (a *AttemptBuilder) Within(d time.Duration) *AttemptBuilder {
 	steps := a.cur().Steps
 	if len(steps) == 0 {
@@ -424,3 +431,38 @@ func (a *AttemptBuilder) BroadcastText(s string) *AttemptBuilder {
 // Gather waits until every connection the attempt answers has come to
 // this step (see Gather).
 func (a *AttemptBuilder) Gather() *AttemptBuilder { return a.Step(Gather{}) }
+
+// Ping sends the client a ping with payload (at most 125 bytes).
+func (a *AttemptBuilder) Ping(payload []byte) *AttemptBuilder {
+	return a.Step(Ping{Payload: clonePayload(payload)})
+}
+
+// Pong sends the client a pong no ping asked for.
+func (a *AttemptBuilder) Pong(payload []byte) *AttemptBuilder {
+	return a.Step(Pong{Payload: clonePayload(payload)})
+}
+
+// ExpectPing waits for the client's next ping: with payload exactly, or
+// any when payload is nil.
+func (a *AttemptBuilder) ExpectPing(payload []byte) *AttemptBuilder {
+	return a.Step(ExpectPing{Payload: clonePayload(payload)})
+}
+
+// ExpectPong waits for the client's next pong: with payload exactly, or
+// any when payload is nil. After Ping(p), ExpectPong(p) checks the
+// client's answer.
+func (a *AttemptBuilder) ExpectPong(payload []byte) *AttemptBuilder {
+	return a.Step(ExpectPong{Payload: clonePayload(payload)})
+}
+
+// AnswerPings sets how the server answers the client's pings from here
+// on: wstest.PongAtOnce(), wstest.PongAfter(d) or wstest.NoPong().
+func (a *AttemptBuilder) AnswerPings(ans wstest.PingAnswer) *AttemptBuilder {
+	return a.Step(AnswerPings{Answer: ans})
+}
+
+// Raw writes f exactly as given (see Raw).
+func (a *AttemptBuilder) Raw(f wstest.Frame) *AttemptBuilder {
+	f.Payload = append([]byte(nil), f.Payload...)
+	return a.Step(Raw{Frame: f})
+}

@@ -203,7 +203,9 @@
 //	  "accept": {                      complete the handshake
 //	    "subprotocol": "v1",           optional; else the acceptor chooses; "" answers with
 //	                                   none, which fails a client that offered some
-//	    "headers": {"X-A": "1"}        optional; a value is a string or an array of strings
+//	    "headers": {"X-A": "1"},       optional; a value is a string or an array of strings
+//	    "extensions": "x-ext; a=1"     optional: the Sec-WebSocket-Extensions answer; one the
+//	                                   client did not offer fails the connection (Fetch)
 //	  },
 //	  "refuse": {                      or answer with an HTTP status
 //	    "status": 503,                 required, 200-599
@@ -299,6 +301,43 @@
 //
 // drop_all and down need an acceptor that can go down: a wstest.Server or
 // a wstest.FakeDialer.
+//
+// Heartbeats with the protocol's control frames (RFC 6455 §5.5.2, §5.5.3;
+// see wstest.Peer.Ping). A payload is "text" (UTF-8) or "binary" (base64),
+// at most 125 bytes; without one a ping or a pong is empty, and an
+// expectation takes any:
+//
+//	{"ping": {"text": "hb"}}                     send a ping; the client answers with a pong
+//	{"expect_pong": {"text": "hb"}}              the client's next pong carries exactly this;
+//	                                             {} for any; "timeout" as for expect
+//	{"pong": {"text": "hb"}}                     send a pong no ping asked for
+//	{"expect_ping": {}}                          the client's next ping (any payload, or "text"
+//	                                             or "binary" for exactly that); "timeout"
+//	{"answer_pings": false}                      answer the client's pings from now on: true at
+//	                                             once (the default), false never, "5s" that late
+//
+// The server answers the client's pings by itself, as answer_pings says,
+// whether or not a step expects them; pings and pongs wait apart from the
+// messages, so an expect never sees one. A browser, and so a Fake's client,
+// answers pings by itself, never pings, and shows its listeners neither;
+// the report shows the ping and the pong. Faults act on them as on close
+// frames: a blackhole swallows them, a stall holds them. Heartbeats of the
+// application ({"op": "ping"} messages) are messages: send and expect them.
+//
+// A raw frame, written exactly as given, for what no server may send (RFC
+// 6455 §7.1.7: the client must fail the connection); it needs a wire, and
+// fails on a Fake:
+//
+//	{"raw": {"opcode": "close", "code": 999}}    opcode: continuation, text, binary, close, ping,
+//	                                             pong, or a number 0-15; code (0-65535): two
+//	                                             bytes before the payload
+//	{"raw": {"opcode": "text", "payload": "/w=="}}  the payload in base64; or "text" (UTF-8)
+//	{"raw": {"opcode": "ping", "fin": false}}    the FIN bit, true unless given
+//	{"raw": {"opcode": 3, "rsv1": true}}         the RSV bits, "rsv1", "rsv2", "rsv3"
+//	{"raw": {"opcode": "text", "text": "x", "mask": "AQIDBA=="}}  masked with this 4-byte key
+//
+// A raw close frame does not start the server's closing handshake: the
+// client's answer reads as its own close.
 //
 // Close codes follow RFC 6455 §7.4: 1004, 1005, 1006 and 1015 are never
 // sent, and a reason is at most 123 bytes.

@@ -47,6 +47,8 @@ func FuzzParse(f *testing.F) {
 	addFiles(f, "testdata/scripts/*.json")
 	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"send": {"json": [1, {"a": "\u00e9"}]}}]}]}`))
 	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "rules": [{"on": {"regexp": "^(?P<a>x)(y)?"}, "reply": [{"json": {"{{a}}": "{{$.id}}", "b": "{{2}}"}}, {"text": "{{0}}"}], "times": 3, "delay": "1s", "pass_on": true, "close": {"code": 4000}}]}]}`))
+	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {"extensions": "x"}, "steps": [{"ping": {"binary": "/w=="}}, {"expect_pong": {"text": ""}}, {"answer_pings": "1s"}]}]}`))
+	f.Add([]byte(`{"version": 1, "attempts": [{"accept": {}, "steps": [{"raw": {"opcode": 8, "fin": false, "rsv3": true, "code": 65535, "payload": "/w==", "mask": "AQIDBA=="}}]}]}`))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		defer watchdog()()
 		s, err := scenario.Parse(bytes.NewReader(src))

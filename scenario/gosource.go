@@ -167,6 +167,9 @@ func (g *goCode) answer(ans Answer) {
 		default:
 			g.call("Subprotocol(%s)", goString(ans.Subprotocol))
 		}
+		if ans.Extensions != "" {
+			g.call("Extensions(%s)", goString(ans.Extensions))
+		}
 		g.header(ans.Header)
 	case Refuse:
 		g.call("Refuse(%d)", ans.Status)

@@ -92,8 +92,8 @@ func (notHello) Match(m wsdouble.Message) error {
 func (notHello) String() string { return "anything but hello" }
 
 // TestGoSourceBuildsTheSameScript: the code GoSource writes for every
-// script of testdata, for scripts using every answer, step, rule, matcher
-// and fault the builder knows, and for hundreds the explorer generated
+// script of testdata, for scripts using every answer, step (heartbeats and
+// raw frames too), rule, matcher and fault the builder knows, and for hundreds the explorer generated
 // (package clientcheck, which this test may import: it is scenario_test),
 // compiles, and builds a script that Marshal writes exactly as the
 // original. The code is compiled and run
@@ -155,6 +155,13 @@ func goSourceCorpus(t *testing.T) []*scenario.Script {
 		Attempt().Hang().
 		Attempt().Abort().
 		Attempt().Accept().Subprotocol(wstest.NoSubprotocol).Reset().Heal().Down(0).DropAll().Close(0, "").Drop().ExpectClose(0).
+		Attempt().Accept().Extensions("permessage-deflate").Ping(nil).Ping([]byte("hb")).Pong([]byte{0xff, 0}).
+		ExpectPing(nil).Within(time.Second).ExpectPing([]byte{}).ExpectPong([]byte("hb")).ExpectPong(nil).
+		AnswerPings(wstest.NoPong()).AnswerPings(wstest.PongAfter(3*time.Second)).AnswerPings(wstest.PongAtOnce()).
+		Raw(wstest.Frame{Opcode: wstest.OpClose, Payload: wstest.ClosePayload(999, []byte("bye"))}).
+		Raw(wstest.Frame{Opcode: wstest.Opcode(3), NotFinal: true, RSV1: true, RSV2: true, RSV3: true}).
+		Raw(wstest.Frame{Opcode: wstest.OpText, Payload: []byte{0xc3}, Masked: true, MaskKey: [4]byte{1, 2, 3, 4}}).
+		Raw(wstest.Frame{Opcode: wstest.OpPing, Masked: true}).
 		Attempt().After(time.Minute).Accept().Close(1001, "").Repeat().
 		Build()
 	if err != nil {

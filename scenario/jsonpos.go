@@ -265,7 +265,7 @@ func (s *keySet) dup(name string) bool {
 // p.pos at each of its elements, and must read it. The object's other
 // members are read as trees into the node returned, where the array's
 // node stays empty. A value that is not an object is read as a tree.
-func (p *treeParser) streamed(depth int, name string, elem func(i int) error) (*node, error) {
+func (p *treeParser) streamed(depth int, name string, sized func(n int), elem func(i int) error) (*node, error) {
 	if p.src[p.pos] != '{' {
 		return p.value(depth)
 	}
@@ -279,9 +279,51 @@ func (p *treeParser) streamed(depth int, name string, elem func(i int) error) (*
 			return err
 		}
 		n.kids = append(n.kids, member{name: key, off: int32(off), val: &node{off: int32(p.pos), kind: '['}})
+		if sized != nil {
+			sized(elements(p.src, p.pos))
+		}
 		return p.array(depth+1, elem)
 	})
 	return n, err
+}
+
+// elements counts the elements of the array that starts at src[pos], from
+// its commas outside strings and nested values, without reading them: a
+// first guess, exact for a well-formed array, for a decoder that sizes its
+// result once rather than growing it.
+func elements(src string, pos int) int {
+	n, depth, inString, empty := 0, 0, false, true
+	for i := pos; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			if depth--; depth == 0 {
+				if !empty {
+					n++
+				}
+				return n
+			}
+		case c == ',' && depth == 1:
+			n++
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			continue
+		}
+		if i > pos {
+			empty = false
+		}
+	}
+	return n
 }
 
 // array reads an array at p.pos, at depth, for a decoder that reads it as

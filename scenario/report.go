@@ -153,6 +153,13 @@ const (
 	// RuleMatched: rule Rule took the client's Message (Detail says what
 	// the rule takes); its replies follow, as MessageSent entries.
 	RuleMatched
+	// ControlSent: a step sent the client a control frame or a raw frame
+	// (ping, pong, raw), which Detail describes.
+	ControlSent
+	// ControlExpected: an expect_ping or expect_pong step took the
+	// client's next ping or pong: Detail says what it expected and, once
+	// one came, what came.
+	ControlExpected
 )
 
 // extraEntry is the entry of a message the client sent that no step took.
@@ -164,9 +171,11 @@ func extraEntry(m *wsdouble.Message) Entry {
 func (e Entry) ToClient() bool { return e.Kind == MessageSent && e.Message != nil }
 
 // Checks reports whether the entry's step checks what the client did
-// (expect, expect_close): its line ends with ✓ when the client met it,
+// (expect, expect_close, expect_ping, expect_pong): its line ends with ✓ when the client met it,
 // unless the run was stopped first.
-func (e Entry) Checks() bool { return e.Kind == MessageExpected || e.Kind == EndExpected }
+func (e Entry) Checks() bool {
+	return e.Kind == MessageExpected || e.Kind == EndExpected || e.Kind == ControlExpected
+}
 
 // Unkept counts the entries of an attempt that a report did not keep.
 type Unkept struct {

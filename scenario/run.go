@@ -241,7 +241,7 @@ func (r *runner) answer(ctx context.Context, a wstest.Attempt, as Attempt, ar in
 			r.mismatch(ar, 0, as.Label, "to abort the handshake", err.Error())
 		}
 	case Accept:
-		p, err := a.Accept(wstest.AcceptOptions{Subprotocol: ans.Subprotocol, Header: ans.Header})
+		p, err := a.Accept(wstest.AcceptOptions{Subprotocol: ans.Subprotocol, Header: ans.Header, Extensions: ans.Extensions})
 		r.update(ar, func(x *AttemptReport) {
 			x.Answer, x.AnsweredAt = "accepted", r.now()
 			if p != nil && p.Protocol() != "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -69,6 +70,11 @@ type Accept struct {
 	Subprotocol string
 	// Header is added to the 101 response.
 	Header http.Header
+	// Extensions, when not empty, is the Sec-WebSocket-Extensions value
+	// to answer with (see wstest.AcceptOptions): a client fails the
+	// connection when it names an extension the client did not offer, as
+	// the Fetch standard says.
+	Extensions string
 }
 
 // Refuse answers the handshake with an HTTP status other than 101.
@@ -150,16 +156,8 @@ func (a Attempt) problems(where string, last bool) []error {
 	if a.Repeat && !last {
 		errs = append(errs, fmt.Errorf("%s: only the last attempt may repeat", where))
 	}
-	switch ans := a.Answer.(type) {
-	case nil:
-		errs = append(errs, fmt.Errorf("%s: no answer (accept, refuse or hang)", where))
-	case Accept, Hang, Abort:
-	case Refuse:
-		if ans.Status < 200 || ans.Status > 599 {
-			errs = append(errs, fmt.Errorf("%s (refuse): status %d is not a final HTTP status other than 101", where, ans.Status))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("%s: unknown answer %T", where, ans))
+	if err := answerProblem(a.Answer); err != nil {
+		errs = append(errs, fmt.Errorf("%s%w", where, err))
 	}
 	return append(errs, a.connectionProblems(where)...)
 }
@@ -187,6 +185,27 @@ func (a Attempt) connectionProblems(where string) []error {
 		}
 	}
 	return errs
+}
+
+// answerProblem says what is wrong with an answer, after its attempt's
+// name: ": no answer", " (refuse): status 99 ...".
+func answerProblem(ans Answer) error {
+	switch ans := ans.(type) {
+	case nil:
+		return errors.New(": no answer (accept, refuse or hang)")
+	case Accept:
+		if strings.ContainsAny(ans.Extensions, "\r\n") {
+			return fmt.Errorf(" (accept): extensions %q hold a line break", ans.Extensions)
+		}
+	case Hang, Abort:
+	case Refuse:
+		if ans.Status < 200 || ans.Status > 599 {
+			return fmt.Errorf(" (refuse): status %d is not a final HTTP status other than 101", ans.Status)
+		}
+	default:
+		return fmt.Errorf(": unknown answer %T", ans)
+	}
+	return nil
 }
 
 func answerName(a Answer) string {

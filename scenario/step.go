@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/timeline"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -16,7 +17,8 @@ type Step struct {
 	// Label names the step in reports.
 	Label string
 	// Action is what the step does: Send, Expect, Wait, Echo, Close, Drop,
-	// ExpectClose, or a fault: Inject, Reset, Heal, Down, DropAll.
+	// ExpectClose, a fault (Inject, Reset, Heal, Down, DropAll), a
+	// heartbeat (Ping, Pong, ExpectPing, ExpectPong, AnswerPings) or Raw.
 	Action Action
 }
 
@@ -28,7 +30,9 @@ type Step struct {
 // the Builder adds it (GoSource), beside the type, in a file of its
 // family: step_message.go (send, expect, wait, echo), step_close.go
 // (close, drop, expect_close), step_fault.go (the faults, reset, heal,
-// down, drop_all), step_clients.go (broadcast, gather). Adding one is its type, its
+// down, drop_all), step_clients.go (broadcast, gather), step_heartbeat.go
+// (ping, pong, expect_ping, expect_pong, answer_pings), step_raw.go (raw).
+// Adding one is its type, its
 // registration (registerAction) and its tests: the player, the file format
 // and the builder's Step take it as it is.
 type Action interface {
@@ -147,6 +151,22 @@ func (s *stepRun) refused(want string, err error) stepResult {
 		return stepStopped
 	}
 	return s.fail(want, connectionState(s.p, err))
+}
+
+// awaited is the result of a step that waited up to timeout for what the
+// client sends and got err: ok (and stepNext) when err is nil; else a
+// stop, or a mismatch wanting want, with how the connection ended or that
+// nothing came in time.
+func (s *stepRun) awaited(err error, want string, timeout time.Duration) (stepResult, bool) {
+	switch {
+	case err == nil:
+		return stepNext, true
+	case s.stopped():
+		return stepStopped, false
+	case errors.Is(err, wstest.ErrPeerClosed):
+		return s.fail(want, connectionState(s.p, err)), false
+	}
+	return s.fail(want, "nothing within "+timeline.Duration(timeout)), false
 }
 
 // did is the result of a step that did what detail says, or failed to

@@ -28,6 +28,13 @@ func TestEveryActionRoundTrips(t *testing.T) {
 		"drop_all":     {`{}`},
 		"broadcast":    {`{"text": "news"}`, `{"binary": "AAE="}`, `{"json": {"op":"news"}}`},
 		"gather":       {`{}`, `{"timeout": "5s"}`},
+		"ping":         {`{}`, `{"text": "hb"}`, `{"binary": "/w=="}`},
+		"pong":         {`{}`, `{"text": "u"}`},
+		"expect_ping":  {`{}`, `{"text": ""}`, `{"binary": "AP8=", "timeout": "3s"}`},
+		"expect_pong":  {`{"text": "hb"}`, `{"timeout": "1m0s"}`},
+		"answer_pings": {`true`, `false`, `"2.5s"`},
+		"raw": {`{"opcode": "close", "code": 999}`, `{"opcode": "text", "fin": false, "rsv1": true, "rsv2": true, "rsv3": true, "payload": "/w=="}`,
+			`{"opcode": 11, "text": "x", "mask": "AQIDBA=="}`, `{"opcode": "continuation"}`, `{"opcode": "close", "code": 1000, "payload": "/w=="}`},
 	}
 	var names []string
 	for name := range values {

@@ -136,14 +136,8 @@ func (e Expect) play(s *stepRun) stepResult {
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	msg, err := s.receive(ctx)
 	cancel()
-	switch {
-	case err == nil:
-	case s.stopped():
-		return stepStopped
-	case errors.Is(err, wstest.ErrPeerClosed):
-		return s.fail(want, connectionState(s.p, err))
-	default:
-		return s.fail(want, "nothing within "+timeline.Duration(timeout))
+	if res, ok := s.awaited(err, want, timeout); !ok {
+		return res
 	}
 	s.e.Message = &msg
 	if err := e.Match.Match(msg); err != nil {

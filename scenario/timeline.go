@@ -26,7 +26,7 @@ type Part uint8
 // The parts of a line.
 const (
 	// PartOutgoing is a message to the client: `→ text "hi"`, or
-	// `↔ text "hi"` echoed.
+	// `↔ text "hi"` echoed; or a frame: `→ ping "hb"`.
 	PartOutgoing Part = iota + 1
 	// PartNote says more about a message: " (echoed)",
 	// " (not expected by any step)".
@@ -96,6 +96,10 @@ func (e Entry) what(style Style) string {
 		return style(PartMismatch, e.Detail)
 	case RuleMatched:
 		return e.Detail + ": ← " + e.MessageString()
+	case ControlSent:
+		return style(PartOutgoing, "→ "+e.Detail)
+	case ControlExpected:
+		return "expect " + e.Detail
 	}
 	return e.Detail
 }

@@ -109,6 +109,10 @@ func TestEntryFormat(t *testing.T) {
 			`step 5 close 4000`},
 		{scenario.Entry{Kind: scenario.AfterMismatch, Action: "mismatch", Detail: "after the mismatch: step 2 not played"},
 			`<mismatch:after the mismatch: step 2 not played>`},
+		{scenario.Entry{Kind: scenario.ControlSent, Step: 6, Action: "ping", Detail: `ping "hb"`},
+			`step 6 <out:→ ping "hb">`},
+		{scenario.Entry{Kind: scenario.ControlExpected, Step: 7, Action: "expect_pong", Detail: `pong "hb": ← pong "hb"`},
+			`step 7 expect pong "hb": ← pong "hb" <held:✓>`},
 	} {
 		if got := tt.e.Format(style); got != tt.want {
 			t.Errorf("Format:\n got %s\nwant %s", got, tt.want)

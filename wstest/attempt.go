@@ -60,9 +60,15 @@ type AcceptOptions struct {
 	Subprotocol string
 	// Header is added to the 101 response.
 	Header http.Header
-	// Extensions is the Sec-WebSocket-Extensions value to report. Only a
-	// Fake honours it; a Server negotiates extensions itself and rejects a
-	// non-empty value.
+	// Extensions, when not empty, is the Sec-WebSocket-Extensions value to
+	// answer with, instead of what the acceptor negotiates (a Server with
+	// Compression: permessage-deflate when offered; else none). A client
+	// fails the connection when it names an extension the client did not
+	// offer (RFC 6455 §4.1, and the Fetch standard), as a browser does:
+	// a Fake offers what a browser offers, permessage-deflate; the real
+	// client offers nothing unless its dialer enables compression. Neither
+	// acceptor runs the extensions it names (a Server fails a connection
+	// whose client sends it a compressed frame: RSV1, close 1002).
 	Extensions string
 }
 

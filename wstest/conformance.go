@@ -54,6 +54,7 @@ var conformanceChecks = []ConformanceCheck{
 	{"open/protocol-none", "a client that offers no subprotocol opens when the server chooses none, with protocol empty", checkProtocolNone},
 	{"open/protocol-missing", "a server that answers no subprotocol when the client offered some fails the connection: error, close 1006, no open (Fetch: establish a WebSocket connection)", checkProtocolMissing},
 	{"open/protocol-not-offered", "a subprotocol the client did not offer fails the connection: error, close 1006 (RFC 6455 §4.1)", checkProtocolNotOffered},
+	{"open/extension-not-offered", "an extension the client did not offer fails the connection: error, close 1006 (RFC 6455 §4.1, Fetch: establish a WebSocket connection)", checkExtensionNotOffered},
 	{"send/before-open", "send while CONNECTING is ErrInvalidState and sends nothing", checkSendBeforeOpen},
 	{"send/text-and-binary", "sent messages reach the server in order, with their types", checkClientSend},
 	{"send/invalid", "send of an unknown message type or invalid UTF-8 text is ErrInvalidMessage", checkSendInvalid},

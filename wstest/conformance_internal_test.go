@@ -38,6 +38,7 @@ func TestConformanceCheckNames(t *testing.T) {
 		"open/protocol-none",
 		"open/protocol-missing",
 		"open/protocol-not-offered",
+		"open/extension-not-offered",
 		"send/before-open",
 		"send/text-and-binary",
 		"send/invalid",

@@ -81,3 +81,16 @@ func checkProtocolFails(c *checker, chosen string) error {
 	}
 	return r.expect(c.ctx, "error", "close 1006 unclean")
 }
+
+// checkExtensionNotOffered answers a socket's handshake with an extension
+// no client offers, which it must fail the connection for.
+func checkExtensionNotOffered(c *checker) error {
+	r, a, err := c.dialAttempt("")
+	if err != nil {
+		return err
+	}
+	if p, err := a.Accept(AcceptOptions{Extensions: "x-wsdouble-not-offered"}); err == nil {
+		c.peers = append(c.peers, p)
+	}
+	return r.expect(c.ctx, "error", "close 1006 unclean")
+}

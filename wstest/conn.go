@@ -21,12 +21,17 @@ import (
 //	conn (this file): the server's end, the Peer, whatever carries it
 //	    state   connecting → open → closing{by, code, reason, answered}
 //	            | aborting{End} → ended{End}; endFor turns it into the End
-//	    to the client:   send → faults (fault_engine.go) → pump → transport
-//	    from the client: fromClient → faults → inbox (inbox.go) or echo
+//	    to the client:   send → faults (fault_engine.go) → pump → transport;
+//	                     close frames, pings, pongs, raw frames: sendLater
+//	    from the client: fromClient → faults → inbox (inbox.go) or echo;
+//	                     pings, pongs: fromClientControl → faults → their
+//	                     inboxes, and the answer (control.go)
 //	transport: carries frames; it delivers what the conn sends and hands it
-//	    what the client sends, its close frame and the transport's end
-//	    wireConn (server_conn.go): gorilla over memconn or TCP
-//	    Fake (fake.go): the client half of the connection, in process
+//	    what the client sends, its control frames and the transport's end
+//	    wireConn (server_conn.go): gorilla over memconn or TCP; raw frames
+//	    (frame.go) only here
+//	    Fake (fake.go): the client half of the connection, in process: it
+//	    answers pings as a browser does
 //	the fault table (fault.go, one file per family): each kind's row gives
 //	    its parameters, checks, description, and hooks into the links
 //
@@ -53,12 +58,17 @@ type conn struct {
 	// methods take a nil receiver for none). BenchmarkConnect/fake: 20
 	// allocations and 2.8 KB per connect with it lazy, 23 and 3.0 KB
 	// made with the conn.
-	faults  atomic.Pointer[connFaults]
-	frames  bool // the transport has frames (a slicer slices them)
-	pump    pump
-	in      inbox
-	echoing echoSwitch
-	count   *msgCount // messages each way, which the log reports
+	faults atomic.Pointer[connFaults]
+	frames bool // the transport has frames (a slicer slices them)
+	pump   pump
+	in     inbox
+	// controls are made by the first thing that needs them (a ping or a
+	// pong from the client, AnswerPings, ReceivePing or ReceivePong; see
+	// ctl): BenchmarkConnect/fake: 2.8 KB per connect with them lazy,
+	// 3.3 KB made with the conn.
+	controls atomic.Pointer[controls]
+	echoing  echoSwitch
+	count    *msgCount // messages each way, which the log reports
 
 	// state is written with mu held and read without it on hot paths.
 	state    atomic.Uint32 // a connState
@@ -114,6 +124,8 @@ type transport interface {
 	// sendClose hands the client a close frame (code 1005: without a
 	// code).
 	sendClose(code int, reason string) error
+	// deliverControl hands the client a ping or a pong.
+	deliverControl(k controlKind, data []byte) error
 	// closeTransport ends the transport without a close frame: a FIN, or
 	// an RST when reset. It may run more than once.
 	closeTransport(reset bool)
@@ -206,6 +218,17 @@ func (c *conn) peerErrLocked() error {
 	return fmt.Errorf("%w (the connection is ending)", ErrPeerClosed)
 }
 
+// openErr says why the server end cannot send now, or nil while the
+// connection is open (checked without the lock first, for the hot path).
+func (c *conn) openErr() error {
+	if c.getState() == connOpen {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peerErrLocked()
+}
+
 func (c *conn) Send(m wsdouble.Message) error {
 	if m.Type != wsdouble.TextMessage && m.Type != wsdouble.BinaryMessage {
 		return fmt.Errorf("%w: type %v", wsdouble.ErrInvalidMessage, m.Type)
@@ -220,13 +243,8 @@ func (c *conn) Send(m wsdouble.Message) error {
 // fate, the pump keeps the order of what they delay. owned says m.Data is
 // a copy no one else holds (an echo).
 func (c *conn) send(m wsdouble.Message, owned bool) error {
-	if c.getState() != connOpen {
-		c.mu.Lock()
-		err := c.peerErrLocked()
-		c.mu.Unlock()
-		if err != nil {
-			return err
-		}
+	if err := c.openErr(); err != nil {
+		return err
 	}
 	c.count.toClient.Add(1)
 	v := c.faults.Load().message(ToClient, len(m.Data))
@@ -293,14 +311,18 @@ func (c *conn) fromClient(m wsdouble.Message, owned bool) {
 }
 
 func (c *conn) Receive(ctx context.Context) (wsdouble.Message, error) {
-	return c.in.receive(ctx, func() error {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.getState() == connConnecting {
-			return c.peerErrLocked()
-		}
-		return closedError(c.end)
-	}, c.t.beforeWait)
+	return c.in.receive(ctx, c.receiveEnded, c.t.beforeWait)
+}
+
+// receiveEnded is the error of a Receive (of a message, a ping, a pong)
+// once the connection has ended and nothing is left to receive.
+func (c *conn) receiveEnded() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.getState() == connConnecting {
+		return c.peerErrLocked()
+	}
+	return closedError(c.end)
 }
 
 // echo implements echoer (see Echo): it sends back the messages already
@@ -360,15 +382,17 @@ func (c *conn) ended() End {
 	return c.end
 }
 
-// sendLater runs fn now, or through the pump once a delaying fault was
-// applied (behind the messages already queued), after delay, and not
-// before a fault lets anything through (heldUntil).
-func (c *conn) sendLater(delay time.Duration, fn func()) {
+// sendLater runs fn now, returning its error, or through the pump once a
+// delaying fault was applied (behind the messages already queued), after
+// delay, and not before a fault lets anything through (heldUntil). It is
+// how what is not a message goes to the client: close frames, pings and
+// pongs, raw frames.
+func (c *conn) sendLater(delay time.Duration, fn func() error) error {
 	if delay == 0 && !c.faults.Load().usesPump() {
-		fn()
-		return
+		return fn()
 	}
-	c.pump.schedule(later(time.Now().Add(delay), c.faults.Load().heldUntil()), fn)
+	c.pump.schedule(later(time.Now().Add(delay), c.faults.Load().heldUntil()), func() { fn() })
+	return nil
 }
 
 // The closing handshake.
@@ -392,16 +416,17 @@ func (c *conn) Close(code int, reason string) error {
 	c.closing = closing{by: ServerClosed, code: code, reason: reason}
 	c.setStateLocked(connClosing)
 	c.mu.Unlock()
-	c.sendLater(0, func() {
+	c.sendLater(0, func() error {
 		if !c.faults.Load().blackholed(ToClient) {
 			if err := c.t.sendClose(code, reason); err != nil {
 				c.dropTransport(false)
-				return
+				return nil
 			}
 		}
 		// The client answers, or the close timeout ends the connection
 		// (unclean).
 		c.armCloseTimer(func() { c.dropTransport(false) })
+		return nil
 	})
 	return nil
 }
@@ -449,7 +474,7 @@ func (c *conn) closeFrame(code int, reason string) (keep bool) {
 	if never {
 		return true
 	}
-	c.sendLater(delay, func() { c.answerClose(code) })
+	c.sendLater(delay, func() error { c.answerClose(code); return nil })
 	return delay > 0 || c.faults.Load().usesPump()
 }
 
@@ -507,7 +532,7 @@ func (c *conn) abort(end End) error {
 	if end.Kind == Reset || end.Fault != "" {
 		c.dropTransport(end.Kind == Reset)
 	} else {
-		c.sendLater(0, func() { c.dropTransport(false) })
+		c.sendLater(0, func() error { c.dropTransport(false); return nil })
 	}
 	return nil
 }
@@ -590,6 +615,7 @@ func (c *conn) endWith(end End) {
 	c.mu.Unlock()
 	c.faults.Load().stop()
 	c.pump.stop()
+	c.controls.Load().stop()
 	if lost, _ := c.in.close(end.Kind == ClientClosed || end.Kind == ServerClosed); lost > 0 {
 		c.count.fromClient.Add(-int64(lost)) // the server end never had them
 	}
@@ -611,6 +637,7 @@ func (c *conn) endUnanswered() bool {
 	c.setStateLocked(connEnded)
 	c.mu.Unlock()
 	c.in.close(false)
+	c.controls.Load().stop()
 	c.done.Close()
 	return true
 }

@@ -212,6 +212,38 @@
 //	  gorilla:    read: close 1006 (unexpected EOF)
 //	  IWebSocket: close 1006 unclean (unexpected EOF)
 //
+// # Heartbeats
+//
+// Pings and pongs (RFC 6455 §5.5.2, §5.5.3) cross a connection as its
+// close frames do: Peer.Ping sends one and Peer.ReceivePong takes the
+// client's answer; Peer.Pong sends one no ping asked for; Peer.ReceivePing
+// takes the client's pings, which the server end answers by itself as
+// Peer.AnswerPings says: PongAtOnce (the default, as every server does),
+// PongAfter a delay, or NoPong, a server whose heartbeat is gone while the
+// connection stays up, which a keepalive must notice. The client's pings
+// and pongs wait apart from its messages (the latest 64 of each), so that
+// Receive sees only messages. Faults act on them as on close frames: a
+// Blackhole swallows them, a Stall holds them, and they come behind the
+// messages sent before them; Latency, Bandwidth and Slicer act on messages
+// only. A Fake's client answers a ping as a browser does, by itself, and
+// shows its listeners nothing; a browser never pings.
+//
+// # Raw frames
+//
+// Peer.WriteFrame writes a Frame exactly as given: any opcode, FIN and RSV
+// bits, any payload (a close frame's code and reason bytes: ClosePayload),
+// masked or not. A server must never send most of what it can write, and a
+// client must fail the connection on it (RFC 6455 §7.1.7), which is what it
+// is for. TestRawFrameTable writes each failure a browser-grade client must
+// detect (close codes, UTF-8, RSV bits, opcodes, control frames,
+// fragmentation) and checks the real client against what a browser does
+// (Chromium, where it departs from the RFC: it receives close codes 999,
+// 1004, 2999 and 5000 clean, and fails 1005, 1006, 1015, a one-byte close
+// body and a reason that is not UTF-8); `go test -v -run TestRawFrameTable`
+// prints the table, with what gorilla/websocket and coder/websocket clients
+// do where they differ. A Fake has no wire: its WriteFrame returns
+// ErrNoWire.
+//
 // # Conformance
 //
 // CheckConformance runs every check of ConformanceChecks against an

@@ -50,6 +50,12 @@ var errGaveUpClosing = errors.New("the client gave up on its close")
 // Beyond the contract, a Fake records what it did (Sent, Received, Events)
 // and can dispatch events the browser never would (Inject).
 //
+// As a browser does, its handshake offers permessage-deflate (an answer
+// naming another extension fails the connection), and its client answers
+// the server end's pings (Peer.Ping) by itself, never pings, and shows its
+// listeners no ping or pong. It has no wire: Peer.WriteFrame returns
+// ErrNoWire.
+//
 // A Fake is the client half of a connection; its server half is the same
 // connection core a Server's connection has. The Fake is the core's
 // transport: it delivers what the server end sends as events, and hands it
@@ -161,14 +167,20 @@ func (r *fakeRunner) ScheduleTurn() { r.loop.Post(fakeTask{kind: fakeTurn}) }
 // end's inbox.
 func (r *fakeRunner) Pending() int { return r.conn.in.untaken() }
 
+// browserExtensions is what a browser offers in Sec-WebSocket-Extensions
+// (Chromium's value), and so what a Fake offers: an answer that names
+// another extension fails the connection (see FakeAttempt.Accept).
+const browserExtensions = "permessage-deflate; client_max_window_bits"
+
 // fakeRequest is the handshake request a browser would send for url.
 func fakeRequest(url string, protocols []string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, "http"+url[2:], nil) // ws→http, wss→https
 	req.Header = http.Header{
-		"Upgrade":               {"websocket"},
-		"Connection":            {"Upgrade"},
-		"Sec-Websocket-Version": {"13"},
-		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"Upgrade":                  {"websocket"},
+		"Connection":               {"Upgrade"},
+		"Sec-Websocket-Version":    {"13"},
+		"Sec-Websocket-Key":        {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"Sec-Websocket-Extensions": {browserExtensions},
 	}
 	if len(protocols) > 0 {
 		req.Header.Set("Sec-Websocket-Protocol", strings.Join(protocols, ", "))
@@ -483,6 +495,23 @@ func (f *Fake) deliver(m wsdouble.Message, owned bool, _ int, _ time.Duration) e
 		m.Data = copyData(m.Data)
 	}
 	f.loop.Post(fakeTask{kind: fakeMessage, ev: wsdouble.MessageEvent{Message: m}})
+	return nil
+}
+
+// deliverControl is a ping or a pong reaching the client. A browser
+// answers a ping with a pong of the same payload by itself (RFC 6455
+// §5.5.2), ignores a pong, and shows its scripts neither: WHATWG
+// WebSockets has no event for them, so the listeners see nothing.
+func (f *Fake) deliverControl(k controlKind, data []byte) error {
+	if k != ctlPing {
+		return nil
+	}
+	f.mu.Lock()
+	phase := f.phase
+	f.mu.Unlock()
+	if phase == clientOpen || phase == clientClosing {
+		f.conn.fromClientControl(ctlPong, data)
+	}
 	return nil
 }
 

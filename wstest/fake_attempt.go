@@ -38,7 +38,10 @@ func (a *FakeAttempt) Protocols() []string { return slices.Clone(a.f.rec.Protoco
 func (a *FakeAttempt) Done() <-chan struct{} { return a.answered.Done() }
 
 // Accept implements Attempt. AcceptOptions.Extensions is what the Fake's
-// Extensions reports.
+// Extensions reports, when it names only extensions a browser offers
+// (permessage-deflate); another fails the connection, as the Fetch
+// standard says (see wsdouble.ValidateExtensionsAnswer). The Fake
+// compresses nothing: it has no wire.
 func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	f, d := a.f, a.f.d
 	if err := d.guard.quick("Attempt.Accept"); err != nil {
@@ -52,7 +55,11 @@ func (a *FakeAttempt) Accept(opts AcceptOptions) (Peer, error) {
 	}
 	a.replied = true
 	protocol := chooseSubprotocol(d.cfg.subprotocols, f.rec.Protocols, opts)
-	if err := wsdouble.ValidateSubprotocolAnswer(f.rec.Protocols, protocol); err != nil {
+	err := wsdouble.ValidateSubprotocolAnswer(f.rec.Protocols, protocol)
+	if err == nil && opts.Extensions != "" {
+		err = wsdouble.ValidateExtensionsAnswer([]string{browserExtensions}, []string{opts.Extensions})
+	}
+	if err != nil {
 		// RFC 6455 §4.1 and the Fetch standard: the client fails the
 		// connection.
 		f.phase = clientSettled

@@ -201,12 +201,39 @@ func (c *connFaults) blackholed(dir Direction) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.blackholedLocked(dir)
+}
+
+func (c *connFaults) blackholedLocked(dir Direction) bool {
 	for _, a := range c.list {
 		if a.row.blackhole && a.dir&dir != 0 && a.prob >= 1 {
 			return true
 		}
 	}
 	return false
+}
+
+// control decides the fate of a control frame going way dir (a ping, a
+// pong), as the close frames': lost behind a blackhole; otherwise due once
+// every hold that way (a stall's until) is over, and not before the
+// messages sent before it, for a link keeps its order. Latency, bandwidth
+// and slices act on messages only, and control frames count for no
+// LimitData or DropAfterMessages.
+func (c *connFaults) control(dir Direction) (lost bool, due time.Time) {
+	if c == nil {
+		return false, time.Time{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.blackholedLocked(dir) {
+		return true, time.Time{}
+	}
+	for _, a := range c.list {
+		if a.row.until != nil && a.dir&dir != 0 {
+			due = later(due, a.row.until(a))
+		}
+	}
+	return false, later(due, c.last[dirIndex(dir)])
 }
 
 // closeFate is how the server answers the client's close frame, as the

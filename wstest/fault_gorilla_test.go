@@ -57,6 +57,22 @@ func forTransports(t *testing.T, test func(g *gorillaEnv)) {
 // the server's Peer.
 func (g *gorillaEnv) open() (*websocket.Conn, wstest.Peer) {
 	g.t.Helper()
+	dialed := g.dialing()
+	a, err := g.srv.NextAttempt(g.t.Context())
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	p, err := a.Accept(wstest.AcceptOptions{})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return dialed(), p
+}
+
+// dialing dials with gorilla on a goroutine of its own: the caller answers
+// the attempt, then calls the function returned, which waits for the
+// connection. The connection is closed at the end of the test.
+func (g *gorillaEnv) dialing() func() *websocket.Conn {
 	type dialed struct {
 		c   *websocket.Conn
 		err error
@@ -66,20 +82,15 @@ func (g *gorillaEnv) open() (*websocket.Conn, wstest.Peer) {
 		c, _, err := g.dialer.Dial(g.url, nil)
 		ch <- dialed{c, err}
 	}()
-	a, err := g.srv.NextAttempt(g.t.Context())
-	if err != nil {
-		g.t.Fatal(err)
+	return func() *websocket.Conn {
+		g.t.Helper()
+		d := <-ch
+		if d.err != nil {
+			g.t.Fatal(d.err)
+		}
+		g.t.Cleanup(func() { d.c.Close() })
+		return d.c
 	}
-	p, err := a.Accept(wstest.AcceptOptions{})
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	d := <-ch
-	if d.err != nil {
-		g.t.Fatal(d.err)
-	}
-	g.t.Cleanup(func() { d.c.Close() })
-	return d.c, p
 }
 
 // read reads one message with a deadline.

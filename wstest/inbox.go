@@ -1,9 +1,11 @@
 package wstest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,9 +50,16 @@ var defaultInboxLimit = inboxLimit{messages: DefaultInboxMessages, bytes: Defaul
 //     blocks), so push keeps what finds no room in held, in order: the
 //     client's send buffer, which Fake.BufferedAmount counts. Held messages
 //     move in, in order, as the server end receives.
+//
+// The client's pings and pongs wait in inboxes of their own (see
+// conn.ctl), which keep the latest ones instead (dropOldest): a control
+// frame must not hold the connection back, or a client that pings while
+// the test never looks would stop it.
 type inbox struct {
 	mu        sync.Mutex
 	limit     inboxLimit
+	overflow  overflow
+	what      string      // what it holds, for Receive's error: "message" (or ""), "ping", "pong"
 	items     []inboxItem // the server end's: within the limit
 	bytes     int         // the data of items
 	held      []inboxItem // sent, but no room yet: still the client's
@@ -62,14 +71,35 @@ type inbox struct {
 	closed    bool
 }
 
+// overflow is what an inbox does with what finds it full.
+type overflow uint8
+
+const (
+	// holdBack keeps it back, in order, until there is room: the client's
+	// messages (backpressure).
+	holdBack overflow = iota
+	// dropOldest takes it, and drops the oldest item: the client's control
+	// frames.
+	dropOldest
+)
+
 type inboxItem struct {
 	m   wsdouble.Message
 	due time.Time
 }
 
-// init sets the limit of a zero inbox, and what to call when held
-// messages move in (the Fake's BufferedAmount then falls), or nil.
-func (q *inbox) init(limit inboxLimit, taken taker) { q.limit, q.taken = limit, taken }
+// init sets the limit of a zero inbox of messages, and what to call when
+// held messages move in (the Fake's BufferedAmount then falls), or nil.
+func (q *inbox) init(limit inboxLimit, taken taker) {
+	q.limit, q.taken, q.what, q.overflow = limit, taken, "message", holdBack
+}
+
+// initControl makes a zero inbox one of control frames, what ("ping" or
+// "pong"): it keeps the latest n.
+func (q *inbox) initControl(what string, n int) {
+	q.limit = inboxLimit{messages: n, bytes: n * MaxControlPayload}
+	q.overflow, q.what = dropOldest, what
+}
 
 // taker is told when a full inbox took messages the client held back (the
 // Fake's BufferedAmount: a *bufamount.Amount).
@@ -96,6 +126,11 @@ func (q *inbox) push(m wsdouble.Message, due time.Time) bool {
 		return false
 	}
 	it := inboxItem{m, due}
+	if q.overflow == dropOldest && q.fullLocked() {
+		q.bytes -= len(q.items[0].m.Data)
+		q.items[0] = inboxItem{}
+		q.items = q.items[1:]
+	}
 	if len(q.held) > 0 || q.fullLocked() {
 		q.held = append(q.held, it)
 		q.heldBytes += len(m.Data)
@@ -260,7 +295,7 @@ func (q *inbox) poll() (m wsdouble.Message, got bool, wait time.Duration, closed
 // done, which is an error.
 func (q *inbox) await(ctx context.Context, wait time.Duration) error {
 	if ctx.Err() != nil {
-		return noMessage(ctx)
+		return q.nothing(ctx)
 	}
 	ch := make(chan struct{})
 	q.mu.Lock()
@@ -283,11 +318,16 @@ func (q *inbox) await(ctx context.Context, wait time.Duration) error {
 		q.mu.Lock()
 		q.waiters = slices.DeleteFunc(q.waiters, func(c chan struct{}) bool { return c == ch })
 		q.mu.Unlock()
-		return noMessage(ctx)
+		return q.nothing(ctx)
 	}
 	return nil
 }
 
-func noMessage(ctx context.Context) error {
-	return fmt.Errorf("wstest: Peer.Receive: no message from the client before %w", context.Cause(ctx))
+// nothing is receive's error when ctx ends the wait.
+func (q *inbox) nothing(ctx context.Context) error {
+	op, what := "Receive", cmp.Or(q.what, "message")
+	if what != "message" {
+		op += strings.ToUpper(what[:1]) + what[1:]
+	}
+	return fmt.Errorf("wstest: Peer.%s: no %s from the client before %w", op, what, context.Cause(ctx))
 }

@@ -57,6 +57,38 @@ type Peer interface {
 	// over the in-memory transport and from a Fake; unlike Drop's clean
 	// end of stream.
 	Reset() error
+	// Ping sends the client a ping with data as its payload, at most
+	// MaxControlPayload bytes (RFC 6455 §5.5.2). A client answers with a
+	// pong of the same payload (ReceivePong); a Fake's client, as a
+	// browser does, answers by itself and shows its listeners nothing.
+	// Faults act on it as on a close frame: a Blackhole swallows it, a
+	// Stall holds it, and it comes behind the messages sent before it.
+	Ping(data []byte) error
+	// Pong sends the client a pong no ping asked for: a unidirectional
+	// heartbeat, which expects no answer (RFC 6455 §5.5.3).
+	Pong(data []byte) error
+	// ReceivePing returns the payload of the next ping the client sent,
+	// waiting as Receive does; the server end has answered it already, as
+	// AnswerPings says. It keeps the latest 64 pings the Peer has not
+	// received, apart from the messages: taking pings or not changes
+	// nothing for Receive. A browser, and so a Fake's client, never
+	// pings.
+	ReceivePing(ctx context.Context) ([]byte, error)
+	// ReceivePong returns the payload of the next pong the client sent, an
+	// answer to Ping or unsolicited, waiting as Receive does; it keeps the
+	// latest 64, as ReceivePing does.
+	ReceivePong(ctx context.Context) ([]byte, error)
+	// AnswerPings sets how the server end answers the client's pings from
+	// now on: PongAtOnce (the default), PongAfter a delay, or NoPong.
+	AnswerPings(a PingAnswer)
+	// WriteFrame writes f to the client exactly as given, as one write,
+	// whether or not the protocol allows it (see Frame), to see a client
+	// fail the connection as it must (RFC 6455 §7.1.7). It does not change
+	// the connection's state: a close frame written raw does not start
+	// the server's closing handshake (Close does). Faults act on it as on
+	// a close frame. Only a Server's connection has a wire: a Fake's
+	// returns an error wrapping ErrNoWire.
+	WriteFrame(f Frame) error
 	// Inject applies faults to the connection from now on (see Fault). It
 	// applies none if one is invalid.
 	Inject(faults ...Fault) error

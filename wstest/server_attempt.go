@@ -53,9 +53,6 @@ func (a *serverAttempt) Protocols() []string    { return append([]string(nil), a
 func (a *serverAttempt) Done() <-chan struct{}  { return a.done }
 
 func (a *serverAttempt) Accept(opts AcceptOptions) (Peer, error) {
-	if opts.Extensions != "" {
-		return nil, fmt.Errorf("wstest: Accept: a Server negotiates extensions itself (see Compression); AcceptOptions.Extensions must be empty, not %q", opts.Extensions)
-	}
 	res, err := a.answer(decision{accept: true, opts: opts})
 	if err != nil {
 		return nil, err
@@ -148,7 +145,12 @@ func (a *serverAttempt) accept(w http.ResponseWriter, r *http.Request, d *decisi
 	if protocol != "" {
 		header.Set("Sec-WebSocket-Protocol", protocol)
 	}
-	uw := &upgradeWatch{ResponseWriter: w, limit: a.s.cfg.readLimit, deflate: a.s.cfg.compression && offersDeflate(r.Header)}
+	deflate := a.s.cfg.compression && offersDeflate(r.Header)
+	if d.opts.Extensions != "" {
+		answerExtensions(&up, header, d.opts.Extensions)
+		deflate = false
+	}
+	uw := &upgradeWatch{ResponseWriter: w, limit: a.s.cfg.readLimit, deflate: deflate}
 	uw.accepted = func() { a.record(Accepted, http.StatusSwitchingProtocols, protocol, nil) }
 	up.Error = uw.refuse
 	conn, err := up.Upgrade(uw, r, header)

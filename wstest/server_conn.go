@@ -1,10 +1,10 @@
 package wstest
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -18,8 +18,8 @@ import (
 // wireConn is the transport of a Server's connection: a gorilla/websocket
 // Conn over the in-memory transport or loopback TCP. Its reader runs on
 // the request's handler goroutine (readLoop) and hands the conn what the
-// client sends; writes of data frames are serialized by wmu. Its conn is
-// the connection's Peer.
+// client sends: messages, pings and pongs, its close frame. Every write
+// holds wlock. Its conn is the connection's Peer.
 type wireConn struct {
 	conn
 	req *http.Request
@@ -29,19 +29,26 @@ type wireConn struct {
 	// the close code the client sent.
 	raw   net.Conn
 	guard *closeguard.Conn
-	wmu   sync.Mutex // gorilla allows one writer at a time
+	wlock writeLock
 	// keep says a close frame came and the transport stays open after it
 	// (see conn.closeFrame). Only the reader uses it.
 	keep bool
 }
 
 func newWireConn(a *serverAttempt, ws *websocket.Conn, guard *closeguard.Conn) *wireConn {
-	w := &wireConn{req: a.req, ws: ws, raw: guard.Unwrap(), guard: guard}
+	w := &wireConn{req: a.req, ws: ws, raw: guard.Unwrap(), guard: guard, wlock: make(writeLock, 1)}
 	w.conn.init(w, &a.s.acceptor, a.rec, &a.s.cfg, false, nil, nil)
 	// gorilla's read limit is not set: the frameCheck below it enforces
 	// the limit, so that the End says so (ProtocolViolation, 1009).
 	ws.SetCloseHandler(w.onCloseFrame)
-	ws.SetPingHandler(w.onPing)
+	ws.SetPingHandler(func(data string) error {
+		w.fromClientControl(ctlPing, []byte(data))
+		return nil
+	})
+	ws.SetPongHandler(func(data string) error {
+		w.fromClientControl(ctlPong, []byte(data))
+		return nil
+	})
 	w.open(ws.Subprotocol())
 	return w
 }
@@ -51,24 +58,69 @@ func (w *wireConn) beforeWait() error      { return nil }
 func (w *wireConn) request() *http.Request { return w.req }
 func (w *wireConn) took(wsdouble.Message)  {}
 
+// writeLock lets one writer at a time write to the connection: gorilla
+// allows one, and a frame written here (a Slicer's, a raw frame) must not
+// cut into one of gorilla's. A data message waits for it as long as it
+// takes; anything else no longer than its deadline, as gorilla's
+// WriteControl waits for its own lock.
+type writeLock chan struct{}
+
+// errWriteLock is a write that found the connection busy until its
+// deadline (a data message waiting for a client that does not read).
+var errWriteLock = errors.New("wstest: the connection was busy writing until the deadline")
+
+func (l writeLock) lock(deadline time.Time) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-timeout:
+		return errWriteLock
+	}
+}
+
+func (l writeLock) unlock() { <-l }
+
+// writeControl writes a control frame with gorilla, which adds nothing to
+// it, holding the lock for no longer than the close timeout.
+func (w *wireConn) writeControl(op Opcode, payload []byte) error {
+	deadline := time.Now().Add(w.cfg.closeTimeout)
+	if err := w.wlock.lock(deadline); err != nil {
+		return err
+	}
+	defer w.wlock.unlock()
+	return w.ws.WriteControl(int(op), payload, deadline)
+}
+
 // deliver writes a message, as one frame or, for a slicer, as frames of at
 // most slice bytes of payload, gap apart.
 func (w *wireConn) deliver(m wsdouble.Message, _ bool, slice int, gap time.Duration) error {
 	if slice <= 0 || len(m.Data) <= slice {
-		w.wmu.Lock()
-		defer w.wmu.Unlock()
+		w.wlock.lock(time.Time{})
+		defer w.wlock.unlock()
 		return w.ws.WriteMessage(int(m.Type), m.Data)
 	}
-	op := byte(m.Type)
+	op := Opcode(m.Type)
 	for off := 0; off < len(m.Data); off += slice {
 		if off > 0 {
 			time.Sleep(gap)
-			op = 0 // continuation
+			op = OpContinuation
 		}
 		end := min(off+slice, len(m.Data))
-		w.wmu.Lock()
-		_, err := w.ws.NetConn().Write(frame(end == len(m.Data), op, m.Data[off:end]))
-		w.wmu.Unlock()
+		f := Frame{Opcode: op, NotFinal: end < len(m.Data), Payload: m.Data[off:end]}
+		w.wlock.lock(time.Time{})
+		_, err := w.ws.NetConn().Write(f.encode())
+		w.wlock.unlock()
 		if err != nil {
 			return err
 		}
@@ -76,22 +128,21 @@ func (w *wireConn) deliver(m wsdouble.Message, _ bool, slice int, gap time.Durat
 	return nil
 }
 
-// frame encodes a server frame (unmasked, RFC 6455 §5.2).
-func frame(fin bool, opcode byte, payload []byte) []byte {
-	b0 := opcode
-	if fin {
-		b0 |= 0x80
+// writeFrame writes a raw frame (Peer.WriteFrame), whole, in one write.
+// After a close frame whose code a browser receives, the client's echo of
+// that code is no violation, whatever it is (RFC 6455 §5.5.1).
+func (w *wireConn) writeFrame(f Frame) error {
+	if f.Opcode == OpClose && len(f.Payload) >= 2 {
+		if code := int(binary.BigEndian.Uint16(f.Payload)); !closeguard.MustFail(code) {
+			w.guard.AllowEcho(code)
+		}
 	}
-	var hdr []byte
-	switch n := len(payload); {
-	case n < 126:
-		hdr = []byte{b0, byte(n)}
-	case n <= 0xffff:
-		hdr = []byte{b0, 126, byte(n >> 8), byte(n)}
-	default:
-		hdr = []byte{b0, 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+	if err := w.wlock.lock(time.Now().Add(w.cfg.closeTimeout)); err != nil {
+		return err
 	}
-	return append(hdr, payload...)
+	defer w.wlock.unlock()
+	_, err := w.ws.NetConn().Write(f.encode())
+	return err
 }
 
 // sendClose writes a close frame.
@@ -100,7 +151,18 @@ func (w *wireConn) sendClose(code int, reason string) error {
 	if code != wsdouble.CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, reason)
 	}
-	return w.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(w.cfg.closeTimeout))
+	return w.writeControl(OpClose, payload)
+}
+
+// deliverControl writes a ping or a pong. Once the server's close frame
+// went, gorilla writes no more, and a pong that answers a ping read
+// meanwhile is not sent.
+func (w *wireConn) deliverControl(k controlKind, data []byte) error {
+	err := w.writeControl(k.opcode(), data)
+	if errors.Is(err, websocket.ErrCloseSent) {
+		return nil
+	}
+	return err
 }
 
 // closeTransport closes the connection under the WebSocket: with a FIN, or
@@ -116,27 +178,6 @@ func (w *wireConn) closeTransport(reset bool) {
 		}
 	}
 	w.raw.Close()
-}
-
-// onPing answers a ping, unless a blackhole swallows it or the pong. The
-// pong goes to the client as the close frames do: behind what a fault
-// delays or holds (sendLater).
-func (w *wireConn) onPing(data string) error {
-	if w.getState() == connEnded || w.faults.Load().blackholed(Both) {
-		return nil // behind a blackhole, or a half-open connection the server has left
-	}
-	pong := func() error {
-		err := w.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-		if errors.Is(err, websocket.ErrCloseSent) {
-			return nil
-		}
-		return err
-	}
-	if w.faults.Load().usesPump() {
-		w.sendLater(0, func() { pong() })
-		return nil
-	}
-	return pong()
 }
 
 // onCloseFrame runs on the reader when a close frame arrives.
@@ -189,7 +230,7 @@ func (w *wireConn) readLoop() {
 // ProtocolViolation (see endFor).
 func (w *wireConn) failConnection(v *violation) {
 	if w.getState() == connOpen && !w.faults.Load().blackholed(ToClient) {
-		w.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(v.code, v.reason), time.Now().Add(w.cfg.closeTimeout))
+		w.writeControl(OpClose, websocket.FormatCloseMessage(v.code, v.reason))
 	}
 	w.finish(v)
 }

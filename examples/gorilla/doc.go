@@ -18,7 +18,11 @@
 // while ping periods and backoff delays of seconds pass in virtual time.
 //
 // The server's end of a wstest.Server connection answers pings by itself, as
-// every gorilla server does. For the server that stops answering them, the
-// tests build a small gorilla server of their own on net.Pipe, whose
-// connections are made of channels and so also run on virtual time.
+// every gorilla server does; Peer.AnswerPings, or a script's answer_pings
+// step, makes it answer late or never. TestKeepaliveAgainstHeartbeats plays
+// each way against the client's keepalive, in memory on virtual time and
+// over loopback: a pong withheld, or one later than the pong wait, makes the
+// client reconnect; a pong late within it does not. A Blackhole, which
+// swallows pings and everything else, is the half-open connection
+// (TestUnansweredPingsAreDetected).
 package gorilla

@@ -63,6 +63,9 @@ type Conn struct {
 	// not. Written by the reader, read by gorilla's close handler (the
 	// reader too) and by whoever reports the end.
 	sent atomic.Int32
+	// echo is a close code a server sent itself (AllowEcho), plus one,
+	// or 0. Written by the server's writer, read by the reader.
+	echo atomic.Int32
 }
 
 // phase is where a Conn is in the byte stream.
@@ -82,9 +85,16 @@ func Client(c net.Conn) *Conn { return &Conn{Conn: c} }
 // handshake with 101 (the client may send no frame before it read the
 // 101: RFC 6455 §4.1). A server is stricter than a browser: of the codes
 // gorilla refuses it takes only 1014 (registered, and sendable: the echo
-// of a server's own close 1014), and it leaves every other check, a
-// one-byte body included, to the reader above it.
+// of a server's own close 1014) and the one AllowEcho gives, and it
+// leaves every other check, a one-byte body included, to the reader
+// above it.
 func Server(c net.Conn) *Conn { return &Conn{Conn: c, masked: true, phase: phaseFrames} }
+
+// AllowEcho lets a server's guard take a close frame with code, which the
+// server sent itself, in a frame it wrote raw: the client's echo of it
+// (RFC 6455 §5.5.1) is no violation of the client's, whatever the code.
+// The last code given counts.
+func (g *Conn) AllowEcho(code int) { g.echo.Store(int32(code) + 1) }
 
 // Unwrap returns the transport.
 func (g *Conn) Unwrap() net.Conn { return g.Conn }
@@ -227,7 +237,8 @@ func (g *Conn) closeFrame() {
 		code := int(body[0]^key[0])<<8 | int(body[1]^key[1])
 		accepted := !MustFail(code) // as a browser
 		if g.masked {
-			accepted = sendable(code) // as a strict server
+			// As a strict server, but for the echo of its own code.
+			accepted = sendable(code) || g.echo.Load() == int32(code)+1
 		}
 		if accepted && !gorillaReceives(code) {
 			g.sent.Store(int32(code) + 1)

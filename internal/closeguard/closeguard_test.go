@@ -167,6 +167,26 @@ func TestServerGuard(t *testing.T) {
 	}
 }
 
+// TestServerGuardTakesTheEcho: a server that sent a close code no endpoint
+// may send (a raw frame) takes the client's echo of it, and that code
+// only.
+func TestServerGuardTakesTheEcho(t *testing.T) {
+	for _, tc := range []struct{ code, wantCode, sent int }{
+		{999, 1000, 999},
+		{5000, 5000, 1000},
+	} {
+		g := Server(&chunkConn{rest: maskedFrame(0x8, closeBody(tc.code, "")), k: 3})
+		g.AllowEcho(999)
+		got, err := io.ReadAll(g)
+		if want := maskedFrame(0x8, closeBody(tc.wantCode, "")); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("code %d: got %x, %v; want %x", tc.code, got, err, want)
+		}
+		if s := g.SentCode(1000); s != tc.sent {
+			t.Errorf("code %d: SentCode(1000): got %d, want %d", tc.code, s, tc.sent)
+		}
+	}
+}
+
 // TestCloseGuardRefusal: the body of a refusal reaches gorilla untouched,
 // however much it looks like frames.
 func TestCloseGuardRefusal(t *testing.T) {

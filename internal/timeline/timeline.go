@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // Row is one attempt.
@@ -110,4 +111,25 @@ func Bytes(n int64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64) + " " + unit
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64) + " " + unit
+}
+
+// Payload describes the payload of a frame (a ping, a pong, a raw frame)
+// as wsdouble.Message.String describes a message's data: quoted when it is
+// UTF-8, `"hb"`, in hex after its size in brackets otherwise, `[2]03e8`; a
+// long one is cut, `[200]"abc…"…`, its whole size in brackets.
+func Payload(b []byte) string {
+	const max = 64
+	switch {
+	case !utf8.Valid(b) && len(b) > max/2:
+		return fmt.Sprintf("[%d]%x…", len(b), b[:max/2])
+	case !utf8.Valid(b):
+		return fmt.Sprintf("[%d]%x", len(b), b)
+	case len(b) <= max:
+		return strconv.Quote(string(b))
+	}
+	shown := b[:max]
+	for !utf8.Valid(shown) { // a rune cut at max
+		shown = shown[:len(shown)-1]
+	}
+	return fmt.Sprintf("[%d]%q…", len(b), shown)
 }

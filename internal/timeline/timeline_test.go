@@ -1,6 +1,7 @@
 package timeline_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,24 @@ func TestCountAndBytes(t *testing.T) {
 	} {
 		if got := timeline.Bytes(n); got != want {
 			t.Errorf("Bytes(%d): got %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestPayload(t *testing.T) {
+	long := strings.Repeat("é", 40) // 80 bytes: cut between runes at 64
+	for _, tt := range []struct {
+		b    []byte
+		want string
+	}{
+		{nil, `""`},
+		{[]byte("hb"), `"hb"`},
+		{[]byte{0x03, 0xe8}, "[2]03e8"},
+		{append([]byte{0xff}, make([]byte, 40)...), "[41]ff" + strings.Repeat("00", 31) + "…"},
+		{[]byte(long), "[80]\"" + strings.Repeat("é", 32) + "\"…"},
+	} {
+		if got := timeline.Payload(tt.b); got != tt.want {
+			t.Errorf("Payload(%x): got %s, want %s", tt.b, got, tt.want)
 		}
 	}
 }
