@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wsdouble/wsdouble/internal/htmlreport"
 	"github.com/wsdouble/wsdouble/scenario"
 )
 
@@ -166,9 +169,11 @@ func plural(n int, one string) string {
 // allows. When one fails, Explore shrinks it (fewer attempts, fewer steps,
 // shorter waits, plainer answers and simpler faults) to the smallest
 // schedule that still fails, reports it with t.Errorf, and returns it;
-// nil when every schedule passed. The first schedule to fail is the one
-// of the lowest seed, whatever the Workers, and the same seed shrinks to
-// the same script.
+// nil when every schedule passed. Under go test -artifacts the shrunk
+// script is saved in the test's artifact directory too, as
+// explore-SEED.json, and the report names the file. The first schedule
+// to fail is the one of the lowest seed, whatever the Workers, and the
+// same seed shrinks to the same script.
 //
 // The Property must be given (Explore plays nothing itself yet).
 func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
@@ -185,8 +190,26 @@ func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
 		t.Logf("clientcheck: Explore: %d %s (seeds %d to %d) passed in %v", n, plural(int(n), "schedule"), e.cfg.seed, e.cfg.seed+uint64(n)-1, time.Since(start).Round(time.Millisecond))
 		return nil
 	}
-	t.Errorf("%v", f)
+	t.Errorf("%v%s", f, saved(t, f))
 	return f
+}
+
+// saved saves the shrunk script of f as a file in t's artifact directory,
+// when the test runs with go test -artifacts, and returns what the report
+// says of it: where it is, or why it is not there.
+func saved(t *testing.T, f *Found) string {
+	if !htmlreport.ArtifactsOn() {
+		return ""
+	}
+	b, err := scenario.Marshal(f.Script)
+	if err != nil {
+		return "\nnot saved: " + err.Error()
+	}
+	path := filepath.Join(t.ArtifactDir(), fmt.Sprintf("explore-%d.json", f.Seed))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return "\nnot saved: " + err.Error()
+	}
+	return "\nsaved: " + path + " (wsdouble serve " + path + " plays it to any client)"
 }
 
 // Fuzz explores with Go's fuzzing: every fuzz input draws a schedule (the

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/examples/reconnecting"
+	"github.com/wsdouble/wsdouble/internal/artifacttest"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -314,4 +317,41 @@ func TestExploreRate(t *testing.T) {
 	if !race && rate < 2000 {
 		t.Errorf("%.0f schedules a second, want at least 2,000", rate)
 	}
+}
+
+// TestExploreReports: Explore reports what it found with t.Errorf, and,
+// under go test -artifacts, saves the shrunk script as a file in the
+// test's artifact directory and names it. The test that fails is a child,
+// run again by this one.
+func TestExploreReports(t *testing.T) {
+	out, dir, err := artifacttest.Rerun(t, "^TestExploreReportsChild$", "WSDOUBLE_EXPLORE_CHILD")
+	if err == nil {
+		t.Fatalf("the child passed:\n%s", out)
+	}
+	m := regexp.MustCompile(`saved: (\S+explore-(\d+)\.json) \(wsdouble serve `).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "--- FAIL: TestExploreReportsChild") || !strings.Contains(out, "is refused after a restart") {
+		t.Fatalf("the child's output names no saved script:\n%s", out)
+	}
+	if !strings.HasPrefix(m[1], dir) {
+		t.Errorf("saved in %s, want under the output directory %s", m[1], dir)
+	}
+	s, err := scenario.Load(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(unindented(out), unindented(string(marshal(t, s)))) { // go test indents a test's output
+		t.Errorf("the saved script is not the one reported:\n%s\nthe output:\n%s", marshal(t, s), out)
+	}
+}
+
+// unindented returns s without the white space that starts its lines.
+func unindented(s string) string {
+	return regexp.MustCompile(`(?m)^[ \t]+`).ReplaceAllString(s, "")
+}
+
+func TestExploreReportsChild(t *testing.T) {
+	if os.Getenv("WSDOUBLE_EXPLORE_CHILD") == "" {
+		t.Skip("run by TestExploreReports, and fails on purpose")
+	}
+	clientcheck.Explore(t, subscriber, clientcheck.Property(restartThenRefusal))
 }

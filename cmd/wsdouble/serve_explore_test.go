@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,14 +77,41 @@ func TestServeExploreNeedsAHealthyAccept(t *testing.T) {
 }
 
 // TestServeExplore: serve --explore plays the schedule to a client, with
-// its live timeline, until Ctrl-C.
+// its live timeline, until Ctrl-C. The seed is the first whose schedule
+// starts with a connection the server closes at once, as --print says.
 func TestServeExplore(t *testing.T) {
-	c := start(t, "serve", "--explore", "3", "--listen", "127.0.0.1:0")
-	m := c.stdout.waitFor(t, regexp.MustCompile(`serving scenario "explore 3" \(4 attempts\) at (ws://127\.0\.0\.1:\d+/)`))
+	seed, code := closesFirst(t)
+	c := start(t, "serve", "--explore", seed, "--listen", "127.0.0.1:0")
+	m := c.stdout.waitFor(t, regexp.MustCompile(`serving scenario "explore `+seed+`" \(\d+ attempts\) at (ws://127\.0\.0\.1:\d+/)`))
 	cl := dial(t, m[1])
-	cl.expect("open", "close 1000 clean") // seed 3's first attempt: accept, close 1000
-	c.stdout.waitFor(t, regexp.MustCompile(`#1\s+attempt 1: step 1 close 1000`))
+	cl.expect("open", fmt.Sprintf("close %d clean", code))
+	c.stdout.waitFor(t, regexp.MustCompile(fmt.Sprintf(`#1\s+attempt 1: step 1 close %d`, code)))
 	if code := c.stop(t); code != cli.ExitOK {
 		t.Errorf("exit %d after Ctrl-C, want 0:\n%s%s", code, c.stdout, c.stderr)
 	}
+}
+
+// closesFirst returns the first seed whose schedule's first attempt is
+// accepted and closed at once with a code, and the code.
+func closesFirst(t *testing.T) (string, int) {
+	t.Helper()
+	for seed := 1; seed <= 100; seed++ {
+		code, out, errOut := run(t, "", "serve", "--explore", strconv.Itoa(seed), "--print")
+		if code != cli.ExitOK {
+			t.Fatalf("--explore %d --print: exit %d: %s", seed, code, errOut)
+		}
+		s, err := scenario.Parse(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := s.Attempts[0]
+		if _, ok := a.Answer.(scenario.Accept); !ok || len(a.Steps) != 1 || a.After != 0 {
+			continue
+		}
+		if c, ok := a.Steps[0].Action.(scenario.Close); ok && c.Code != 0 {
+			return strconv.Itoa(seed), c.Code
+		}
+	}
+	t.Fatal("no schedule of the first 100 seeds starts with a close")
+	return "", 0
 }
