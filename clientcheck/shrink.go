@@ -165,27 +165,12 @@ func plainer(ans scenario.Answer) []scenario.Answer {
 }
 
 // simplerAction returns the actions one shrink simpler than act: a
-// shorter wait, a plainer close code, a drop for a reset, a fault with
-// fewer of its refinements and smaller parameters.
+// plainer close code, a drop for a reset, a plainer message, a fault with
+// fewer of its refinements and smaller parameters, a pong that comes, or
+// a shorter duration.
 func simplerAction(act scenario.Action, ts timeScale) []scenario.Action {
 	var out []scenario.Action
-	shorter := func(d time.Duration, f func(time.Duration) scenario.Action) {
-		for _, x := range ts.below(d) {
-			if x > 0 { // a zero wait is no step: removing it is tried first
-				out = append(out, f(x))
-			}
-		}
-	}
 	switch act := act.(type) {
-	case scenario.Wait:
-		shorter(act.Duration, func(d time.Duration) scenario.Action { return scenario.Wait{Duration: d} })
-	case scenario.Down:
-		shorter(act.Duration, func(d time.Duration) scenario.Action { return scenario.Down{Duration: d} })
-	case scenario.Echo:
-		if act.Messages > 1 {
-			out = append(out, scenario.Echo{Messages: 1})
-		}
-		shorter(act.For, func(d time.Duration) scenario.Action { return scenario.Echo{For: d} })
 	case scenario.Close:
 		if act.Code != closeCodes[0] {
 			out = append(out, scenario.Close{Code: closeCodes[0]})
@@ -198,11 +183,42 @@ func simplerAction(act scenario.Action, ts timeScale) []scenario.Action {
 		}
 	case scenario.Inject:
 		out = append(out, simplerFaults(act.Fault, ts)...)
+	case scenario.Echo:
+		if act.Messages > 1 {
+			out = append(out, scenario.Echo{Messages: 1})
+		}
 	case scenario.AnswerPings:
 		if act.Answer.Never() {
 			out = append(out, scenario.AnswerPings{Answer: wstest.PongAfter(ts[len(ts)-1])})
 		}
-		shorter(act.Answer.Delay(), func(d time.Duration) scenario.Action { return scenario.AnswerPings{Answer: wstest.PongAfter(d)} })
+	}
+	return append(out, shorterAction(act, ts)...)
+}
+
+// shorterAction returns act with each shorter duration of the scale, for
+// an action that lasts: a wait, an outage, an echo for a while, pongs
+// that come late. Not zero: an action of no time is no step, and removing
+// the step is tried first.
+func shorterAction(act scenario.Action, ts timeScale) []scenario.Action {
+	var d time.Duration
+	var with func(time.Duration) scenario.Action
+	switch act := act.(type) {
+	case scenario.Wait:
+		d, with = act.Duration, func(d time.Duration) scenario.Action { return scenario.Wait{Duration: d} }
+	case scenario.Down:
+		d, with = act.Duration, func(d time.Duration) scenario.Action { return scenario.Down{Duration: d} }
+	case scenario.Echo:
+		d, with = act.For, func(d time.Duration) scenario.Action { return scenario.Echo{For: d} }
+	case scenario.AnswerPings:
+		d, with = act.Answer.Delay(), func(d time.Duration) scenario.Action { return scenario.AnswerPings{Answer: wstest.PongAfter(d)} }
+	default:
+		return nil
+	}
+	var out []scenario.Action
+	for _, x := range ts.below(d) {
+		if x > 0 {
+			out = append(out, with(x))
+		}
 	}
 	return out
 }

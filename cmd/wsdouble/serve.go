@@ -140,20 +140,9 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	case o.timeoutGiven && !o.once:
 		return fail(env, "serve", ExitInvalid, errors.New("--timeout bounds --once: without --once serve runs until Ctrl-C"))
 	}
-	var s *scenario.Script
-	var err error
-	if len(args) == 1 {
-		s, _, err = loadScript(ctx, env, args[0])
-	} else {
-		s, err = DefaultScript()
-	}
-	if err != nil {
-		return fail(env, "serve", readStatus(err), err)
-	}
-	if o.exploreGiven {
-		if s, err = explored(o.explore, s, len(args) == 1); err != nil {
-			return fail(env, "serve", ExitInvalid, err)
-		}
+	s, code := o.script(ctx, env, args)
+	if code != ExitOK {
+		return code
 	}
 	if o.print {
 		return printScript(env, s)
@@ -276,6 +265,27 @@ func (o *serveOptions) reportOutput() (*output, error) {
 		return nil, errors.New("--report - would mix the page with the timeline: name a file")
 	}
 	return openOutput(o.report)
+}
+
+// script returns the script serve plays: the file's, the built-in one, or
+// the schedule --explore draws; or, when there is none, the exit code.
+func (o *serveOptions) script(ctx context.Context, env Env, args []string) (*scenario.Script, int) {
+	var s *scenario.Script
+	var err error
+	if len(args) == 1 {
+		s, _, err = loadScript(ctx, env, args[0])
+	} else {
+		s, err = DefaultScript()
+	}
+	if err != nil {
+		return nil, fail(env, "serve", readStatus(err), err)
+	}
+	if o.exploreGiven {
+		if s, err = explored(o.explore, s, len(args) == 1); err != nil {
+			return nil, fail(env, "serve", ExitInvalid, err)
+		}
+	}
+	return s, ExitOK
 }
 
 // explorePolicy is the policy whose durations the schedules of --explore
