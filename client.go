@@ -370,8 +370,11 @@ func (w *WebSocket) dialer() *websocket.Dialer {
 	}
 	d.NetDial = nil
 	d.NetDialContext = w.recordDial(base)
-	if d.NetDialTLSContext != nil {
+	switch {
+	case d.NetDialTLSContext != nil:
 		d.NetDialTLSContext = w.recordDial(d.NetDialTLSContext)
+	case tlsBelowGuard(&d, w.url):
+		d.NetDialTLSContext = w.recordDial(dialTLS(base, d.TLSClientConfig))
 	}
 	return &d
 }
@@ -540,6 +543,16 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 		// (RFC 6455 §7.1.7), and as Chromium does: close 1002 first.
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseProtocolError, ""), time.Now().Add(w.opts.closeTimeout))
 	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) && ce.Code != CloseAbnormalClosure {
+		// The closing handshake completed: the echo of the server's close
+		// frame reaches it before the transport closes (over TLS it is
+		// written in the background; RFC 6455 §7.1.1).
+		w.mu.Lock()
+		tr := w.transport
+		w.mu.Unlock()
+		tr.Flush(time.Now().Add(w.opts.closeTimeout))
+	}
 	conn.Close() // and waits for the transport's background writer
 	w.mu.Lock()
 	w.ended = true
@@ -552,7 +565,6 @@ func (w *WebSocket) finish(conn *websocket.Conn, err error) {
 
 	// gorilla reports an unexpected EOF as a *CloseError with code 1006, so
 	// only a CloseError after a real close frame counts as one.
-	var ce *websocket.CloseError
 	switch {
 	case errors.As(err, &ce) && ce.Code != CloseAbnormalClosure:
 		// The closing handshake completed: the server's close frame either

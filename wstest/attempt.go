@@ -124,14 +124,17 @@ const (
 	// Refused: answered with another status.
 	Refused
 	// Abandoned: the client went away before an answer came (it closed, or
-	// its handshake timeout passed).
+	// its handshake timeout passed), a TLS handshake held by
+	// HangTLSHandshake included.
 	Abandoned
-	// Hung: never answered; the server was closed with the attempt still
-	// pending.
+	// Hung: never answered; the server was closed, or the test ended, with
+	// the attempt still pending (a Server closes it unanswered then).
 	Hung
 	// Aborted: the server closed the connection mid-handshake (Abort,
 	// DropAll; or a Server's, after the client sent data before its
-	// handshake was answered, which RFC 6455 §4.1 forbids).
+	// handshake was answered, which RFC 6455 §4.1 forbids), or the TLS
+	// handshake failed: the client rejected the certificate (Err says
+	// why).
 	Aborted
 )
 
@@ -161,7 +164,9 @@ type AttemptRecord struct {
 	N int
 	// Time is when the attempt arrived.
 	Time time.Time
-	// URL is the URL the client asked for.
+	// URL is the URL the client asked for. For a TLS handshake that
+	// failed, no request came: it is wss:// and the host the client named
+	// (or the address it dialed), without a path.
 	URL string
 	// Header is the handshake request's header.
 	Header http.Header

@@ -8,7 +8,7 @@
 //
 //	layer           the client under test gets          made by
 //	fake            a Fake (wsdouble.IWebSocket)        NewFakeDialer(t).Constructor()
-//	in-memory wire  the real client, in-memory frames   NewServer(t).Constructor(), .Dialer()
+//	in-memory wire  any Go client, in-memory frames     NewServer(t) and MemoryURL
 //	loopback wire   any client, at ws://127.0.0.1:PORT  NewServer(t).URL()
 //
 // All three hand connection attempts to the test the same way: FakeDialer
@@ -26,6 +26,46 @@
 // in-memory wire runs the real client against a real net/http and gorilla
 // server over an in-memory connection. The loopback wire serves any client
 // in any language. The same conformance checks pass on all three.
+//
+// # Any Go client library
+//
+// A Server hands each kind of client the way in it takes, as
+// httptest.Server.Client does, and each reaches the Server in memory
+// (MemoryURL) or over loopback (URL), by the URL it is given:
+//
+//	gorilla/websocket  srv.Dialer()                        DialContext(ctx, url, nil)
+//	coder/websocket    srv.HTTPClient()                    websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: ...})
+//	gobwas/ws          srv.DialContext                     ws.Dialer{NetDial: srv.DialContext}.Dial(ctx, url)
+//	lxzan/gws          srv.DialContext, through a Dialer   gws.ClientOption{Addr: url, NewDialer: ...}
+//	wsdouble contract  srv.Constructor()                   constructor(url)
+//
+// In memory, each runs on virtual time inside a bubble. The examples
+// directory holds a reconnecting client written on each library, with its
+// tests.
+//
+// # wss://
+//
+// NewServer(t, TLS()) serves wss:// on both transports (URL is wss://,
+// MemoryTLSURL in memory), with a certificate of a throwaway authority the
+// Server makes for itself: TLSConfig is a client configuration that
+// trusts it (Dialer and HTTPClient use it), RootCAs and Certificate give
+// it to a client configured otherwise. In memory, the real TLS handshake
+// runs over the in-memory connection, on virtual time. A client that does
+// not trust the authority fails as against a real server ("certificate
+// signed by unknown authority"). SetTLSFault makes the handshakes that
+// follow fail: ExpiredCertificate, WrongHostCertificate, or
+// HangTLSHandshake (no answer until the client gives up). A failed TLS
+// handshake is logged as an attempt, so that AssertBackoff sees a client
+// retry through it.
+//
+// # The end of the test
+//
+// A Server stops waiting for the test when the test function returns
+// (tb's Context is done), before any cleanup runs: attempts still pending,
+// and any that arrive later, are closed unanswered (logged Hung), so that
+// a cleanup that stops the client under test does not wait out the
+// client's handshake timeout, whatever order the cleanups run in. Close
+// ends the rest.
 //
 // # Backpressure
 //
@@ -83,7 +123,8 @@
 //
 // Attempts returns the log of every attempt: its time, URL, header and
 // offered subprotocols, its Outcome (Accepted, Refused, Abandoned when the
-// client gave up first, Hung when the acceptor closed first), and for an
+// client gave up first, Hung when the acceptor closed or the test ended
+// first, Aborted when the handshake was cut, or a TLS one failed), and for an
 // accepted one how the connection ended (End) and the messages each way.
 // Timeline formats it, one line per attempt:
 //

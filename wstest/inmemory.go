@@ -1,11 +1,14 @@
 package wstest
 
 // The in-memory transport: a Server reached through an in-memory net.Conn
-// made fresh for every dial (Dialer, Constructor), with real HTTP
-// handshakes and RFC 6455 frames, on the dialing goroutine's clock.
+// made fresh for every dial (DialContext, and what dials with it: Dialer,
+// HTTPClient, Constructor), with real HTTP handshakes (and TLS ones, for a
+// Server made with TLS) and RFC 6455 frames, on the dialing goroutine's
+// clock.
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -16,40 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/internal/memconn"
 )
-
-// Constructor returns a wsdouble.Constructor whose sockets are real clients
-// (wsdouble.WebSocket) connected to this server through the in-memory
-// transport. The URL given to it may have any host; its path and query are
-// those the server sees. Options are passed to wsdouble.NewConstructor
-// after the in-memory dialer, so they may add headers or timeouts but
-// should not replace the dialer.
-func (s *Server) Constructor(opts ...wsdouble.Option) wsdouble.Constructor {
-	return wsdouble.NewConstructor(append([]wsdouble.Option{wsdouble.WithDialer(s.Dialer())}, opts...)...)
-}
-
-// MemoryURL is a URL to give a Server's in-memory Constructor or Dialer by
-// convention. The in-memory transport ignores the host; the .invalid domain
-// never resolves, so the URL fails fast if it reaches a real dialer by
-// mistake.
-const MemoryURL = "ws://wstest.invalid/"
-
-// Dialer returns a new gorilla/websocket Dialer that reaches this server
-// through the in-memory transport, whatever the URL's host. Every dial makes
-// a fresh connection, and the goroutines that serve it, on the dialing
-// goroutine: inside a synctest bubble they belong to the bubble. The Dialer's
-// HandshakeTimeout is 45 seconds, as for websocket.DefaultDialer; the caller
-// may change any field but NetDialContext.
-func (s *Server) Dialer() *websocket.Dialer {
-	return &websocket.Dialer{
-		NetDialContext:   s.dialMemory,
-		HandshakeTimeout: 45 * time.Second,
-	}
-}
 
 // dialMemory makes an in-memory connection and serves its server end with
 // a net/http server of its own, so that handshakes go through the same
@@ -87,13 +58,20 @@ func (s *Server) dialMemory(ctx context.Context, network, addr string) (net.Conn
 		// HTTP/1.1 only: net/http would otherwise set up HTTP/2 for every
 		// new Server, which costs more than the handshake.
 		Protocols: http1Only,
-		ConnState: func(_ net.Conn, st http.ConnState) {
+		ConnState: func(c net.Conn, st http.ConnState) {
+			s.tlsConnState(c, st) // logged before Close stops waiting
 			if st == http.StateHijacked || st == http.StateClosed {
 				once.Do(func() { s.untrack(memoryHTTPServer) })
 			}
 		},
 	}
-	hs.Serve(&oneConnListener{conn: server})
+	var l net.Listener = &oneConnListener{conn: server}
+	if s.tls != nil {
+		// net/http runs the handshake, on the goroutine that serves the
+		// connection, as on loopback.
+		l = tls.NewListener(l, s.tls.config)
+	}
+	hs.Serve(l)
 	return client, nil
 }
 

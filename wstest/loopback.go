@@ -5,6 +5,7 @@ package wstest
 // the port it listens on, which Down closes and Up opens again.
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +17,9 @@ import (
 	"sync"
 )
 
-// URL returns the server's loopback address, ws://127.0.0.1:PORT/, opening
-// the listener on first use. Any path and query reach the same server.
+// URL returns the server's loopback address, ws://127.0.0.1:PORT/ (or
+// wss:// for a Server made with TLS), opening the listener on first use.
+// Any path and query reach the same server.
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,9 +47,18 @@ func (s *Server) startLoopbackLocked(l net.Listener) {
 	if s.down {
 		s.listener.down()
 	}
+	scheme := "ws"
+	if s.tls != nil {
+		// Not httptest's StartTLS, which brings a certificate of its own:
+		// net/http runs the handshake with the Server's, on the goroutine
+		// that serves the connection, and ConnState logs one that fails.
+		lb.Listener = tls.NewListener(s.listener, s.tls.config)
+		lb.Config.ConnState = s.tlsConnState
+		scheme = "wss"
+	}
 	lb.Start()
 	s.loopback = lb
-	s.url = "ws" + strings.TrimPrefix(lb.URL, "http") + "/"
+	s.url = scheme + strings.TrimPrefix(lb.URL, "http") + "/"
 }
 
 // ErrNotLoopback is returned by Listen for an address that is not on the

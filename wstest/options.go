@@ -38,6 +38,7 @@ type config struct {
 	optErr       error
 	fakeCloseTO  time.Duration
 	inbox        inboxLimit
+	tls          bool
 }
 
 type optionFunc func(*config)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -33,9 +34,25 @@ const closeWaitReport = 5 * time.Second
 // One server logic is reachable two ways:
 //   - URL: ws://127.0.0.1:PORT/, real TCP on loopback through
 //     net/http/httptest, for any client in any language;
-//   - Dialer and Constructor: an in-memory connection made fresh for every
-//     dial, with real RFC 6455 frames and HTTP handshakes but no socket,
-//     which works inside a testing/synctest bubble.
+//   - in memory: a connection made fresh for every dial, with real RFC
+//     6455 frames and HTTP handshakes but no socket, which works inside a
+//     testing/synctest bubble. MemoryURL is its URL by convention.
+//
+// Like httptest.Server.Client, the Server hands out a way in for each kind
+// of client library, each of which reaches it either way by the URL it is
+// given (URL over loopback, MemoryURL in memory; see DialContext):
+//   - DialContext, a dial function, for libraries that take one: gobwas/ws
+//     (ws.Dialer.NetDial), lxzan/gws (ClientOption.NewDialer), an
+//     http.Transport;
+//   - HTTPClient, an *http.Client, for libraries built on net/http:
+//     coder/websocket (DialOptions.HTTPClient);
+//   - Dialer, a *websocket.Dialer, for gorilla/websocket;
+//   - Constructor, a wsdouble.Constructor, for code written against the
+//     wsdouble contract.
+//
+// With the TLS option it serves wss:// on both transports, with a
+// certificate of its own throwaway authority (TLSConfig, RootCAs), and
+// SetTLSFault breaks its TLS handshakes as a broken server would.
 //
 // Attempts wait for NextAttempt unless the server was made with AutoAccept.
 // Every attempt is logged (Attempts), with its time, request, outcome and
@@ -59,11 +76,35 @@ type Server struct {
 	url        string
 	dials      int
 	down       bool
+	httpClient *http.Client // made by HTTPClient
+
+	// The end of the test: testCtx is the context of the test the Server
+	// was made for (nil if its TB has none), done when the test function
+	// has returned; the Server then answers every attempt left pending
+	// (endOfTest), before the test's cleanups run.
+	testCtx     context.Context
+	stopTestEnd func() bool   // stops endOfTest from running
+	testEnded   chan struct{} // closed when endOfTest has run
+
+	// TLS (tls.go): nil without the TLS option.
+	tls        *serverTLS
+	tlsFault   TLSFault
+	handshakes map[net.Conn]tlsHandshake // TLS handshakes under way, by transport
 }
 
 var _ Acceptor = (*Server)(nil)
 
 // NewServer starts a Server and registers its Close with tb.Cleanup.
+//
+// When tb has a Context (testing.TB does), the Server stops waiting for the
+// test when that context is done, that is when the test function has
+// returned, before any cleanup runs: every attempt still pending is closed
+// unanswered (logged Hung), and so is every attempt that arrives later, as
+// is a TLS handshake SetTLSFault(HangTLSHandshake) holds. A client under
+// test then fails its handshake at once instead of waiting out its own
+// handshake timeout in a cleanup that stops it (45 s for gorilla/websocket,
+// which stops watching its context once TCP is up), whichever order the
+// cleanups run in. Connections already open are left to Close.
 //
 // Outside a test (an Example, a program such as the wsdouble command), tb
 // may be nil: then the caller must call Close, and problems Close finds are
@@ -91,8 +132,59 @@ func NewServer(tb TB, opts ...Option) *Server {
 	if cfg.optErr != nil {
 		tb.Fatalf("wstest: NewServer: %v", cfg.optErr)
 	}
+	if cfg.tls {
+		t, err := newServerTLS(s)
+		if err != nil {
+			tb.Fatalf("wstest: NewServer: %v", err)
+		}
+		s.tls, s.handshakes = t, make(map[net.Conn]tlsHandshake)
+	}
 	tb.Cleanup(s.Close)
+	if c, ok := tb.(interface{ Context() context.Context }); ok {
+		s.testCtx, s.testEnded = c.Context(), make(chan struct{})
+		s.stopTestEnd = context.AfterFunc(s.testCtx, s.endOfTest)
+	}
 	return s
+}
+
+// errTestEnded is why an attempt the test left pending, or that arrived
+// after the test function returned, was closed unanswered.
+var errTestEnded = errors.New("wstest: the test ended with the attempt unanswered")
+
+// endOfTest runs when the test function has returned, before its
+// cleanups: it closes every attempt still pending, unanswered (logged
+// Hung), and every TLS handshake held by HangTLSHandshake. From then on
+// the Server does the same to every new attempt as it arrives (testOver),
+// and Close to the rest. A client under test thus fails its handshake at
+// once, instead of waiting out its handshake timeout in a cleanup that
+// stops it (gorilla/websocket 1.5.3, for one, watches its context only
+// until TCP is up: 45 s by default), whatever order the cleanups run in.
+func (s *Server) endOfTest() {
+	defer close(s.testEnded)
+	s.mu.Lock()
+	pending := s.takePendingLocked()
+	handshakes := s.hungHandshakesLocked()
+	s.mu.Unlock()
+	for _, c := range handshakes {
+		c.Close()
+	}
+	for _, a := range pending {
+		settle(a.rec.Time) // as in Close
+		a.abandon(errTestEnded)
+	}
+}
+
+// testOver reports whether the test function the Server was made for has
+// returned.
+func (s *Server) testOver() bool { return s.testCtx != nil && s.testCtx.Err() != nil }
+
+// takePendingLocked returns the attempts not yet answered and takes them
+// from NextAttempt's queue: the caller ends them.
+func (s *Server) takePendingLocked() []*serverAttempt {
+	pending := slices.Collect(maps.Keys(s.pending))
+	clear(s.pending)
+	s.queue = nil // every queued attempt is pending
+	return pending
 }
 
 // Down stops the server accepting connections, as a server whose process
@@ -140,9 +232,12 @@ func (s *Server) DropAll() {
 
 // Close ends every connection (dropping it, with no close frame), closes
 // the loopback listener and waits for every handler to return. Attempts
-// still pending are logged as Hung. If something has not returned after 5
-// seconds, Close reports what with tb.Errorf and keeps waiting. Close is
-// called by tb.Cleanup; calling it again does nothing.
+// still pending are closed unanswered, at once, and logged as Hung, so
+// that no client waits out its handshake timeout; the end of the test
+// does the same before any cleanup runs (see NewServer). If something has
+// not returned after 5 seconds, Close reports what with tb.Errorf and
+// keeps waiting. Close is called by tb.Cleanup; calling it again does
+// nothing.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -150,14 +245,20 @@ func (s *Server) Close() {
 		return
 	}
 	s.closeLocked()
-	pending := slices.Collect(maps.Keys(s.pending))
+	pending := s.takePendingLocked()
 	transports := slices.Collect(maps.Keys(s.transports))
-	lb := s.loopback
+	lb, hc := s.loopback, s.httpClient
 	s.mu.Unlock()
+	if s.stopTestEnd != nil && !s.stopTestEnd() {
+		<-s.testEnded // endOfTest is running: it ends what it took
+	}
 
 	for _, a := range pending {
 		settle(a.rec.Time) // a client that dialed at this instant may not listen yet
-		a.abandon()
+		a.abandon(ErrClosed)
+	}
+	if hc != nil {
+		hc.CloseIdleConnections()
 	}
 	for _, c := range s.liveConns() {
 		c.shutdown(Shutdown)
@@ -212,6 +313,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.testOver() {
+		// No one will answer it: close it now (see endOfTest).
+		s.mu.Unlock()
+		a.finishUnanswered(w, Hung, errTestEnded)
+		return
+	}
 	s.enqueueLocked(a)
 	s.mu.Unlock()
 	a.serve(w, r, nil)
@@ -348,7 +455,7 @@ func (s *Server) newAttempt(r *http.Request, rec *AttemptRecord) *serverAttempt 
 		req:    r,
 		decide: make(chan decision, 1),
 		done:   make(chan struct{}),
-		abort:  make(chan struct{}),
+		abort:  make(chan error, 1),
 	}
 	s.pending[a] = struct{}{}
 	return a

@@ -24,7 +24,7 @@ type serverAttempt struct {
 	// belong to the bubble of the dial.
 	decide chan decision // the answer, sent once
 	done   chan struct{} // closed when answered or gone
-	abort  chan struct{} // closed by Server.Close
+	abort  chan error    // why the Server ends it unanswered (abandon), sent once
 
 	// Guarded by s.mu.
 	answered bool
@@ -93,8 +93,10 @@ func (a *serverAttempt) answer(d decision) (acceptResult, error) {
 	return res, res.err
 }
 
-// abandon is called by Server.Close for an attempt still pending.
-func (a *serverAttempt) abandon() { close(a.abort) }
+// abandon ends an attempt still pending, for err (ErrClosed,
+// errTestEnded): it is closed unanswered and logged Hung. The caller took
+// a from the Server's pending attempts, so that it is abandoned once.
+func (a *serverAttempt) abandon(err error) { a.abort <- err }
 
 // serve runs on the request's handler goroutine: it waits for the answer
 // (or takes d, for AutoAccept), gives it, and for an accepted attempt runs
@@ -107,8 +109,8 @@ func (a *serverAttempt) serve(w http.ResponseWriter, r *http.Request, d *decisio
 		case <-r.Context().Done():
 			a.finishUnanswered(w, Abandoned, fmt.Errorf("client went away: %w", context.Cause(r.Context())))
 			return
-		case <-a.abort:
-			a.finishUnanswered(w, Hung, ErrClosed)
+		case err := <-a.abort:
+			a.finishUnanswered(w, Hung, err)
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package gorilla_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"testing/synctest"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wsdouble/wsdouble/examples/gorilla"
+	"github.com/wsdouble/wsdouble/examples/internal/reconnect"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -64,26 +66,26 @@ func (row keepaliveRow) script(t *testing.T) *scenario.Script {
 // play plays the row with the client reaching srv through dialer at url,
 // durations scaled by k, and returns the report and the client's
 // Disconnected event.
-func (row keepaliveRow) play(t *testing.T, srv *wstest.Server, dialer *websocket.Dialer, url string, k float64) (*scenario.Report, gorilla.Event) {
+func (row keepaliveRow) play(t *testing.T, srv *wstest.Server, dialer *websocket.Dialer, url string, k float64) (*scenario.Report, reconnect.Event) {
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * k) }
 	pb := scenario.Play(t, srv, row.script(t), scenario.TimeScale(k))
-	events := start(t, &gorilla.Client{Dialer: dialer, URL: url,
-		PingPeriod: scale(10 * time.Second), PongWait: scale(25 * time.Second), MinDelay: scale(time.Second)})
-	assert.Equal(t, gorilla.Connected, next(t, events).Kind)
+	events := start(t, &gorilla.Client{Dialer: dialer, URL: url, Options: reconnect.Options{
+		PingPeriod: scale(10 * time.Second), PongWait: scale(25 * time.Second), MinDelay: scale(time.Second)}})
+	assert.Equal(t, reconnect.Connected, next(t, events).Kind)
 	gone := next(t, events)
-	assert.Equal(t, gorilla.Event{Kind: gorilla.Connected, Attempt: 2}, next(t, events), "the client comes back")
+	assert.Equal(t, reconnect.Event{Kind: reconnect.Connected, Attempt: 2}, next(t, events), "the client comes back")
 	rep, err := pb.Wait(t.Context())
 	require.NoError(t, err)
 	return rep, gone
 }
 
 // check checks what the client did with the row's pongs.
-func (row keepaliveRow) check(t *testing.T, rep *scenario.Report, gone gorilla.Event, virtual bool) {
+func (row keepaliveRow) check(t *testing.T, rep *scenario.Report, gone reconnect.Event, virtual bool) {
 	t.Helper()
 	a := rep.Attempts[0]
 	end, open := a.End, a.EndAt-a.AnsweredAt
 	if row.gone {
-		assert.ErrorIs(t, gone.Err, gorilla.ErrPongTimeout, "the client took the connection for dead")
+		assert.ErrorIs(t, gone.Err, reconnect.ErrPongTimeout, "the client took the connection for dead")
 		assert.Equal(t, wstest.ClientGone, end.Kind, "the server saw the client go: %v", end)
 		if virtual {
 			assert.Equal(t, 25*time.Second, open, "25s after the connection opened, with no frame since")
@@ -91,7 +93,7 @@ func (row keepaliveRow) check(t *testing.T, rep *scenario.Report, gone gorilla.E
 		return
 	}
 	var ce *websocket.CloseError
-	assert.True(t, errors.As(gone.Err, &ce) && ce.Code == 1000, "the client stayed until the server closed: %v", gone.Err)
+	assert.True(t, errors.As(gone.Err, &ce) && ce.Code == 1000 && gone.Code == 1000, "the client stayed until the server closed: %v", gone.Err)
 	assert.Equal(t, `server closed 1000 "enough" clean`, end.String())
 	if virtual {
 		assert.Equal(t, 30*time.Second, open, "after the third ping")
@@ -114,5 +116,37 @@ func TestKeepaliveAgainstHeartbeats(t *testing.T) {
 				row.check(t, rep, gone, false)
 			})
 		})
+	}
+}
+
+// start runs c until the test ends, and returns its events.
+func start(t *testing.T, c *gorilla.Client) <-chan reconnect.Event {
+	t.Helper()
+	events := make(chan reconnect.Event, 100)
+	c.OnEvent = func(e reconnect.Event) { events <- e }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: got %v, want context.Canceled", err)
+		}
+	})
+	return events
+}
+
+// next returns the next event that is not a message.
+func next(t *testing.T, events <-chan reconnect.Event) reconnect.Event {
+	t.Helper()
+	for {
+		select {
+		case e := <-events:
+			if e.Kind != reconnect.Message {
+				return e
+			}
+		case <-t.Context().Done():
+			t.Fatal("the test ended while waiting for an event")
+		}
 	}
 }

@@ -206,8 +206,34 @@ func (c *Conn) releaseLocked() bool {
 	return i > 0
 }
 
+// Flush waits until the transport has taken every byte Write accepted, or
+// until deadline, and reports whether it has. It is for an orderly end:
+// the last frame (a close frame's echo) reaches the peer before Close,
+// which would lose it, when the transport takes bytes only from the
+// background writer (a TLS connection).
+func (c *Conn) Flush(deadline time.Time) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	flushing, flushed := c.flushing, c.flushed
+	c.mu.Unlock()
+	if !flushing {
+		return true
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-flushed:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // Close closes the transport, then waits for the background writer, which
-// the close makes fail if it was writing. What was kept is lost.
+// the close makes fail if it was writing. What was kept is lost (Flush
+// first keeps it).
 func (c *Conn) Close() error {
 	err := c.Conn.Close()
 	c.mu.Lock()

@@ -104,6 +104,47 @@ func TestCloseEndsTheBackgroundWriter(t *testing.T) {
 	})
 }
 
+// TestFlushKeepsTheLastBytes: Flush waits until the background writer has
+// handed the transport what was kept, so that the Close after it loses
+// nothing; with a peer that does not read, it gives up at its deadline.
+func TestFlushKeepsTheLastBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, s := memconn.Pipe(memconn.Addr("c"), memconn.Addr("s"), 4)
+		defer s.Close()
+		nc := nbconn.New(c)
+		nc.SetNonblocking()
+		nc.Write(pattern(64)) // 4 bytes in the window, 60 kept
+		got := make(chan []byte, 1)
+		go func() {
+			time.Sleep(time.Second) // the peer reads a second later
+			b, _ := io.ReadAll(s)
+			got <- b
+		}()
+		start := time.Now()
+		if !nc.Flush(start.Add(time.Minute)) {
+			t.Errorf("Flush: got false, want true once the peer read")
+		}
+		if time.Since(start) != time.Second {
+			t.Errorf("Flush returned after %v, want 1s, when the peer had read", time.Since(start))
+		}
+		nc.Close()
+		if b := <-got; !bytes.Equal(b, pattern(64)) {
+			t.Errorf("the peer read %d bytes, want the 64 written", len(b))
+		}
+
+		c2, s2 := memconn.Pipe(memconn.Addr("c"), memconn.Addr("s"), 4)
+		defer s2.Close()
+		stuck := nbconn.New(c2)
+		defer stuck.Close()
+		stuck.SetNonblocking()
+		stuck.Write(pattern(64))
+		start = time.Now()
+		if stuck.Flush(start.Add(time.Second)) || time.Since(start) != time.Second {
+			t.Errorf("Flush with a peer that never reads: want false at the deadline, after %v", time.Since(start))
+		}
+	})
+}
+
 // TestBackgroundFailureClosesTheConnection: when the peer goes away while
 // bytes wait, the background writer fails, closes the connection (the
 // reader sees it) and later writes return the error.
