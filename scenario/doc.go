@@ -7,6 +7,8 @@
 // A Script is built in Go (New), read from a JSON file (Parse, Load),
 // recorded from a real session on the client's side (Recorder) or through a
 // recording proxy (Proxy), or imported from a browser's HAR file (FromHAR).
+// Marshal writes it as a file, GoSource as the Go code that builds it, to
+// paste into a test.
 // Run plays it and returns a Report: a timeline of every attempt, its
 // answer, its steps with the messages each way, how it ended, and every
 // mismatch between what the script expected and what the client did. Play

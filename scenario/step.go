@@ -26,11 +26,13 @@ type Step struct {
 // format ("send", "expect", ...).
 //
 // Every action is a type of this package, and carries all of itself: how
-// it plays, and how it is read from and written to the file format, beside
-// the type, in a file of its family: step_message.go (send, expect, wait,
-// echo), step_close.go (close, drop, expect_close), step_fault.go (the
-// faults, reset, heal, down, drop_all), step_heartbeat.go (ping, pong,
-// expect_ping, expect_pong, answer_pings), step_raw.go (raw). Adding one is its type, its
+// it plays, how it is read from and written to the file format, and how
+// the Builder adds it (GoSource), beside the type, in a file of its
+// family: step_message.go (send, expect, wait, echo), step_close.go
+// (close, drop, expect_close), step_fault.go (the faults, reset, heal,
+// down, drop_all), step_clients.go (broadcast, gather), step_heartbeat.go
+// (ping, pong, expect_ping, expect_pong, answer_pings), step_raw.go (raw).
+// Adding one is its type, its
 // registration (registerAction) and its tests: the player, the file format
 // and the builder's Step take it as it is.
 type Action interface {
@@ -41,6 +43,8 @@ type Action interface {
 	play(s *stepRun) stepResult
 	// encode returns the action's value in the file format, compact.
 	encode() (json.RawMessage, error)
+	// goCall writes the Builder's calls that add the step (see GoSource).
+	goCall(g *goCode) error
 }
 
 // actionDecoder decodes the value n of a step whose action is field.

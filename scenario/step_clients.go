@@ -291,3 +291,25 @@ func clientText(client string, n int) string {
 
 // clientsOf reports how many connections an attempt answers at a time.
 func (a Attempt) clientsOf() int { return max(a.Clients, 1) }
+
+// The steps of many clients as the Builder's calls (see GoSource).
+
+func (b Broadcast) goCall(g *goCode) error {
+	switch {
+	case b.JSON: // no BroadcastJSON
+		g.call("Step(scenario.Broadcast{Message: %s, JSON: true})", goMessage(b.Message))
+	case b.Message.Type == wsdouble.BinaryMessage:
+		g.call("Broadcast(%s)", goMessage(b.Message))
+	default:
+		g.call("BroadcastText(%s)", goString(string(b.Message.Data)))
+	}
+	return nil
+}
+
+func (gt Gather) goCall(g *goCode) error {
+	g.call("Gather()")
+	if gt.Timeout != 0 {
+		g.call("Within(%s)", goDuration(gt.Timeout))
+	}
+	return nil
+}

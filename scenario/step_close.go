@@ -182,3 +182,23 @@ func decodeExpectClose(d *decoder, n *node, field string) (Action, bool) {
 	ok := d.object(n, field, objectField{"code", &e.Code}, objectField{"timeout", &e.Timeout})
 	return e, ok
 }
+
+// The steps that end a connection as the Builder's calls (see GoSource).
+
+func (c Close) goCall(g *goCode) error {
+	g.call("Close(%d, %s)", c.Code, goString(c.Reason))
+	return nil
+}
+
+func (Drop) goCall(g *goCode) error {
+	g.call("Drop()")
+	return nil
+}
+
+func (e ExpectClose) goCall(g *goCode) error {
+	g.call("ExpectClose(%d)", e.Code)
+	if e.Timeout != 0 {
+		g.call("Within(%s)", goDuration(e.Timeout))
+	}
+	return nil
+}

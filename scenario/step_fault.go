@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -315,4 +316,79 @@ func (Heal) encode() (json.RawMessage, error)    { return inlineObject(), nil }
 func (DropAll) encode() (json.RawMessage, error) { return inlineObject(), nil }
 func (d Down) encode() (json.RawMessage, error) {
 	return inlineObject("for", d.Duration.String()), nil
+}
+
+// The steps of faults as the Builder's calls (see GoSource).
+
+func (i Inject) goCall(g *goCode) error {
+	s := i.Fault.Spec()
+	k, _ := wstest.LookupFaultKind(s.Kind) // it validated
+	ctor, ok := faultConstructors[s.Kind]
+	if !ok {
+		return fmt.Errorf("fault %q has no constructor to write", s.Kind)
+	}
+	c := ctor(s)
+	if s.Direction != k.Default {
+		c += ".Only(wstest." + goDirections[s.Direction] + ")"
+	}
+	if s.Probability != 1 {
+		c += ".Probability(" + strconv.FormatFloat(s.Probability, 'g', -1, 64) + ")"
+	}
+	if s.Seed != 1 {
+		c += ".Seed(" + strconv.FormatUint(s.Seed, 10) + ")"
+	}
+	g.call("Inject(%s)", c)
+	return nil
+}
+
+// goDirections are the names of wstest's directions.
+var goDirections = map[wstest.Direction]string{wstest.ToClient: "ToClient", wstest.FromClient: "FromClient", wstest.Both: "Both"}
+
+// faultConstructors write a fault of each kind of wstest.FaultKinds as a
+// call of its constructor, with the parameters it takes and the
+// refinements of the others (a latency's jitter). A new kind needs one
+// (TestGoSourceEveryFault).
+var faultConstructors = map[wstest.FaultKind]func(s wstest.FaultSpec) string{
+	wstest.LatencyFault: func(s wstest.FaultSpec) string {
+		c := "wstest.Latency(" + goDuration(s.Delay) + ")"
+		if s.Jitter != 0 {
+			c += ".Jitter(" + goDuration(s.Jitter) + ")"
+		}
+		return c
+	},
+	wstest.BandwidthFault: func(s wstest.FaultSpec) string { return fmt.Sprintf("wstest.Bandwidth(%d)", s.Rate) },
+	wstest.SlicerFault: func(s wstest.FaultSpec) string {
+		return fmt.Sprintf("wstest.Slicer(%d, %s)", s.Size, goDuration(s.Delay))
+	},
+	wstest.BlackholeFault:    func(wstest.FaultSpec) string { return "wstest.Blackhole()" },
+	wstest.SlowCloseFault:    func(s wstest.FaultSpec) string { return "wstest.SlowClose(" + goDuration(s.Delay) + ")" },
+	wstest.NoCloseReplyFault: func(wstest.FaultSpec) string { return "wstest.NoCloseReply()" },
+	wstest.LimitDataFault:    func(s wstest.FaultSpec) string { return fmt.Sprintf("wstest.LimitData(%d)", s.Bytes) },
+	wstest.DropAfterFault: func(s wstest.FaultSpec) string {
+		if s.Messages != 0 || s.Delay == 0 { // as encode: the count when set
+			return fmt.Sprintf("wstest.DropAfterMessages(%d)", s.Messages)
+		}
+		return "wstest.DropAfter(" + goDuration(s.Delay) + ")"
+	},
+	wstest.StallFault: func(s wstest.FaultSpec) string { return "wstest.Stall(" + goDuration(s.Delay) + ")" },
+}
+
+func (Reset) goCall(g *goCode) error {
+	g.call("Reset()")
+	return nil
+}
+
+func (Heal) goCall(g *goCode) error {
+	g.call("Heal()")
+	return nil
+}
+
+func (d Down) goCall(g *goCode) error {
+	g.call("Down(%s)", goDuration(d.Duration))
+	return nil
+}
+
+func (DropAll) goCall(g *goCode) error {
+	g.call("DropAll()")
+	return nil
 }

@@ -345,3 +345,49 @@ func decodeAnswerPings(d *decoder, n *node, field string) (Action, bool) {
 	d.failf(n, field, `got %s, want true (at once), false (never) or a delay such as "5s"`, n.kindName())
 	return nil, false
 }
+
+// The steps of heartbeats as the Builder's calls (see GoSource).
+
+func (p Ping) goCall(g *goCode) error {
+	g.call("Ping(%s)", goPayload(p.Payload, false))
+	return nil
+}
+
+func (p Pong) goCall(g *goCode) error {
+	g.call("Pong(%s)", goPayload(p.Payload, false))
+	return nil
+}
+
+func (e ExpectPing) goCall(g *goCode) error { return e.expect().goCall(g, "ExpectPing") }
+
+func (e ExpectPong) goCall(g *goCode) error { return e.expect().goCall(g, "ExpectPong") }
+
+func (e expectControl) goCall(g *goCode, method string) error {
+	g.call("%s(%s)", method, goPayload(e.payload, true))
+	if e.timeout != 0 {
+		g.call("Within(%s)", goDuration(e.timeout))
+	}
+	return nil
+}
+
+func (a AnswerPings) goCall(g *goCode) error {
+	switch {
+	case a.Answer.Never():
+		g.call("AnswerPings(wstest.NoPong())")
+	case a.Answer.Delay() == 0:
+		g.call("AnswerPings(wstest.PongAtOnce())")
+	default:
+		g.call("AnswerPings(wstest.PongAfter(%s))", goDuration(a.Answer.Delay()))
+	}
+	return nil
+}
+
+// goPayload writes a control frame's payload: nil for none (or, expected,
+// any), else its bytes; an empty one as nil unless empty means "exactly
+// empty" (expected).
+func goPayload(b []byte, expected bool) string {
+	if b == nil || len(b) == 0 && !expected {
+		return "nil"
+	}
+	return goBytes(b)
+}

@@ -389,3 +389,52 @@ func decodeEcho(d *decoder, n *node, field string) (Action, bool) {
 		objectField{"for", &e.For})
 	return e, ok
 }
+
+// The steps of messages as the Builder's calls (see GoSource).
+
+func (s Send) goCall(g *goCode) error {
+	switch {
+	case s.JSON && isCompactJSON(s.Message.Data):
+		g.call("SendJSON(%s)", goString(string(s.Message.Data)))
+	case s.JSON: // SendJSON would compact it
+		g.call("Step(scenario.Send{Message: %s, JSON: true})", goMessage(s.Message))
+	case s.Message.Type == wsdouble.BinaryMessage:
+		g.call("SendBinary(%s)", goBytes(s.Message.Data))
+	default:
+		g.call("SendText(%s)", goString(string(s.Message.Data)))
+	}
+	return nil
+}
+
+func (e Expect) goCall(g *goCode) error {
+	kind, arg, err := goMatcher(e.Match)
+	if err != nil {
+		return err
+	}
+	if kind == "" {
+		g.call("Expect(%s)", arg)
+	} else {
+		g.call("Expect%s(%s)", kind, arg)
+	}
+	if e.Timeout != 0 {
+		g.call("Within(%s)", goDuration(e.Timeout))
+	}
+	return nil
+}
+
+func (w Wait) goCall(g *goCode) error {
+	g.call("Wait(%s)", goDuration(w.Duration))
+	return nil
+}
+
+func (e Echo) goCall(g *goCode) error {
+	switch {
+	case e.Messages > 0 && e.For > 0: // no method takes both
+		g.call("Step(scenario.Echo{Messages: %d, For: %s})", e.Messages, goDuration(e.For))
+	case e.For > 0:
+		g.call("EchoFor(%s)", goDuration(e.For))
+	default:
+		g.call("Echo(%d)", e.Messages)
+	}
+	return nil
+}

@@ -4,7 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/wsdouble/wsdouble/wstest"
@@ -192,4 +195,38 @@ func (d *decoder) rawMask(n *node, field string, f *wstest.Frame) bool {
 	f.Masked = true
 	copy(f.MaskKey[:], b)
 	return true
+}
+
+// goCall writes the step as the Builder's call (see GoSource): the frame
+// as a wstest.Frame literal, its opcode by name where wstest has one.
+func (r Raw) goCall(g *goCode) error {
+	f := r.Frame
+	op := "wstest.Opcode(" + strconv.Itoa(int(f.Opcode)) + ")"
+	if name, ok := goOpcodes[f.Opcode]; ok {
+		op = "wstest." + name
+	}
+	fields := []string{"Opcode: " + op}
+	for _, bit := range []struct {
+		name string
+		set  bool
+	}{{"NotFinal", f.NotFinal}, {"RSV1", f.RSV1}, {"RSV2", f.RSV2}, {"RSV3", f.RSV3}, {"Masked", f.Masked}} {
+		if bit.set {
+			fields = append(fields, bit.name+": true")
+		}
+	}
+	if len(f.Payload) > 0 {
+		fields = append(fields, "Payload: "+goBytes(f.Payload))
+	}
+	if f.MaskKey != [4]byte{} {
+		k := f.MaskKey
+		fields = append(fields, fmt.Sprintf("MaskKey: [4]byte{%d, %d, %d, %d}", k[0], k[1], k[2], k[3]))
+	}
+	g.call("Raw(wstest.Frame{%s})", strings.Join(fields, ", "))
+	return nil
+}
+
+// goOpcodes are the names of wstest's opcodes.
+var goOpcodes = map[wstest.Opcode]string{
+	wstest.OpContinuation: "OpContinuation", wstest.OpText: "OpText", wstest.OpBinary: "OpBinary",
+	wstest.OpClose: "OpClose", wstest.OpPing: "OpPing", wstest.OpPong: "OpPong",
 }

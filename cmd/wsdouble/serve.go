@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -52,6 +53,18 @@ JSON object per line instead: {"event": "attempt" | "answer" | "step" |
 (Ctrl-C too; see wsdouble report, which draws the same page from --json
 output).
 
+--explore SEED plays, instead of a script, the schedule the explorer
+draws from SEED (see go doc github.com/wsdouble/wsdouble/clientcheck):
+up to four attempts refused, aborted, hung, late, or accepted then
+dropped, reset, closed with a code, delayed, stalled or cut by a fault,
+then an attempt that accepts every further one. Its durations are those
+of reconnecting-websocket's defaults (first retry 1 s, growing x1.3 up to
+10 s, reset after 5 s up, a 4 s connect timeout). With a SCRIPT.json too,
+the script's last attempt, which must accept, is the healthy session:
+every accepted attempt plays its rules, and its steps before the
+schedule's own. --print prints the script serve would play, as a file,
+and exits: to see a schedule before a client meets it, or to keep it.
+
 It listens on loopback only, unless --allow-remote.
 
 ` + originHelp("shown in the timeline; the script never sees it") + `
@@ -63,7 +76,9 @@ Examples:
   wsdouble serve --origin 'https://*.example.com' feed.json   # pages of example.com too
   wsdouble serve --once --json ci/scenario.json > timeline.jsonl   # in CI
   wsdouble serve --once --timeout 10m soak.json    # a script that takes long
-  wsdouble serve --once --report run.html ci/scenario.json   # and look at it`
+  wsdouble serve --once --report run.html ci/scenario.json   # and look at it
+  wsdouble serve --explore 42 healthy.json         # a generated schedule
+  wsdouble serve --explore 42 --print > s.json     # the same, as a file`
 
 // serveFlags defines serve's flags on fs.
 func serveFlags(fs *flag.FlagSet) runFunc {
@@ -76,8 +91,11 @@ func serveFlags(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&o.report, "report", "", "when serve stops (Ctrl-C too), draw the run as a self-contained HTML page in `FILE.html`")
 	timeScaleFlag(fs, &o.timeScale)
 	durationFlag(fs, &o.expectTimeout, "expect-timeout", scenario.DefaultTimeout, false, "how long an expect step waits when the script gives no timeout: a positive `duration`")
+	fs.Uint64Var(&o.explore, "explore", 0, "play the schedule the explorer draws from `SEED` (a SCRIPT.json gives its healthy session)")
+	fs.BoolVar(&o.print, "print", false, "print the script serve would play, as a file, and exit")
 	return func(ctx context.Context, env Env, args []string) int {
 		o.timeoutGiven = given(fs, "timeout")
+		o.exploreGiven = given(fs, "explore")
 		return o.run(ctx, env, args)
 	}
 }
@@ -97,6 +115,9 @@ type serveOptions struct {
 	report        string // --report: the page to draw, or ""
 	timeScale     float64
 	expectTimeout time.Duration
+	explore       uint64 // --explore: the seed of the schedule to play
+	exploreGiven  bool   // --explore was on the command line
+	print         bool   // --print: print the script instead of serving it
 }
 
 func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
@@ -119,15 +140,12 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 	case o.timeoutGiven && !o.once:
 		return fail(env, "serve", ExitInvalid, errors.New("--timeout bounds --once: without --once serve runs until Ctrl-C"))
 	}
-	var s *scenario.Script
-	var err error
-	if len(args) == 1 {
-		s, _, err = loadScript(ctx, env, args[0])
-	} else {
-		s, err = DefaultScript()
+	s, code := o.script(ctx, env, args)
+	if code != ExitOK {
+		return code
 	}
-	if err != nil {
-		return fail(env, "serve", readStatus(err), err)
+	if o.print {
+		return printScript(env, s)
 	}
 	report, err := o.reportOutput()
 	if err != nil {
@@ -247,4 +265,72 @@ func (o *serveOptions) reportOutput() (*output, error) {
 		return nil, errors.New("--report - would mix the page with the timeline: name a file")
 	}
 	return openOutput(o.report)
+}
+
+// script returns the script serve plays: the file's, the built-in one, or
+// the schedule --explore draws; or, when there is none, the exit code.
+func (o *serveOptions) script(ctx context.Context, env Env, args []string) (*scenario.Script, int) {
+	var s *scenario.Script
+	var err error
+	if len(args) == 1 {
+		s, _, err = loadScript(ctx, env, args[0])
+	} else {
+		s, err = DefaultScript()
+	}
+	if err != nil {
+		return nil, fail(env, "serve", readStatus(err), err)
+	}
+	if o.exploreGiven {
+		if s, err = explored(o.explore, s, len(args) == 1); err != nil {
+			return nil, fail(env, "serve", ExitInvalid, err)
+		}
+	}
+	return s, ExitOK
+}
+
+// explorePolicy is the policy whose durations the schedules of --explore
+// draw from: reconnecting-websocket's defaults, which most clients'
+// are near.
+var explorePolicy = clientcheck.Policy{
+	Backoff:        wstest.Backoff{Min: time.Second, Max: 10 * time.Second, Factor: 1.3, ResetAfter: 5 * time.Second},
+	ConnectTimeout: 4 * time.Second,
+}
+
+// explored returns the schedule the explorer draws from seed; with a
+// script (given), the script's last attempt is the healthy session.
+func explored(seed uint64, s *scenario.Script, given bool) (*scenario.Script, error) {
+	h := clientcheck.Harness{Policy: explorePolicy}
+	if given {
+		last := s.Attempts[len(s.Attempts)-1]
+		if _, ok := last.Answer.(scenario.Accept); !ok {
+			return nil, fmt.Errorf("--explore: the script's last attempt is the healthy session: it must accept, not %s", answerName(last.Answer))
+		}
+		h.Healthy, h.Rules = last.Steps, last.Rules
+	}
+	return clientcheck.Generate(h, seed)
+}
+
+// answerName names an answer, as the file format does.
+func answerName(a scenario.Answer) string {
+	switch a.(type) {
+	case scenario.Refuse:
+		return "refuse"
+	case scenario.Hang:
+		return "hang"
+	case scenario.Abort:
+		return "abort"
+	}
+	return "accept"
+}
+
+// printScript writes s to standard output, as a file (--print).
+func printScript(env Env, s *scenario.Script) int {
+	b, err := scenario.Marshal(s)
+	if err != nil {
+		return fail(env, "serve", ExitInvalid, err)
+	}
+	if _, err := env.Stdout.Write(b); err != nil {
+		return fail(env, "serve", ExitFailed, err)
+	}
+	return ExitOK
 }
