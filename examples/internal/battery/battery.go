@@ -1,15 +1,3 @@
-// Package battery is the tests every example client takes, written once:
-// a client written on gorilla, coder, gobwas or gws, against a
-// wstest.Server, in a testing/synctest bubble where waits are involved
-// (no wall-clock wait), and once over loopback in real time.
-//
-// Each example's tests give Run a Subject: how to make its client, given
-// the Server's way in for its library. The cases (see Run) are those every
-// reconnecting client must survive: refused attempts and the backoff
-// between them, an abrupt drop, a clean close 1012 (a restart) after which
-// the client subscribes again, a half-open connection its keepalive must
-// find, a scenario file played against it, loopback, wss://, and a test
-// that ends with an attempt pending.
 package battery
 
 import (
@@ -17,7 +5,6 @@ import (
 	"crypto/x509"
 	_ "embed"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -294,10 +281,11 @@ func playScript(t *testing.T, s Subject) {
 	pb := scenario.Play(t, srv, script)
 	c := start(t, s, srv, wstest.MemoryURL, true, virtual)
 	var got []string
-	for len(got) == 0 || got[len(got)-1] != "welcome back" {
+	for back := false; !back; {
 		select {
 		case e := <-c.events:
-			got = append(got, describe(e))
+			got = append(got, e.String())
+			back = e.Kind == reconnect.Message && string(e.Data) == "welcome back"
 		case <-t.Context().Done():
 			t.Fatalf("the client did: %q", got)
 		}
@@ -305,22 +293,9 @@ func playScript(t *testing.T, s Subject) {
 	c.stop() // the client closes with 1000, which the script expects
 	_, err = pb.Wait(t.Context())
 	require.NoError(t, err) // on a mismatch, the error is the whole report
-	assert.Equal(t, []string{"dial failed 503", "connected", "tick 1", "disconnected", "connected", "tick 2", "disconnected 1012", "connected", "welcome back"}, got)
+	assert.Equal(t, []string{"#1 dial failed 503", "#2 connected", `#2 message "tick 1"`, "#2 disconnected",
+		"#3 connected", `#3 message "tick 2"`, "#3 disconnected 1012", "#4 connected", `#4 message "welcome back"`}, got)
 	wstest.AssertBackoff(t, srv, policy)
-}
-
-// describe is an event in a word or three: a message's text, the kind
-// and its status or code.
-func describe(e reconnect.Event) string {
-	switch {
-	case e.Kind == reconnect.Message:
-		return string(e.Data)
-	case e.Status != 0:
-		return fmt.Sprintf("%v %d", e.Kind, e.Status)
-	case e.Code != 0:
-		return fmt.Sprintf("%v %d", e.Kind, e.Code)
-	}
-	return e.Kind.String()
 }
 
 // loopback: a drop over TCP on 127.0.0.1, in real time, with delays of
