@@ -99,48 +99,38 @@ func Run(t *testing.T, s Subject) {
 	t.Run("teardown", func(t *testing.T) { teardown(t, s) })
 }
 
-// client is a client under test: its events, and a stop that ends it and
-// waits for Run to return (also at the end of the test).
+// client is a client under test, stopped at the end of its test at the
+// latest.
 type client struct {
-	events <-chan reconnect.Event
-	stop   func()
+	*Running
+	t *testing.T
 }
 
 // start runs the client s makes until stop or the end of the test.
 func start(t *testing.T, s Subject, srv *wstest.Server, url string, trusted bool, opts reconnect.Options) client {
 	t.Helper()
-	events := make(chan reconnect.Event, 100)
-	opts.OnEvent = func(e reconnect.Event) { events <- e }
-	r := s.New(srv, url, trusted, opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	var stopped bool
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("Run: got %v, want context.Canceled", err)
-		}
+	c := client{Start(opts, func(opts reconnect.Options) Runner { return s.New(srv, url, trusted, opts) }), t}
+	t.Cleanup(c.stop)
+	return c
+}
+
+// stop ends the client and waits for Run to return.
+func (c client) stop() {
+	if err := c.Stop(); !errors.Is(err, context.Canceled) {
+		c.t.Errorf("Run: got %v, want context.Canceled", err)
 	}
-	t.Cleanup(stop)
-	return client{events, stop}
 }
 
 // next returns the client's next event that is not a message.
 func (c client) next(t *testing.T, ctx context.Context) reconnect.Event {
 	t.Helper()
 	for {
-		select {
-		case e := <-c.events:
-			if e.Kind != reconnect.Message {
-				return e
-			}
-		case <-ctx.Done():
-			t.Fatalf("waiting for an event: %v", context.Cause(ctx))
+		e, err := c.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind != reconnect.Message {
+			return e
 		}
 	}
 }
@@ -148,14 +138,12 @@ func (c client) next(t *testing.T, ctx context.Context) reconnect.Event {
 // message returns the client's next event, which must be a message.
 func (c client) message(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	select {
-	case e := <-c.events:
-		require.Equal(t, reconnect.Message, e.Kind, "got %v (%v), want a message", e.Kind, e.Err)
-		return string(e.Data)
-	case <-ctx.Done():
-		t.Fatalf("waiting for a message: %v", context.Cause(ctx))
+	e, err := c.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	require.Equal(t, reconnect.Message, e.Kind, "got %v (%v), want a message", e.Kind, e.Err)
+	return string(e.Data)
 }
 
 // accept accepts srv's next attempt and checks that the client
@@ -282,13 +270,12 @@ func playScript(t *testing.T, s Subject) {
 	c := start(t, s, srv, wstest.MemoryURL, true, virtual)
 	var got []string
 	for back := false; !back; {
-		select {
-		case e := <-c.events:
-			got = append(got, e.String())
-			back = e.Kind == reconnect.Message && string(e.Data) == "welcome back"
-		case <-t.Context().Done():
-			t.Fatalf("the client did: %q", got)
+		e, err := c.Next(t.Context())
+		if err != nil {
+			t.Fatalf("%v; the client did: %q", err, got)
 		}
+		got = append(got, e.String())
+		back = e.Kind == reconnect.Message && string(e.Data) == "welcome back"
 	}
 	c.stop() // the client closes with 1000, which the script expects
 	_, err = pb.Wait(t.Context())
