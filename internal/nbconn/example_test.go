@@ -31,6 +31,7 @@ func Example() {
 	fmt.Println("buffered:", conn.Buffered(), "(the first frame is with the transport, 6 bytes of the second)")
 
 	read := make(chan int)
+	server.SetReadDeadline(time.Now().Add(10 * time.Second))
 	go func() {
 		n, _ := io.ReadFull(server, make([]byte, 50))
 		read <- n
