@@ -13,29 +13,29 @@ import (
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
-// The client on a reconnecting socket, against testdata/subscribe.json
-// played by a wstest.Server in memory: the script's rules answer each
-// eth_subscribe with the request's own id; after two notifications the
-// server drops the connection, and the client subscribes again on the
-// next one (request id 2) under the new subscription id. TimeScale plays
-// the script's one-second wait in 10 ms; in a test, inside synctest.Test,
-// it would take no time at all.
+// The client on a reconnecting socket made by a FakeDialer, against
+// testdata/subscribe.json: the script's rules answer each eth_subscribe
+// with the request's own id; after two notifications the server drops the
+// connection, and the client subscribes again on the next one (request id
+// 2) under the new subscription id. TimeScale plays the script's
+// one-second wait in 10 ms; in a test, inside synctest.Test, it would take
+// no time at all.
 func ExampleClient() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := wstest.NewFakeDialer(nil)
+	defer d.Close()
 	script, err := scenario.Load("testdata/subscribe.json")
 	if err != nil {
 		panic(err)
 	}
-	srv := wstest.NewServer(nil)
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	played := make(chan *scenario.Report, 1)
 	go func() {
-		report, _ := scenario.Run(ctx, srv, script, scenario.TimeScale(0.01))
+		report, _ := scenario.Run(ctx, d, script, scenario.TimeScale(0.01))
 		played <- report
 	}()
 
-	ws, err := reconnecting.New(srv.Constructor(), wstest.MemoryURL, reconnecting.Options{MinReconnectionDelay: time.Millisecond})
+	ws, err := reconnecting.New(d.Constructor(), "ws://node.test/", reconnecting.Options{MinReconnectionDelay: time.Millisecond})
 	if err != nil {
 		panic(err)
 	}
