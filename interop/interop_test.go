@@ -1,14 +1,3 @@
-// Package interop checks wsdouble against clients no one here wrote: the
-// Node ws package and the browser's own WebSocket (headless Chromium). Each
-// runs the same client (client.js) against `wsdouble serve --once` for
-// every script of scripts/, and what it saw, event by event, must be what
-// wstest.Fake shows the same client (interopClient, its Go twin) for the
-// same script. The browser is the reference: where it and the Fake differ,
-// the Fake is wrong.
-//
-// The tests need node with `npm ci` run here, and chromium; without them
-// they skip, unless WSDOUBLE_INTEROP is set (as .ci/run does), when a
-// missing tool is a failure.
 package interop
 
 import (

@@ -1,20 +1,3 @@
-// Command wsdouble serves, records and checks WebSocket scenarios, so that
-// clients in any language can be tested against a server that fails on
-// cue: refused handshakes, drops, restarts with 1012, slow links.
-//
-//	go run ./cmd/wsdouble serve                  # a built-in flaky echo server on ws://127.0.0.1:8080/
-//	go run ./cmd/wsdouble serve --once s.json    # play a script once; exit 1 if an expectation failed
-//	go run ./cmd/wsdouble record --upstream wss://example.com/ws --out s.json
-//	go run ./cmd/wsdouble import-har session.har --out s.json
-//	go run ./cmd/wsdouble check s.json
-//	go run ./cmd/wsdouble serve --once --json s.json > run.jsonl; go run ./cmd/wsdouble report run.jsonl   # run.html
-//	go run ./cmd/wsdouble exam --keepalive 15s --scale 0.1 -- node client.js {url} {scale}   # the client checker's battery
-//
-// Run "wsdouble help" for the commands, "wsdouble <command> --help" for
-// their flags. Ctrl-C (or SIGTERM) stops a command within a second; a
-// second Ctrl-C exits at once, with status 130 (143 for SIGTERM). Install it with
-//
-//	go install github.com/wsdouble/wsdouble/cmd/wsdouble@latest
 package main
 
 import (

@@ -17,4 +17,9 @@
 // Server's URL; and over wss:// for a Server made with wstest.TLS, whose
 // authority it trusts. The tests run the cases every example takes
 // (examples/internal/battery).
+//
+// It is an example to read, not a library to import: a test of your own
+// coder code needs only what TestCoderDirect shows, the Server's
+// HTTPClient in the DialOptions and wstest.MemoryURL. ExampleClient plays
+// the server's side with a scenario script and prints its report.
 package coder

@@ -1,10 +1,3 @@
-// Command echo runs wsdouble end to end in one process: a wstest.Server on
-// loopback refuses the first connection attempt with 503 and accepts the
-// second; a real wsdouble client reconnects after the refusal, sends a
-// message, gets it echoed and closes. It prints each event as it happens,
-// then the server's attempt log.
-//
-//	go run ./examples/echo
 package main
 
 import (

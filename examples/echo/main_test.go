@@ -1,37 +1,11 @@
 package main
 
 import (
-	"regexp"
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
+// TestMain fails the run if the program leaves a goroutine behind; its
+// Example (example_test.go) checks what it prints.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func TestRun(t *testing.T) {
-	var out strings.Builder
-	if err := run(t.Context(), &out); err != nil {
-		t.Fatal(err)
-	}
-	got := regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(out.String(), "127.0.0.1:PORT")
-	want := `server listening on ws://127.0.0.1:PORT/
-server: attempt 1, refusing with 503
-client: error: wsdouble: handshake refused: 503 Service Unavailable
-client: close 1006 unclean
-client: reconnecting
-server: attempt 2, accepting
-client: open
-server: received text "hello" - echoing
-client: message text "hello"
-client: close 1000 clean
-server: connection ended: client closed 1000 "bye" clean
-attempt log:
-  #1 refused  status 503, end: not ended, 0 message(s) each way
-  #2 accepted status 101, end: client closed 1000 "bye" clean, 1 message(s) each way
-`
-	if got != want {
-		t.Errorf("output:\n%s\nwant:\n%s", got, want)
-	}
-}

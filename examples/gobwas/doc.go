@@ -18,4 +18,10 @@
 // and over wss:// with the Server's TLSConfig (ws.Dialer.TLSConfig) for a
 // Server made with wstest.TLS. The tests run the cases every example takes
 // (examples/internal/battery).
+//
+// It is an example to read, not a library to import: a test of your own
+// gobwas code needs only what TestGobwasDirect shows, the Server's
+// DialContext as the Dialer's NetDial and wstest.MemoryURL. ExampleClient
+// runs it over wss:// in memory and lets its keepalive find a half-open
+// connection.
 package gobwas

@@ -31,4 +31,9 @@
 // client reconnect; a pong late within it does not. A Blackhole, which
 // swallows pings and everything else, is the half-open connection (the
 // battery's half-open case).
+//
+// It is an example to read, not a library to import: a test of your own
+// gorilla code needs only what TestGorillaDirect shows, the Server's
+// Dialer and wstest.MemoryURL. ExampleClient plays a refusal, a restart
+// and the client's return by hand, attempt by attempt.
 package gorilla

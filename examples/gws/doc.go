@@ -18,6 +18,11 @@
 // TLSConfig (ClientOption.TlsConfig) for a Server made with wstest.TLS.
 // The tests run the cases every example takes (examples/internal/battery).
 //
+// It is an example to read, not a library to import: a test of your own
+// gws code needs only what TestGwsDirect shows, the Server's DialContext
+// behind a gws.Dialer and wstest.MemoryURL. ExampleClient runs it over
+// loopback TCP through a drop.
+//
 // # A module of its own
 //
 // This directory is a Go module of its own, so that lxzan/gws and what it

@@ -1,21 +1,28 @@
-// Package artifacttest runs tests of the running test binary again under
-// go test -artifacts, so that a test can check what the failures of
-// others leave in their artifact directories (internal/htmlreport's
-// drawings), with the real testing.T and the real flag.
 package artifacttest
 
 import (
+	"context"
 	"os"
 	"os/exec"
-	"testing"
 )
+
+// TB is what Rerun needs of the test that calls it: *testing.T and
+// *testing.B have it.
+type TB interface {
+	Helper()
+	// TempDir is where the children write: it must outlive Rerun's
+	// caller's look at it, as a test's TempDir does.
+	TempDir() string
+	// Context ends the children when it is done.
+	Context() context.Context
+}
 
 // Rerun runs the tests of this test binary that match the -test.run
 // pattern run, with -test.artifacts, and the environment variable env set
 // to "1" (the children skip without it). It returns their output, the
 // output directory (whose _artifacts directory holds what they left), and
 // the error of the run: a child that fails on purpose makes it exit 1.
-func Rerun(t testing.TB, run, env string) (output, outDir string, err error) {
+func Rerun(t TB, run, env string) (output, outDir string, err error) {
 	t.Helper()
 	outDir = t.TempDir()
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run="+run, "-test.v", "-test.artifacts", "-test.outputdir="+outDir)

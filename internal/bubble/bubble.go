@@ -1,5 +1,3 @@
-// Package bubble tells which testing/synctest bubble, if any, the calling
-// goroutine runs in.
 package bubble
 
 import (

@@ -1,20 +1,3 @@
-// Package bubbletest runs a benchmark's work inside a testing/synctest
-// bubble, so that it runs on virtual time.
-//
-// synctest.Test needs a *testing.T, which a benchmark does not have; Run
-// gets one from testing.RunTests, the function behind `go test`. The
-// benchmark timer must not be touched inside the bubble (its clock is
-// virtual): Run resets it just before entering and stops it on leaving.
-//
-// testing.RunTests obeys the command line: it runs its tests -test.count
-// times, once per value of -test.cpu (setting GOMAXPROCS to it), and only
-// those -test.run selects and -test.skip does not. Left alone, a benchmark
-// run with -count 10 would do its b.N operations ten times per timing and
-// report ten times its cost. Run sets -test.count to 1 and clears
-// -test.run and -test.skip for the inner run, restoring them after; the
-// list of -test.cpu is read once at startup and cannot be changed, so Run
-// does the work only on the first call and under the benchmark's own
-// GOMAXPROCS.
 package bubbletest
 
 import (

@@ -1,10 +1,3 @@
-// Package eventloop runs the tasks of one socket in order, one at a time, on
-// a goroutine of its own: the socket's dispatch goroutine.
-//
-// Post never blocks, so a task may post further tasks (a listener that calls
-// Send or Close) without deadlock; they run after it returns. The loop is
-// built only from a mutex and a sync.Cond, so inside a testing/synctest
-// bubble its goroutine is durably blocked while idle.
 package eventloop
 
 import (

@@ -1,19 +1,3 @@
-// Package htmlreport draws what happened to a series of connection
-// attempts as one self-contained HTML page: a lane per connection along
-// time, with its answer, the frames each way, faults, closes and drops,
-// and the gaps between attempts against a backoff policy. It is the
-// picture of the timelines internal/timeline prints as text, for the runs
-// too long to read: wstest draws attempt logs with it, scenario its
-// reports, and both leave the drawing of a failure as a test artifact
-// (Artifact).
-//
-// The page needs nothing but itself: its style and script are inline, its
-// Content-Security-Policy forbids every request, and it is the same bytes
-// for the same Page (no map order, no time of rendering), so that two
-// drawings can be diffed.
-//
-// The package knows nothing of wstest or scenario: they fill a Page, the
-// neutral model below, from their own types.
 package htmlreport
 
 import "time"

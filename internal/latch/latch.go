@@ -1,6 +1,3 @@
-// Package latch is a one-way signal whose channel is made only if someone
-// asks for it: most sockets are never waited on, and a channel per socket
-// and per attempt adds up in code that makes thousands of them.
 package latch
 
 import "sync"

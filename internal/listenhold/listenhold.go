@@ -1,25 +1,3 @@
-// Package listenhold keeps a socket from dispatching an event before the
-// code that made it has had the chance to add a listener for it.
-//
-// In the browser, no event fires before the script that called
-// `new WebSocket()` has finished, so listeners added right after the
-// constructor see everything. A Go client adds them after the constructor
-// returns, on its own goroutine, while the socket dispatches on another: a
-// connection refused on loopback in 50 µs can fire its close event before
-// the client's AddEventListener runs (seen in about 1 run in 250 under the
-// race detector).
-//
-// A Hold closes that gap in real time. For a short while after the socket
-// is made, an event whose type has no listener yet waits: until one is
-// added, or until the listeners stop coming (250 µs after the last one was
-// added, or 10 ms after construction if none was), and never past 50 ms
-// after construction. A client that adds a listener for every event it
-// cares about sees no delay at all. Inside a testing/synctest bubble a Hold
-// does nothing: wstest's acceptors guarantee the same there without
-// touching virtual time.
-//
-// A Hold costs no timer, channel or goroutine unless an event has to wait:
-// sockets are made by the thousand in tests and benchmarks.
 package listenhold
 
 import (

@@ -1,12 +1,3 @@
-// Package memconn is an in-memory, buffered net.Conn pair: the transport of
-// wstest.Server's in-memory dialer.
-//
-// Unlike net.Pipe, a write does not wait for the peer to read: each
-// direction buffers up to a window of bytes (like a TCP socket's buffers)
-// and a writer blocks only when the window is full. Everything is built from
-// mutexes, channels and time.AfterFunc, all made when the pair is made, so
-// in a testing/synctest bubble a goroutine blocked on a read, a write or a
-// deadline is durably blocked, and deadlines follow the bubble's clock.
 package memconn
 
 import (

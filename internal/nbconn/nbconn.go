@@ -1,19 +1,3 @@
-// Package nbconn wraps a client's net.Conn so that, once switched on, its
-// writes never wait: they hand the transport what it takes at once, without
-// blocking, and keep the rest, in order, for a goroutine that writes it in
-// the background. It lets wsdouble's Send write on the caller's goroutine
-// (no hand-off to a writer goroutine) and still return at once, as the
-// browser's send() does, whatever the peer reads.
-//
-// The transport takes bytes without blocking when it can say so: an
-// internal/memconn connection (TryWrite), or a socket on a Unix system (a
-// non-blocking write(2) through syscall.RawConn). Any other transport (a
-// TLS connection given by a custom dialer, a socket on Windows) gets every
-// byte from the background goroutine, which costs one hand-off per write.
-//
-// The background goroutine starts when bytes are kept and ends when they
-// are written, so an idle connection has none. If its write fails, it
-// closes the connection, so that its reader sees the failure.
 package nbconn
 
 import (

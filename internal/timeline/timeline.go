@@ -1,6 +1,3 @@
-// Package timeline prints what happened to a series of connection attempts,
-// one line per attempt, for failure messages: the printout a person reads
-// to see at once where a client diverged from what a test expected.
 package timeline
 
 import (

@@ -1,15 +1,3 @@
-// Package battery is the tests every example client takes, written once:
-// a client written on gorilla, coder, gobwas or gws, against a
-// wstest.Server, in a testing/synctest bubble where waits are involved
-// (no wall-clock wait), and once over loopback in real time.
-//
-// Each example's tests give Run a Subject: how to make its client, given
-// the Server's way in for its library. The cases (see Run) are those every
-// reconnecting client must survive: refused attempts and the backoff
-// between them, an abrupt drop, a clean close 1012 (a restart) after which
-// the client subscribes again, a half-open connection its keepalive must
-// find, a scenario file played against it, loopback, wss://, and a test
-// that ends with an attempt pending.
 package battery
 
 import (
@@ -17,7 +5,6 @@ import (
 	"crypto/x509"
 	_ "embed"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,48 +99,38 @@ func Run(t *testing.T, s Subject) {
 	t.Run("teardown", func(t *testing.T) { teardown(t, s) })
 }
 
-// client is a client under test: its events, and a stop that ends it and
-// waits for Run to return (also at the end of the test).
+// client is a client under test, stopped at the end of its test at the
+// latest.
 type client struct {
-	events <-chan reconnect.Event
-	stop   func()
+	*Running
+	t *testing.T
 }
 
 // start runs the client s makes until stop or the end of the test.
 func start(t *testing.T, s Subject, srv *wstest.Server, url string, trusted bool, opts reconnect.Options) client {
 	t.Helper()
-	events := make(chan reconnect.Event, 100)
-	opts.OnEvent = func(e reconnect.Event) { events <- e }
-	r := s.New(srv, url, trusted, opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	var stopped bool
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("Run: got %v, want context.Canceled", err)
-		}
+	c := client{Start(opts, func(opts reconnect.Options) Runner { return s.New(srv, url, trusted, opts) }), t}
+	t.Cleanup(c.stop)
+	return c
+}
+
+// stop ends the client and waits for Run to return.
+func (c client) stop() {
+	if err := c.Stop(); !errors.Is(err, context.Canceled) {
+		c.t.Errorf("Run: got %v, want context.Canceled", err)
 	}
-	t.Cleanup(stop)
-	return client{events, stop}
 }
 
 // next returns the client's next event that is not a message.
 func (c client) next(t *testing.T, ctx context.Context) reconnect.Event {
 	t.Helper()
 	for {
-		select {
-		case e := <-c.events:
-			if e.Kind != reconnect.Message {
-				return e
-			}
-		case <-ctx.Done():
-			t.Fatalf("waiting for an event: %v", context.Cause(ctx))
+		e, err := c.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind != reconnect.Message {
+			return e
 		}
 	}
 }
@@ -161,14 +138,12 @@ func (c client) next(t *testing.T, ctx context.Context) reconnect.Event {
 // message returns the client's next event, which must be a message.
 func (c client) message(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	select {
-	case e := <-c.events:
-		require.Equal(t, reconnect.Message, e.Kind, "got %v (%v), want a message", e.Kind, e.Err)
-		return string(e.Data)
-	case <-ctx.Done():
-		t.Fatalf("waiting for a message: %v", context.Cause(ctx))
+	e, err := c.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	require.Equal(t, reconnect.Message, e.Kind, "got %v (%v), want a message", e.Kind, e.Err)
+	return string(e.Data)
 }
 
 // accept accepts srv's next attempt and checks that the client
@@ -294,33 +269,20 @@ func playScript(t *testing.T, s Subject) {
 	pb := scenario.Play(t, srv, script)
 	c := start(t, s, srv, wstest.MemoryURL, true, virtual)
 	var got []string
-	for len(got) == 0 || got[len(got)-1] != "welcome back" {
-		select {
-		case e := <-c.events:
-			got = append(got, describe(e))
-		case <-t.Context().Done():
-			t.Fatalf("the client did: %q", got)
+	for back := false; !back; {
+		e, err := c.Next(t.Context())
+		if err != nil {
+			t.Fatalf("%v; the client did: %q", err, got)
 		}
+		got = append(got, e.String())
+		back = e.Kind == reconnect.Message && string(e.Data) == "welcome back"
 	}
 	c.stop() // the client closes with 1000, which the script expects
 	_, err = pb.Wait(t.Context())
 	require.NoError(t, err) // on a mismatch, the error is the whole report
-	assert.Equal(t, []string{"dial failed 503", "connected", "tick 1", "disconnected", "connected", "tick 2", "disconnected 1012", "connected", "welcome back"}, got)
+	assert.Equal(t, []string{"#1 dial failed 503", "#2 connected", `#2 message "tick 1"`, "#2 disconnected",
+		"#3 connected", `#3 message "tick 2"`, "#3 disconnected 1012", "#4 connected", `#4 message "welcome back"`}, got)
 	wstest.AssertBackoff(t, srv, policy)
-}
-
-// describe is an event in a word or three: a message's text, the kind
-// and its status or code.
-func describe(e reconnect.Event) string {
-	switch {
-	case e.Kind == reconnect.Message:
-		return string(e.Data)
-	case e.Status != 0:
-		return fmt.Sprintf("%v %d", e.Kind, e.Status)
-	case e.Code != 0:
-		return fmt.Sprintf("%v %d", e.Kind, e.Code)
-	}
-	return e.Kind.String()
 }
 
 // loopback: a drop over TCP on 127.0.0.1, in real time, with delays of

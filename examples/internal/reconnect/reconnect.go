@@ -1,17 +1,3 @@
-// Package reconnect is what the example clients written on gorilla,
-// coder, gobwas and gws share: the reconnect loop, with its backoff,
-// keepalive and events. Each example gives it the library's own part, a
-// dial function and a Conn (read, write, ping, close); here is everything
-// else, written once.
-//
-// The loop dials, sends the subscription (Options.Subscribe) on every new
-// connection, reads every message, pings the server, and when the
-// connection fails dials again after a delay that doubles with every
-// retry in a row. A connection counts as dead when no sign of life (a
-// message, a pong) has come for PongWait: a ping goes out every
-// PingPeriod, so a live server always has something to answer within it.
-// This catches the half-open connection, a server gone without a FIN, that
-// reads alone never notice.
 package reconnect
 
 import (
@@ -129,6 +115,24 @@ type Event struct {
 	Code int
 	// Data is a Message's payload.
 	Data []byte
+}
+
+// String describes e in a few words, as the examples print events: its
+// attempt, its kind, and the status of a refusal, the code of a close
+// frame or the text of a message, for example `#2 disconnected 1012` or
+// `#3 message "welcome back"`. It leaves out Err, whose text names
+// addresses and the library's internals.
+func (e Event) String() string {
+	s := fmt.Sprintf("#%d %v", e.Attempt, e.Kind)
+	switch {
+	case e.Kind == Message:
+		s += fmt.Sprintf(" %q", e.Data)
+	case e.Status != 0:
+		s += fmt.Sprintf(" %d", e.Status)
+	case e.Code != 0:
+		s += fmt.Sprintf(" %d", e.Code)
+	}
+	return s
 }
 
 // ErrPongTimeout is the Err of a Disconnected event when the connection was
