@@ -31,7 +31,11 @@ stops in every state. Each case gets a server of its own on 127.0.0.1 and
 a client of its own: the command line after --, with {url} replaced by the
 case server's ws:// URL and {scale} by --scale. The case plays on real time;
 then exam stops the client as Ctrl-C does (SIGINT), and kills it if it has
-not exited within --stop-timeout.
+not exited within --stop-timeout. Cases run --parallel at once (4 unless
+told; 1 runs them one after the other): they mostly wait, so the battery
+takes about that many times less, but each runs on real time beside the
+others, and a busy machine (other tests, clients slow to start) may make
+a client late: give it a larger --tolerance there.
 
 The flags say what the client claims: its backoff (the k-th retry in a row
 waits --min-delay × --factor^(k-1), capped at --max-delay, and a connection
@@ -52,16 +56,19 @@ connection is healthy. For example:
     "steps": [{"expect": {"json": {"op": "subscribe"}, "timeout": "2s"}}],
     "rules": [{"on": {"json": {"op": "ping"}}, "reply": {"json": {"op": "pong"}}}]}]}
 
-It prints a line per case as it ends (PASS, FAIL, SKIP and why), then each
+It prints a line per case (PASS, FAIL, SKIP and why) in the battery's
+order, as soon as the case and those before it have ended, then each
 failure in full, with the client's output (its last 8 KiB), and exits 0 if
 every case passed or was skipped, 1 if one failed (naming them), 2 on bad
-usage. Ctrl-C stops it, and the client with it. --list prints the cases.
+usage. Ctrl-C stops it and every client it runs, kills them at once, and
+shows the cases it cut short as STOP. --list prints the cases.
 
 Examples:
 
   wsdouble exam --min-delay 1s --max-delay 30s --keepalive 15s --scale 0.01 -- node client.js {url} {scale}
   wsdouble exam --healthy healthy.json --give-up-status 401,403 -- ./client --server {url}
   wsdouble exam --only 'refuse/*,close/1012' -- python client.py {url}
+  wsdouble exam --parallel 8 --tolerance 500ms --scale 0.1 -- java -jar client.jar {url} {scale}
   wsdouble exam --list`
 
 // examFlags defines exam's flags on fs.
