@@ -352,7 +352,8 @@
 //
 // The wsdouble command's exam puts a client started from a command line
 // through the battery over loopback, a process per case, on real time with
-// the client's durations scaled:
+// the client's durations scaled, several cases at once (--parallel, 4 by
+// default: a case mostly waits, and each has a server of its own):
 //
 //	wsdouble exam --min-delay 1s --max-delay 30s --keepalive 15s --scale 0.1 -- node client.js {url} {scale}
 //

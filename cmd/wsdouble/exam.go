@@ -31,7 +31,11 @@ stops in every state. Each case gets a server of its own on 127.0.0.1 and
 a client of its own: the command line after --, with {url} replaced by the
 case server's ws:// URL and {scale} by --scale. The case plays on real time;
 then exam stops the client as Ctrl-C does (SIGINT), and kills it if it has
-not exited within --stop-timeout.
+not exited within --stop-timeout. Cases run --parallel at once (4 unless
+told; 1 runs them one after the other): they mostly wait, so the battery
+takes about that many times less, but each runs on real time beside the
+others, and a busy machine (other tests, clients slow to start) may make
+a client late: give it a larger --tolerance there.
 
 The flags say what the client claims: its backoff (the k-th retry in a row
 waits --min-delay × --factor^(k-1), capped at --max-delay, and a connection
@@ -52,16 +56,19 @@ connection is healthy. For example:
     "steps": [{"expect": {"json": {"op": "subscribe"}, "timeout": "2s"}}],
     "rules": [{"on": {"json": {"op": "ping"}}, "reply": {"json": {"op": "pong"}}}]}]}
 
-It prints a line per case as it ends (PASS, FAIL, SKIP and why), then each
+It prints a line per case (PASS, FAIL, SKIP and why) in the battery's
+order, as soon as the case and those before it have ended, then each
 failure in full, with the client's output (its last 8 KiB), and exits 0 if
 every case passed or was skipped, 1 if one failed (naming them), 2 on bad
-usage. Ctrl-C stops it, and the client with it. --list prints the cases.
+usage. Ctrl-C stops it and every client it runs, kills them at once, and
+shows the cases it cut short as STOP. --list prints the cases.
 
 Examples:
 
   wsdouble exam --min-delay 1s --max-delay 30s --keepalive 15s --scale 0.01 -- node client.js {url} {scale}
   wsdouble exam --healthy healthy.json --give-up-status 401,403 -- ./client --server {url}
   wsdouble exam --only 'refuse/*,close/1012' -- python client.py {url}
+  wsdouble exam --parallel 8 --tolerance 500ms --scale 0.1 -- java -jar client.jar {url} {scale}
   wsdouble exam --list`
 
 // examFlags defines exam's flags on fs.
@@ -88,6 +95,7 @@ func examFlags(fs *flag.FlagSet) runFunc {
 	fs.Var(&stringList{&o.skip}, "skip", "leave out the cases these `patterns` match")
 	durationFlag(fs, &o.stopTimeout, "stop-timeout", 10*time.Second, false, "how long the client may take to exit once interrupted, before it is killed (`D`)")
 	durationFlag(fs, &o.caseTimeout, "case-timeout", 2*time.Minute, false, "the longest a case may play before its client is stopped (`D`): for a client that neither comes back nor goes quiet")
+	fs.IntVar(&o.parallel, "parallel", defaultParallel, "run up to `N` cases at once (1: one after the other)")
 	fs.BoolVar(&o.list, "list", false, "print the cases and exit")
 	return o.run
 }
@@ -104,9 +112,8 @@ type examOptions struct {
 	scale                           float64
 	only, skip                      []string
 	stopTimeout, caseTimeout        time.Duration
+	parallel                        int
 	list                            bool
-	// output is what the client of the case under way prints.
-	output tail
 }
 
 func (o *examOptions) run(ctx context.Context, env Env, args []string) int {
@@ -135,44 +142,26 @@ func (o *examOptions) run(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return fail(env, "exam", ExitInvalid, err)
 	}
-	fmt.Fprintf(env.Stdout, "wsdouble exam: %s: %d cases over loopback, durations ×%g\n", strings.Join(args, " "), len(cases), o.scale)
-	var failed []examFailure
-	passed, skipped := 0, 0
-	for _, c := range cases {
-		if ctx.Err() != nil {
-			break
-		}
-		o.output.reset()
-		start := time.Now()
-		caseCtx, cancel := context.WithTimeout(ctx, o.caseTimeout)
-		res := c.Run(caseCtx, h.harness, opts...)
-		cancel()
-		took := time.Since(start)
-		switch {
-		case res.Err != nil:
-			failed = append(failed, examFailure{res, o.output.text(), h.exit.text()})
-			fmt.Fprintf(env.Stdout, "FAIL  %-34s %s\n", c.Name, timeline.Duration(took.Round(time.Millisecond)))
-		case res.Skipped != "":
-			skipped++
-			fmt.Fprintf(env.Stdout, "SKIP  %-34s %s\n", c.Name, res.Skipped)
-		default:
-			passed++
-			fmt.Fprintf(env.Stdout, "PASS  %-34s %s\n", c.Name, timeline.Duration(took.Round(time.Millisecond)))
+	fmt.Fprintf(env.Stdout, "wsdouble exam: %s: %d cases over loopback, %d at a time, durations ×%g\n", strings.Join(args, " "), len(cases), min(o.parallel, len(cases)), o.scale)
+	return examSummary(ctx, env, o.runCases(ctx, env.Stdout, cases, h, opts))
+}
+
+// examSummary prints the counts and each failure, in the battery's order,
+// and returns the exit code.
+func examSummary(ctx context.Context, env Env, results []*examResult) int {
+	var count [examInterrupted + 1]int
+	var failed []*examResult
+	for _, r := range results {
+		count[r.verdict]++
+		if r.verdict == examFailed {
+			failed = append(failed, r)
 		}
 	}
-	return examSummary(ctx, env, passed, skipped, failed)
-}
-
-// examFailure is a failed case and what its client printed.
-type examFailure struct {
-	res          clientcheck.Result
-	output, exit string
-}
-
-// examSummary prints the counts and each failure, and returns the exit
-// code.
-func examSummary(ctx context.Context, env Env, passed, skipped int, failed []examFailure) int {
-	fmt.Fprintf(env.Stdout, "%d passed, %d failed, %d skipped\n", passed, len(failed), skipped)
+	fmt.Fprintf(env.Stdout, "%d passed, %d failed, %d skipped", count[examPassed], count[examFailed], count[examSkipped])
+	if n := count[examInterrupted]; n > 0 {
+		fmt.Fprintf(env.Stdout, ", %d interrupted", n)
+	}
+	fmt.Fprintln(env.Stdout)
 	var names []string
 	for _, f := range failed {
 		names = append(names, f.res.Case.Name)
@@ -211,17 +200,29 @@ func listCases(env Env) int {
 	return ExitOK
 }
 
-// examHarness is the harness of a client started from a command line,
-// and where the last one's exit is told.
+// examHarness is the harness of a client started from a command line.
 type examHarness struct {
-	harness clientcheck.Harness
-	exit    *tail
+	harness clientcheck.Harness // its Start is each case's (forCase)
+	client  process             // the command line, without output
+}
+
+// forCase returns the harness of one case and its client: a process of
+// its own, whose output and exit are kept apart from those of the cases
+// running beside it.
+func (h examHarness) forCase() (clientcheck.Harness, *process) {
+	p := h.client
+	p.output, p.exit = &tail{}, &tail{}
+	harness := h.harness
+	harness.Start = p.start
+	return harness, &p
 }
 
 // harness makes the harness the flags describe: the policy, scaled, and
 // the healthy session of --healthy.
 func (o *examOptions) harness(ctx context.Context, env Env, args []string) (examHarness, error) {
 	switch {
+	case o.parallel < 1:
+		return examHarness{}, fmt.Errorf("--parallel %d: want 1 or more", o.parallel)
 	case o.factor < 1 || math.IsNaN(o.factor) || math.IsInf(o.factor, 0):
 		return examHarness{}, fmt.Errorf("--factor %v: want a number of at least 1", o.factor)
 	case o.jitter < 0 || o.jitter > 1 || math.IsNaN(o.jitter):
@@ -256,14 +257,12 @@ func (o *examOptions) harness(ctx context.Context, env Env, args []string) (exam
 		}
 		h.Healthy, h.Rules = a.Steps, a.Rules
 	}
-	exit := &tail{}
-	p := &process{args: args, scale: strconv.FormatFloat(o.scale, 'g', -1, 64), output: &o.output, exit: exit, interrupted: ctx}
-	h.Start = p.start
-	return examHarness{harness: h, exit: exit}, nil
+	p := process{args: args, scale: strconv.FormatFloat(o.scale, 'g', -1, 64), interrupted: ctx}
+	return examHarness{harness: h, client: p}, nil
 }
 
 // process starts the client of a case: the command line, {url} and
-// {scale} replaced.
+// {scale} replaced. Each case has a process of its own (forCase).
 type process struct {
 	args        []string
 	scale       string
