@@ -571,6 +571,13 @@ func playRow(t *testing.T, row faultRow, kind, layer string) string {
 		x := &rowEnv{t: t, virtual: layer != "loopback"}
 		tr := newTrace()
 		closeTimeout := x.d(tableCloseTimeout)
+		if !x.virtual {
+			// On real time, a margin a loaded machine keeps: the 100 ms
+			// of a fiftieth left SlowClose(2s)'s 40 ms reply 60 ms, and
+			// the close timed out under a parallel go test ./... The
+			// loopback rows' times are not compared.
+			closeTimeout *= 4
+		}
 		switch layer {
 		case "fake":
 			d := wstest.NewFakeDialer(t, wstest.ClientCloseTimeout(closeTimeout))
