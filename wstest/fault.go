@@ -159,13 +159,20 @@ func (f Fault) Validate() error {
 	if f.prob < 0 || f.prob > 1 || f.prob != f.prob {
 		errs = append(errs, fmt.Errorf("probability %v is not in [0, 1]", f.prob))
 	}
+	var set []string
 	for _, p := range r.Params {
 		switch v := p.Get(f.spec); {
 		case v < p.Min:
 			errs = append(errs, p.below(v))
 		case v > p.Max:
 			errs = append(errs, fmt.Errorf(p.what+" is too large", v))
+		case v != 0:
+			set = append(set, p.Name)
 		}
+	}
+	if r.OneOf && len(set) > 1 {
+		// The row acts on one of them only (DropAfter: the count).
+		errs = append(errs, fmt.Errorf("both %s: want one of them", strings.Join(set, " and ")))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("wstest: fault %s: %w", f.kind, err)
