@@ -313,23 +313,31 @@
 //	  healthy: attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
 //	  attempts (the fake; min 1s, ×2, max 8s, reset after 5s up; stopped at +22s: the script was played and the client watched a while):
 //	    #  at   gap  answer       messages  end
-//	    1  +0s  -    accepted v1  ↓0 ↑1     server closed 1012 "restarting" clean at +0s
+//	    1  +0s  -    accepted v1  ↓1 ↑1     server closed 1012 "restarting" clean at +0s
 //	    2  +1s  1s   accepted v1  -         server closed 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s" clean at +3s  ✗ healthy
-//	    3  +5s  2s   accepted v1  ↓1 ↑2     client closed 1000 "stop" clean at +22s
+//	    3  +5s  2s   accepted v1  ↓5 ↑5     client closed 1000 "stop" clean at +22s
 //	  scenario "close/1012": 3 attempts played, 1 mismatches
 //	  mismatches:
 //	    attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
 //	  timeline:
 //	    +0s attempt 1 (#1): accepted v1
 //	      +0s step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\"}" ✓
-//	      +0s step 2 close 1012 "restarting"
+//	      +0s step 2 → text "{\"op\":\"subscribed\"}"
+//	      +0s step 3 close 1012 "restarting"
 //	      +0s end: server closed 1012 "restarting" clean
 //	    +1s attempt 2 (#2) "healthy": accepted v1
 //	      +3s step 1 expect JSON containing {"op":"subscribe"} ✗ got nothing within 2s
-//	      +3s after the mismatch: close 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s"
+//	      +3s after the mismatch: close 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s"; step 2 not played
 //	      +3s end: server closed 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s" clean
 //	    +5s attempt 2 (#3) "healthy": accepted v1
 //	      +5s step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\"}" ✓
+//	      +5s step 2 → text "{\"op\":\"subscribed\"}"
+//	      +5s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":1}"
+//	      +5s rule 2 → text "{\"op\":\"ack\",\"n\":1}"
+//	      +5.2s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":2}"
+//	      +5.2s rule 2 → text "{\"op\":\"ack\",\"n\":2}"
+//	      +5.4s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":3}"
+//	      +5.4s rule 2 → text "{\"op\":\"ack\",\"n\":3}"
 //	      +15s rule 1 on JSON containing {"op":"ping"}: ← text "{\"op\":\"ping\"}"
 //	      +15s rule 1 → text "{\"op\":\"pong\"}"
 //	      +22s end: client closed 1000 "stop" clean

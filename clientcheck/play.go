@@ -52,6 +52,9 @@ type Outcome struct {
 	// what the server end reported when it closed (a connection still
 	// being served after seconds).
 	Problems []error
+	// State is the client's own state once it stopped, as the function
+	// it gave Target.Expose returned it; nil if it gave none.
+	State any
 }
 
 // Settled says why Play stopped the client.
@@ -162,6 +165,28 @@ type play struct {
 	s            *scenario.Script
 	w            *watch
 	cancelClient context.CancelFunc
+	// state is what the client gave Target.Expose; mu guards it, for a
+	// client that calls Expose on a goroutine of its own.
+	mu    sync.Mutex
+	state func() any
+}
+
+// expose keeps the client's state function (Target.Expose).
+func (p *play) expose(state func() any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state = state
+}
+
+// stateOf returns what the client's state function says, or nil.
+func (p *play) stateOf() any {
+	p.mu.Lock()
+	state := p.state
+	p.mu.Unlock()
+	if state == nil {
+		return nil
+	}
+	return state()
 }
 
 func (p *play) run(ctx context.Context) (*Outcome, error) {
@@ -185,6 +210,7 @@ func (p *play) run(ctx context.Context) (*Outcome, error) {
 	// that would end with the context.
 	clientCtx, cancelClient := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancelClient = cancelClient
+	srv.target.Expose = p.expose
 	stop, err := p.h.Start(clientCtx, srv.target)
 	if err == nil && stop == nil {
 		err = errors.New("clientcheck: Harness.Start returned no stop function")
@@ -196,6 +222,7 @@ func (p *play) run(ctx context.Context) (*Outcome, error) {
 		o.StopErr = stop(stopCtx)
 		cancel()
 		o.StoppedAt = time.Now()
+		o.State = p.stateOf()
 		p.w.waitEnded(context.WithoutCancel(ctx), endGrace)
 	}
 	stopRun()
