@@ -283,11 +283,15 @@
 //     k-th retry in a row is Backoff.Delay(k) within its Jitter and
 //     Tolerance; a connection up ResetAfter starts the count over.
 //   - healthy: every expectation of the script is met: the Healthy steps
-//     on every connection, after each reconnect too.
+//     on every connection, after each reconnect too; but for one the
+//     connection ended before, not by the client's doing (the server
+//     closed or dropped it, or the client failed it as it must: a
+//     subprotocol it did not offer, an answer past ConnectTimeout).
 //   - one-connection: the client never dials while a connection of its
 //     own is open.
 //   - gives-up: no attempt after a refusal with one of GiveUpStatuses, a
-//     close with one of GiveUpCodes, or MaxRetries retries in a row.
+//     close with one of GiveUpCodes that reached the client, or
+//     MaxRetries retries in a row.
 //   - stops: stop returns within StopTimeout; no attempt after it; the
 //     client closed its connection and gave up any pending attempt; no
 //     goroutine of the client is left.
@@ -297,8 +301,14 @@
 // towards the client, the client learns of an end only by its keepalive,
 // up to Keepalive later; after an outage, its refused dials are in no log,
 // and it must be back within its longest delay of the server; a goodbye
-// of the client's that a fault held back ends the connection for the
-// server later than for the client.
+// of the client's that a fault held back (or the server's answer to it:
+// no close reply, a backlog behind a bandwidth or a slicer) ends the
+// connection for the server later than for the client, as late as the
+// server's own drop; a close code a fault hid, or that came after
+// something the client had to fail the connection on (a raw frame, a
+// subprotocol it did not offer), may never have reached it. A millisecond
+// of slack, beyond the Tolerance, allows for the nanoseconds between the
+// server's end and the client learning of one event on virtual time.
 //
 // # Reading a failure
 //
