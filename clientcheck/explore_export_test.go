@@ -8,7 +8,7 @@ import (
 
 // GenerateFrom returns the script a fuzz input draws.
 func GenerateFrom(h Harness, input []byte) (*scenario.Script, error) {
-	s := drawSchedule(&fuzzBytes{b: input}, h)
+	s := drawSchedule(&fuzzBytes{b: input}, h, false)
 	s.name = "fuzz"
 	return s.script(h)
 }
@@ -20,5 +20,5 @@ func Search(t *testing.T, h Harness, opts ...ExploreOption) (*Found, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.search(), nil
+	return e.search()
 }

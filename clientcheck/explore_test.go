@@ -15,6 +15,7 @@ import (
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
+	"github.com/wsdouble/wsdouble/clientcheck/internal/flawed"
 	"github.com/wsdouble/wsdouble/examples/reconnecting"
 	"github.com/wsdouble/wsdouble/internal/artifacttest"
 	"github.com/wsdouble/wsdouble/scenario"
@@ -42,8 +43,8 @@ func restartThenRefusal(_ context.Context, s *scenario.Script) error {
 
 // TestExploreShrinksToTheSmallestFailingSchedule: Explore finds a
 // schedule that restarts then refuses, and shrinks it to that alone: the
-// connection closed with 1012 right after the healthy steps, a plain 503,
-// no delay, nothing else.
+// connection closed with 1012 at once (fewer steps than after the healthy
+// ones), a plain 503, no delay, nothing else.
 func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
 	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal))
 	if err != nil {
@@ -53,7 +54,7 @@ func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
 		t.Fatalf("Explore: found nothing in %d schedules", clientcheck.DefaultRuns)
 	}
 	want, err := scenario.New(f.Script.Name).
-		Attempt().Accept().OnText("ping").ReplyText("pong").ExpectJSON(`{"op":"subscribe"}`).Within(2*time.Second).Close(1012, "").
+		Attempt().Accept().OnText("ping").ReplyText("pong").Close(1012, "").
 		Attempt().Refuse(503).
 		Attempt().Label("healthy").Accept().OnText("ping").ReplyText("pong").ExpectJSON(`{"op":"subscribe"}`).Within(2 * time.Second).Repeat().
 		Build()
@@ -173,18 +174,24 @@ func TestExploreCatchesAPanic(t *testing.T) {
 	}
 }
 
-// TestExploreRefuses: no property, or a harness whose healthy steps do not
-// validate, is an error before anything plays.
+// TestExploreRefuses: a harness the checker cannot play (no Start, with
+// its property), one whose healthy steps do not validate, the loopback
+// transport, which a bubble cannot hold, and a choice of cases, which the
+// explorer has not, are errors before anything plays.
 func TestExploreRefuses(t *testing.T) {
 	bad := clientcheck.Harness{Healthy: []scenario.Step{{Action: scenario.Close{Code: 1005}}}}
+	prop := clientcheck.Property(restartThenRefusal)
 	for _, tc := range []struct {
 		name string
 		h    clientcheck.Harness
 		opts []clientcheck.ExploreOption
 		want string
 	}{
-		{"no property", subscriber, nil, "no Property"},
-		{"bad harness", bad, []clientcheck.ExploreOption{clientcheck.Property(restartThenRefusal)}, "1005"},
+		{"no start", subscriber, nil, "clientcheck: Harness: no Start"},
+		{"bad harness", bad, []clientcheck.ExploreOption{prop}, "1005"},
+		{"loopback", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Loopback())}, "PlayWith(Loopback())"},
+		{"only", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Only("close/*"))}, "not the battery's cases"},
+		{"bad pattern", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Skip("["))}, "bad case pattern"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := clientcheck.Search(t, tc.h, tc.opts...)
@@ -206,7 +213,7 @@ func TestFoundSaysItAll(t *testing.T) {
 	msg := f.Error()
 	for _, want := range []string{
 		fmt.Sprintf("clientcheck: schedule %d (clientcheck.Seed(%d) plays it first) fails, after %d schedules: attempt 2 is refused after a restart", f.Seed, f.Seed, f.Played),
-		fmt.Sprintf("shrunk in %d runs from ", f.Shrinks), "to 3 attempts, 3 steps (minimal):",
+		fmt.Sprintf("shrunk in %d runs from ", f.Shrinks), "to 3 attempts, 2 steps (minimal):",
 		`"version": 1`, `{"close": {"code": 1012}}`,
 		"in Go:\n\ns, err := scenario.New(", "Close(1012, \"\").",
 	} {
@@ -354,4 +361,31 @@ func TestExploreReportsChild(t *testing.T) {
 		t.Skip("run by TestExploreReports, and fails on purpose")
 	}
 	clientcheck.Explore(t, subscriber, clientcheck.Property(restartThenRefusal))
+}
+
+// TestExploreUnsupported: a client that cannot use the transport's
+// target is an error, not a failing schedule to shrink.
+func TestExploreUnsupported(t *testing.T) {
+	h := subscriber
+	h.Start = func(context.Context, clientcheck.Target) (func(context.Context) error, error) {
+		return nil, fmt.Errorf("%w: it needs a Dialer", clientcheck.ErrUnsupported)
+	}
+	f, err := clientcheck.Search(t, h)
+	if f != nil || !errors.Is(err, clientcheck.ErrUnsupported) {
+		t.Errorf("Search: %v, %v; want ErrUnsupported", f, err)
+	}
+}
+
+// TestExploreInMemory: with PlayWith(InMemory()), schedules play on real
+// frames, raw ones among them: the client without a bug survives them,
+// and a hot loop on 1006 is found.
+func TestExploreInMemory(t *testing.T) {
+	mem := clientcheck.PlayWith(clientcheck.InMemory())
+	if f, err := clientcheck.Search(t, flawed.Harness(flawed.None), mem, clientcheck.Runs(300)); f != nil || err != nil {
+		t.Fatalf("the client without a bug: %v, %v", f, err)
+	}
+	f, err := clientcheck.Search(t, flawed.Harness(flawed.HotLoopOnDrop), mem)
+	if err != nil || f == nil || f.Outcome == nil || f.Outcome.Transport != clientcheck.TransportMemory {
+		t.Fatalf("hot loop: %v, %v", f, err)
+	}
 }
