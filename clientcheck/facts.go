@@ -70,6 +70,9 @@ func facts(o *Outcome) ([]attemptFacts, []outage) {
 	out := make([]attemptFacts, len(log))
 	for i, rec := range log {
 		f := attemptFacts{rec: rec, over: overAt(rec)}
+		if rec.Outcome == wstest.Aborted {
+			f.hidden = abortNotice
+		}
 		if rec.Outcome == wstest.Refused {
 			f.retryAfter = retryAfterOf(o.Script, byN[rec.N])
 		}
@@ -94,6 +97,13 @@ func facts(o *Outcome) ([]attemptFacts, []outage) {
 	}
 	return out, outages
 }
+
+// abortNotice is how long after a handshake the server aborted the client
+// may learn of it. A TLS handshake the client fails (a certificate it
+// refuses) fails at the very instant of its dial on a bubble's clock, and
+// the real client holds such an event one nanosecond for its listeners
+// (wsdouble's WebSocket.awaitListener): its retry timer starts then.
+const abortNotice = time.Nanosecond
 
 // overAt is when an attempt was over for the server, or zero.
 func overAt(r wstest.AttemptRecord) time.Time {

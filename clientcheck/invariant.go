@@ -125,14 +125,14 @@ const maxRetryCount = 1 << 30
 
 // wantText says the span a gap allows: "1s", "800ms–1.2s", "at least 2s".
 func wantText(s span) string {
-	lo := timeline.Duration(max(s.lo, 0))
+	lo, hi := timeline.Duration(max(s.lo, 0)), timeline.Duration(s.hi)
 	switch {
 	case s.open:
 		return "at least " + lo
-	case s.lo == s.hi:
+	case lo == hi: // equal, or within what the text shows
 		return lo
 	}
-	return lo + "–" + timeline.Duration(s.hi)
+	return lo + "–" + hi
 }
 
 // checkBackoff: every gap within its span, a return after the last

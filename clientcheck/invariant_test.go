@@ -70,6 +70,13 @@ func TestInvariants(t *testing.T) {
 			[]string{"gives-up: attempt #5 is retry 4 in a row, want none: the policy gives up after 3"}},
 		{"two connections", outcome(20, accepted(1, 0, 0, wstest.NotEnded, 0), accepted(2, 1, 0, wstest.NotEnded, 0)),
 			[]string{"one-connection: attempt #2 came at +1s while the connection of #1 (accepted at +0s) was open (still open at the end): two connections at once"}},
+		// A TLS handshake the client failed at the instant it began: the
+		// real client tells its listeners a nanosecond later.
+		{"a retry a nanosecond late after an abort", outcome(20, wstest.AttemptRecord{N: 1, Time: at(0), Outcome: wstest.Aborted, AnswerTime: at(0)},
+			accepted(2, 1+1e-9, 0, wstest.NotEnded, 0)), nil},
+		{"a retry later than that", outcome(20, wstest.AttemptRecord{N: 1, Time: at(0), Outcome: wstest.Aborted, AnswerTime: at(0)},
+			accepted(2, 1+2e-9, 0, wstest.NotEnded, 0)),
+			[]string{"backoff: attempt #2 came 1s after #1 was over (aborted mid-handshake), want 1s (retry 1 in a row): later than the policy allows"}},
 		{"a handshake given up early", outcome(20, wstest.AttemptRecord{N: 1, Time: at(0), Outcome: wstest.Abandoned, AnswerTime: at(1)}, accepted(2, 2, 0, wstest.NotEnded, 0)),
 			[]string{"backoff: attempt #1 was given up 1s after it came, want 4s (ConnectTimeout)"}},
 		{"a handshake never given up", outcome(20, wstest.AttemptRecord{N: 1, Time: at(0), Outcome: wstest.Hung}),

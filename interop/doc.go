@@ -19,6 +19,7 @@
 // languages use. It also opens the HTML drawings of internal/htmlreport in
 // Chromium (report_test.go).
 //
-// It has no API and no Example: it is its tests, which need tools outside
-// Go. Nothing imports it; this file exists to hold the package comment.
+// It has no API: it is its tests, which need tools outside Go, and
+// nothing imports it. Its Example needs none: it shows the log the
+// browser's and Node's are compared with, the Go twin's on the Fake.
 package interop

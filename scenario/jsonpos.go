@@ -292,38 +292,46 @@ func (p *treeParser) streamed(depth int, name string, sized func(n int), elem fu
 // first guess, exact for a well-formed array, for a decoder that sizes its
 // result once rather than growing it.
 func elements(src string, pos int) int {
-	n, depth, inString, empty := 0, 0, false, true
+	n, depth, empty := 0, 0, true
 	for i := pos; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
+		switch src[i] {
+		case ' ', '\t', '\r', '\n':
 			continue
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
+		case '"':
+			i = stringEnd(src, i)
+		case '[', '{':
 			depth++
-		case c == ']' || c == '}':
+		case ']', '}':
 			if depth--; depth == 0 {
 				if !empty {
 					n++
 				}
 				return n
 			}
-		case c == ',' && depth == 1:
-			n++
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			continue
+		case ',':
+			if depth == 1 {
+				n++
+			}
 		}
 		if i > pos {
 			empty = false
 		}
 	}
 	return n
+}
+
+// stringEnd returns the index of the quote that ends the string whose
+// opening quote is src[i], or len(src) if it does not end.
+func stringEnd(src string, i int) int {
+	for i++; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(src)
 }
 
 // array reads an array at p.pos, at depth, for a decoder that reads it as

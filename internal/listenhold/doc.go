@@ -15,8 +15,11 @@
 // added, or 10 ms after construction if none was), and never past 50 ms
 // after construction. A client that adds a listener for every event it
 // cares about sees no delay at all. Inside a testing/synctest bubble a Hold
-// does nothing: wstest's acceptors guarantee the same there without
-// touching virtual time.
+// does nothing: there the gap is the instant of construction, which
+// wstest's acceptors never answer at, and the real client makes an event
+// of a dial that failed at that instant (a refused certificate) wait one
+// nanosecond of virtual time, which passes only when every goroutine of
+// the bubble is blocked.
 //
 // A Hold costs no timer, channel or goroutine unless an event has to wait:
 // sockets are made by the thousand in tests and benchmarks.
