@@ -306,9 +306,7 @@
 // connection for the server later than for the client, as late as the
 // server's own drop; a close code a fault hid, or that came after
 // something the client had to fail the connection on (a raw frame, a
-// subprotocol it did not offer), may never have reached it. A millisecond
-// of slack, beyond the Tolerance, allows for the nanoseconds between the
-// server's end and the client learning of one event on virtual time.
+// subprotocol it did not offer), may never have reached it.
 //
 // # Reading a failure
 //

@@ -63,7 +63,7 @@ func TestInvariantsHoldForACorrectClient(t *testing.T) {
 			[]scenario.Attempt{withAnswer(session(h, true, scenario.Close{Code: 4001}), scenario.Accept{Subprotocol: wstest.NoSubprotocol})}},
 		{"dropped-then-healed", "backoff: a blackhole applied as the connection was dropped hid the drop from the client, though a heal came after the end", true,
 			[]scenario.Attempt{session(h, false, inject(wstest.DropAfterMessages(0)), inject(wstest.Blackhole()), scenario.Wait{Duration: 100 * time.Millisecond}, scenario.Heal{})}},
-		{"drop-all-during-dial", "backoff: the client learnt of an attempt dropped mid-handshake a nanosecond after the server logged it, and its retry came a nanosecond past the delay", false,
+		{"drop-all-during-dial", "backoff: the client learnt of an attempt dropped mid-handshake a nanosecond after the server logged it, and its retry came a nanosecond past the delay (abortNotice)", false,
 			[]scenario.Attempt{session(h, false, inject(wstest.LimitData(3)), scenario.Wait{Duration: time.Second}, scenario.DropAll{})}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

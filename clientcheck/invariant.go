@@ -163,10 +163,10 @@ func checkBackoff(o *Outcome) error {
 		got := g.got(fs)
 		n := fs[g.i].rec.N
 		switch {
-		case got < g.want.lo-plumbing:
+		case got < g.want.lo:
 			add(n, "attempt #%d came %s after #%d was over (%s), want %s (%s): sooner than the policy allows",
 				n, timeline.Duration(got), prev.rec.N, how(prev.rec), wantText(g.want), why)
-		case !g.want.open && got > addWait(g.want.hi, plumbing):
+		case !g.want.open && got > g.want.hi:
 			add(n, "attempt #%d came %s after #%d was over (%s), want %s (%s): later than the policy allows",
 				n, timeline.Duration(got), prev.rec.N, how(prev.rec), wantText(g.want), why)
 		}
@@ -176,13 +176,6 @@ func checkBackoff(o *Outcome) error {
 	}
 	return errors.Join(errs...)
 }
-
-// plumbing is the slack the timing checks allow beyond the policy's
-// tolerance, and do not show: on virtual time, the server's end and the
-// client learn of one event a nanosecond or two apart (a Fake's dial, its
-// events), and a retry on time would be a nanosecond late. A millisecond
-// is far below any policy's delays.
-const plumbing = time.Millisecond
 
 // comesBack checks that the client made the attempt g is about, after the
 // last one of the log, if the play lasted long enough for it to.
@@ -194,7 +187,7 @@ func comesBack(o *Outcome, g gap, prev attemptFacts, why string, add func(int, s
 	if p.MaxRetries > 0 && g.kHi > p.MaxRetries {
 		return // it may have given up, as the policy says
 	}
-	if deadline := g.from.Add(addWait(g.want.hi, plumbing)); o.StopAt.After(deadline) {
+	if deadline := g.from.Add(g.want.hi); o.StopAt.After(deadline) {
 		add(prev.rec.N, "after #%d was over (%s, at %s), the client made no attempt in the %s until it was stopped, want one within %s (%s): it stopped coming back",
 			prev.rec.N, how(prev.rec), o.offset(prev.over), timeline.Duration(o.StopAt.Sub(prev.over)), timeline.Duration(g.want.hi), why)
 	}
@@ -204,7 +197,7 @@ func comesBack(o *Outcome, g gap, prev attemptFacts, why string, add func(int, s
 // handshake after its ConnectTimeout, neither sooner nor later. An attempt
 // it gave up only when stopped counts as one it was still waiting for.
 func connectTimeout(o *Outcome, r wstest.AttemptRecord, add func(int, string, ...any)) {
-	ct, tol := o.Policy.ConnectTimeout, o.Policy.tolerance()+plumbing
+	ct, tol := o.Policy.ConnectTimeout, o.Policy.tolerance()
 	if ct == 0 {
 		return
 	}
