@@ -1,6 +1,7 @@
 package clientcheck_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -172,4 +173,42 @@ func invariantsOf(err error) []string {
 		walk(err)
 	}
 	return out
+}
+
+// TestExploreIsReproducibleWithTheChecker: with the checker's property,
+// the same seed finds the same schedule and shrinks it to a byte-identical
+// script, as a file and as Go code, played one at a time or four at once,
+// twice over.
+func TestExploreIsReproducibleWithTheChecker(t *testing.T) {
+	for _, bug := range []flawed.Bug{flawed.ResetOnOpen, flawed.DoubleSubscribe, flawed.LosesQueuedOnClose, flawed.GivesUpEarly} {
+		t.Run(bug.String(), func(t *testing.T) {
+			var first *clientcheck.Found
+			var firstJSON, firstGo []byte
+			for _, workers := range []int{1, 4, 1, 4} {
+				f, err := clientcheck.Search(t, flawed.Harness(bug), clientcheck.Also(delivered, subscribesOnce), clientcheck.Workers(workers))
+				if err != nil || f == nil {
+					t.Fatalf("Workers(%d): %v, %v", workers, f, err)
+				}
+				js, gs := marshal(t, f.Script), goSource(t, f.Script)
+				if first == nil {
+					first, firstJSON, firstGo = f, js, gs
+					continue
+				}
+				if f.Seed != first.Seed || f.Played != first.Played || f.Shrinks != first.Shrinks || !bytes.Equal(js, firstJSON) || !bytes.Equal(gs, firstGo) {
+					t.Errorf("Workers(%d): seed %d after %d, shrunk in %d:\n%s\n%s\nfirst: seed %d after %d, shrunk in %d:\n%s\n%s",
+						workers, f.Seed, f.Played, f.Shrinks, js, gs, first.Seed, first.Played, first.Shrinks, firstJSON, firstGo)
+				}
+			}
+		})
+	}
+}
+
+// goSource returns the Go code of s.
+func goSource(t *testing.T, s *scenario.Script) []byte {
+	t.Helper()
+	b, err := scenario.GoSource(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
