@@ -21,6 +21,15 @@ var innerFlags = [...]struct{ name, value string }{
 // Run must not be called concurrently (benchmarks run one at a time).
 func Run(b *testing.B, f func(t *testing.T)) {
 	b.Helper()
+	T(b, func(t *testing.T) { synctest.Test(t, f) })
+}
+
+// T calls f once with a *testing.T, outside any bubble, timing it as the
+// benchmark's b.N operations: for work that makes bubbles of its own
+// (clientcheck.Explore plays each schedule in one). As for Run, f does
+// b.N operations itself and T must not be called concurrently.
+func T(b *testing.B, f func(t *testing.T)) {
+	b.Helper()
 	restore := setFlags(b)
 	defer restore()
 	procs := runtime.GOMAXPROCS(0)
@@ -37,7 +46,7 @@ func Run(b *testing.B, f func(t *testing.T)) {
 			if runtime.GOMAXPROCS(0) != procs {
 				runtime.GOMAXPROCS(procs)
 			}
-			synctest.Test(t, f)
+			f(t)
 		},
 	}})
 	b.StopTimer()
@@ -45,7 +54,7 @@ func Run(b *testing.B, f func(t *testing.T)) {
 		runtime.GOMAXPROCS(procs)
 	}
 	if !ok {
-		b.Fatal("bubbletest: the bubble failed (see the output above)")
+		b.Fatal("bubbletest: the inner run failed (see the output above)")
 	}
 }
 

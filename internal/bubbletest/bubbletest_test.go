@@ -3,6 +3,7 @@ package bubbletest_test
 import (
 	"flag"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -48,5 +49,24 @@ func TestRunOnceWhateverTheFlags(t *testing.T) {
 		if got := flag.Lookup(name).Value.String(); got != want {
 			t.Errorf("-%s after Run: got %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestTOutsideABubble: T calls its function once per call, on real time,
+// with a *testing.T that can make bubbles of its own.
+func TestTOutsideABubble(t *testing.T) {
+	var runs, calls, inner int
+	testing.Benchmark(func(b *testing.B) {
+		runs++
+		bubbletest.T(b, func(t *testing.T) {
+			calls++
+			if time.Now().Year() == 2000 {
+				t.Error("T's function runs in a bubble")
+			}
+			synctest.Test(t, func(*testing.T) { inner++ })
+		})
+	})
+	if runs == 0 || calls != runs || inner != calls {
+		t.Errorf("T called %d times: %d calls of its function, %d bubbles made in them; want %d of each", runs, calls, inner, runs)
 	}
 }

@@ -20,7 +20,10 @@
 //
 // The benchmarks of wstest (the Fake's backoff) and of ./bench (a
 // scenario's backoff on the fake and in memory) use it, so that a
-// benchmark of minutes of backoff measures the work, not the waiting. It
+// benchmark of minutes of backoff measures the work, not the waiting. T
+// gives a benchmark a *testing.T outside any bubble, for work that makes
+// bubbles of its own: examples/reconnecting's BenchmarkExplore, whose
+// explorer plays each schedule in one. It
 // imports nothing of the module, and nothing but tests may import it.
 //
 // It is not for tests, which call synctest.Test themselves, nor for
