@@ -347,7 +347,7 @@ func newExplorer(t *testing.T, h Harness, opts []ExploreOption) (*explorer, erro
 // caller's. A violation comes back as a *playFailure, which shows the
 // outcome.
 func (e *explorer) check(ctx context.Context, s *scenario.Script) error {
-	o, err := Play(ctx, e.h, s, e.cfg.play...)
+	o, err := Play(ctx, e.h, s, slices.Concat(e.cfg.play, []Option{inFreshBubble()})...)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble/clientcheck"
+	"github.com/wsdouble/wsdouble/internal/bubbletest"
 )
 
 // TestExploreSurvives: the client survives the schedules the explorer
@@ -26,4 +27,22 @@ func TestExploreSurvives(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkExplore measures how many schedules a second the explorer
+// plays against the client on the fake, each in a bubble of its own and
+// checked with the checker's invariants: an op is one schedule. For where
+// the time goes:
+//
+//	go test ./examples/reconnecting -run '^$' -bench Explore -cpuprofile cpu.prof
+//	go tool pprof -top reconnecting.test cpu.prof
+func BenchmarkExplore(b *testing.B) {
+	h := clientcheck.Harness{Name: "reconnecting", Start: start, Healthy: subscribed, Rules: pongs, Policy: claimed}
+	var took time.Duration
+	bubbletest.T(b, func(t *testing.T) {
+		begin := time.Now()
+		clientcheck.Explore(t, h, clientcheck.Runs(b.N), clientcheck.Budget(time.Hour), clientcheck.Seed(1<<40))
+		took = time.Since(begin)
+	})
+	b.ReportMetric(float64(b.N)/took.Seconds(), "schedules/s")
 }
