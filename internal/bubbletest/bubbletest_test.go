@@ -2,6 +2,8 @@ package bubbletest_test
 
 import (
 	"flag"
+	"io"
+	"os"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -68,5 +70,32 @@ func TestTOutsideABubble(t *testing.T) {
 	})
 	if runs == 0 || calls != runs || inner != calls {
 		t.Errorf("T called %d times: %d calls of its function, %d bubbles made in them; want %d of each", runs, calls, inner, runs)
+	}
+}
+
+// TestInTestQuietlyOnce: InTest calls its function once, with a
+// *testing.T that can make bubbles, prints nothing for a test that
+// passes, even under -v, and says that it passed.
+func TestInTestQuietlyOnce(t *testing.T) {
+	v := flag.Lookup("test.v")
+	old := v.Value.String()
+	v.Value.Set("true")
+	defer v.Value.Set(old)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	calls := 0
+	passed := bubbletest.InTest(func(t *testing.T) {
+		calls++
+		synctest.Test(t, func(*testing.T) {})
+	})
+	os.Stdout = stdout
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if !passed || calls != 1 || len(out) > 0 || v.Value.String() != "true" {
+		t.Errorf("InTest: passed %v, %d calls, printed %q, -test.v %s after; want true, 1, nothing, true", passed, calls, out, v.Value.String())
 	}
 }
