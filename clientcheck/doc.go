@@ -379,8 +379,8 @@
 // ping is in flight, a refusal right after the backoff reset. Explore
 // generates schedules instead, thousands of them, plays each against the
 // client in a synctest bubble of its own, where minutes of backoff cost
-// microseconds, and shrinks the first that fails to the smallest script
-// that still does:
+// microseconds, checks it as the battery checks a case, and shrinks the
+// first that fails to the smallest script that still does:
 //
 //	func TestClientSurvives(t *testing.T) {
 //		clientcheck.Explore(t, harness, clientcheck.Runs(5000))
@@ -401,30 +401,75 @@
 // probability. Or it ends its connection partway through the healthy
 // steps, after a wait or at once. For a client with a Keepalive, the
 // rules' answers may be withheld or late, pings go unanswered, and a
-// blackhole may cut the connection without a word. Raw frames are left
-// out: the fake has no wire to write them on. Durations come from a scale made of the
-// Policy: the first retry delay and its cap, the uptime that resets the
-// backoff, the keepalive and the connect timeout, and just either side of
-// them. Nothing the client must say is generated: what a healthy client
-// says is the Harness's Healthy steps, and a generated expectation would
-// fail a client for not saying what nobody asked of it.
+// blackhole may cut the connection without a word. On a transport with a
+// wire (PlayWith(InMemory())), a step may also write a raw frame: one of
+// the battery's invalid frames, the first fragment of a text message, an
+// unsolicited pong; the fake has no wire for them. Durations come from a
+// scale made of the Policy: the first retry delay and its cap, the uptime
+// that resets the backoff, the keepalive, the connect timeout, the time
+// the retries take to give up, and just either side of them. Nothing the
+// client must say is generated: what a healthy client says is the
+// Harness's Healthy steps, and a generated expectation would fail a
+// client for not saying what nobody asked of it.
 //
-// The Property says whether the client survived a schedule. Explore plays
-// the schedules of seeds Seed, Seed+1, ... (1, 2, ... by default),
-// Workers at a time, until Runs have played (DefaultRuns) or its Budget
-// of wall time is spent (DefaultBudget). The first schedule to fail, the
-// one of the lowest seed whatever the Workers, is shrunk: tried without
-// each attempt, then with a plainer answer, fewer steps, the whole healthy
-// session, the rules answering, shorter durations of the scale, a drop
-// for a reset, a plainer close code, a fault that always acts, in its
-// default direction, with smaller parameters; the first of these that
-// still fails replaces it, until none does, or until Shrinks runs (a
-// count, not a time: the result does not depend on the machine). Explore
-// reports a Found with t.Errorf: the seed, the property's error, and the
-// shrunk script as a file and as Go code (scenario.GoSource), to paste
-// into a regression test. The same seed gives the same schedules on every
-// run, machine and Go release, and, for a property that fails the same
-// way every time, the same shrunk script, byte for byte.
+// Each schedule is played with Play, on the fake unless PlayWith says
+// otherwise, and its Outcome checked with CheckInvariants: the built-in
+// invariants (Invariants), and those the caller adds with Also, functions
+// over the Outcome that say what only the harness knows. They read the
+// attempt log, the messages of the report, and the client's own state: a
+// client that calls Target.Expose from Start hands Play a function that
+// says it (what it still holds to send, what it takes itself to be
+// subscribed to), read once the client stopped as Outcome.State.
+//
+//	// delivered: every message the application queued reached the
+//	// server, or the client still holds it.
+//	delivered := clientcheck.Invariant{Name: "delivered", Check: func(o *clientcheck.Outcome) error { ... }}
+//	clientcheck.Explore(t, harness, clientcheck.Also(delivered), clientcheck.PlayWith(clientcheck.InMemory()))
+//
+// A Property replaces all of it with a function of the caller's, which
+// plays a script and says whether the client survived it.
+//
+// Explore plays the schedules of seeds Seed, Seed+1, ... (1, 2, ... by
+// default), Workers at a time, until Runs have played (DefaultRuns) or
+// its Budget of wall time is spent (DefaultBudget). The first schedule to
+// fail, the one of the lowest seed whatever the Workers, is shrunk: tried
+// without each attempt, then with a plainer answer, fewer steps (the
+// connection ended at once rather than after the healthy steps, or one
+// healthy step sooner), the rules answering, shorter durations of the
+// scale, a drop for a reset, a plainer close code, a fault that always
+// acts, in its default direction, with smaller parameters; the first of
+// these that still fails replaces it, until none does, or until Shrinks
+// runs (a count, not a time: the result does not depend on the machine).
+// Explore reports a Found with t.Errorf: the seed, each violation, the
+// attempts as the server saw them and the report, as a failed case shows
+// them, then the shrunk script as a file and as Go code
+// (scenario.GoSource), to paste into a regression test. Find returns the
+// Found without reporting it (ExampleFind). For a client that forgets
+// its subscription after a restart, the report begins:
+//
+//	clientcheck: schedule 17 (clientcheck.Seed(17) plays it first) fails, after 17 schedules:
+//	  healthy: attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
+//	  attempts (the fake; min 1s, reset after 0s up; stopped at +6s: the script was played and the client watched a while):
+//	    #  at   gap  answer    messages  end
+//	    1  +0s  -    accepted  -         server closed 1012 clean at +0s
+//	    2  +1s  1s   accepted  -         server closed 1008 "wsdouble: attempt 2, step 1: ..." clean at +3s  ✗ healthy
+//	    3  +4s  1s   accepted  ↓0 ↑1     client closed 1000 "stop" clean at +6s
+//	  scenario "explore 17": 3 attempts played, 1 mismatches
+//	  ...
+//	shrunk in 8 runs from 5 attempts, 9 steps to 2 attempts, 2 steps (minimal):
+//
+// and ends with the script:
+//
+//	s, err := scenario.New("explore 17, shrunk").
+//		Attempt().Accept().Close(1012, "").
+//		Attempt().Label("healthy").Accept().
+//		ExpectJSON(`{"op":"subscribe"}`).Within(2 * time.Second).
+//		Repeat().
+//		Build()
+//
+// The same seed gives the same schedules on every run, machine and Go
+// release, and, for a client that fails the same way every time it plays
+// the same script, the same shrunk script, byte for byte.
 //
 // Fuzz does the same from Go's fuzzing: each fuzz input draws a schedule
 // (the empty input the simplest), so go test -fuzz explores, keeps the
@@ -432,10 +477,15 @@
 // wsdouble serve --explore SEED plays a generated schedule over loopback,
 // so that a person can watch one in the live timeline.
 //
-// A schedule costs little: a bubble is about 5 µs, and on two cores the
-// reconnecting example plays some 14,000 schedules a second on the fake
-// (TestExploreRate). Bubbles run in parallel, one per worker; a property
-// must stop the client before it returns, for a bubble whose goroutines
-// are all blocked for ever is a deadlock, which synctest reports by
-// panicking.
+// A schedule costs little: a bubble is about 5 µs, and on two cores
+// Explore plays some 2,800 schedules a second on the fake against the
+// reconnecting example as its tests configure it, checked with the
+// invariants (examples/reconnecting's BenchmarkExplore), 3,600 with its
+// defaults (TestExploreRate). Most of the time is the runtime's: its
+// scheduler, the garbage collector, and the tracebacks Play reads to tell
+// a bubble's goroutines (runtime.Stack, which stops the world: a sixth
+// of the CPU), then the player and the client. Bubbles run in parallel,
+// one per worker; a client must stop when the harness says so, for a
+// bubble whose goroutines are all blocked for ever is a deadlock, which
+// synctest reports by panicking.
 package clientcheck

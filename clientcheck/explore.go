@@ -163,7 +163,11 @@ func (f *Found) Error() string {
 	if !f.Minimal {
 		shrunk = "not minimal: the shrink budget ran out"
 	}
-	fmt.Fprintf(&b, "clientcheck: %s fails, after %s: %v\n", from, plural(f.Played, "schedule"), f.Err)
+	msg, sep := fmt.Sprint(f.Err), " "
+	if strings.HasPrefix(msg, "  ") { // the checker's: violations, then the play, indented
+		sep = "\n"
+	}
+	fmt.Fprintf(&b, "clientcheck: %s fails, after %s:%s%s\n", from, plural(f.Played, "schedule"), sep, msg)
 	fmt.Fprintf(&b, "shrunk in %d runs from %s to %s (%s):\n", f.Shrinks, size(f.Original), size(f.Script), shrunk)
 	if js, err := scenario.Marshal(f.Script); err == nil {
 		b.Write(js)
@@ -223,6 +227,18 @@ func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
 	}
 	t.Errorf("%v%s", f, saved(t, f))
 	return f
+}
+
+// Find is Explore without its report: it explores as Explore does and
+// returns what Explore would report, or nil, for a caller that looks at
+// the failure itself (a test that a deliberately broken client is found,
+// a tool), and the error Explore would stop the test with.
+func Find(t *testing.T, h Harness, opts ...ExploreOption) (*Found, error) {
+	e, err := newExplorer(t, h, opts)
+	if err != nil {
+		return nil, fmt.Errorf("clientcheck: Find: %w", err)
+	}
+	return e.search()
 }
 
 // saved saves the shrunk script of f as a file in t's artifact directory,

@@ -111,10 +111,10 @@ func TestExploreFindsEveryFlawedClient(t *testing.T) {
 		t.Run(c.bug.String(), func(t *testing.T) {
 			h := flawed.Harness(c.bug)
 			start := time.Now()
-			f, err := clientcheck.Search(t, h, clientcheck.Also(delivered, subscribesOnce))
+			f, err := clientcheck.Find(t, h, clientcheck.Also(delivered, subscribesOnce))
 			took := time.Since(start)
 			if err != nil || f == nil {
-				t.Fatalf("Search: %v, %v, after %v", f, err, took)
+				t.Fatalf("Find: %v, %v, after %v", f, err, took)
 			}
 			if f.Played > clientcheck.DefaultRuns || took > clientcheck.DefaultBudget {
 				t.Errorf("found after %d schedules and %v, want within %d and %v", f.Played, took, clientcheck.DefaultRuns, clientcheck.DefaultBudget)
@@ -185,7 +185,7 @@ func TestExploreIsReproducibleWithTheChecker(t *testing.T) {
 			var first *clientcheck.Found
 			var firstJSON, firstGo []byte
 			for _, workers := range []int{1, 4, 1, 4} {
-				f, err := clientcheck.Search(t, flawed.Harness(bug), clientcheck.Also(delivered, subscribesOnce), clientcheck.Workers(workers))
+				f, err := clientcheck.Find(t, flawed.Harness(bug), clientcheck.Also(delivered, subscribesOnce), clientcheck.Workers(workers))
 				if err != nil || f == nil {
 					t.Fatalf("Workers(%d): %v, %v", workers, f, err)
 				}

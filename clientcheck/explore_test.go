@@ -46,7 +46,7 @@ func restartThenRefusal(_ context.Context, s *scenario.Script) error {
 // connection closed with 1012 at once (fewer steps than after the healthy
 // ones), a plain 503, no delay, nothing else.
 func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
 func TestExploreIsReproducible(t *testing.T) {
 	var first *clientcheck.Found
 	for _, workers := range []int{1, 4, 1, 4} {
-		f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Seed(1000), clientcheck.Workers(workers))
+		f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Seed(1000), clientcheck.Workers(workers))
 		if err != nil || f == nil {
 			t.Fatalf("Workers(%d): %v, %v", workers, f, err)
 		}
@@ -106,9 +106,9 @@ func TestExploreFindsTheLowestSeed(t *testing.T) {
 			want = seed
 		}
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Workers(8), clientcheck.Shrinks(0))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Workers(8), clientcheck.Shrinks(0))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if f.Seed != want || f.Played != int(want) {
 		t.Errorf("Found: seed %d after %d schedules, want seed %d after %d", f.Seed, f.Played, want, want)
@@ -134,9 +134,9 @@ func TestExplorePlaysItsRuns(t *testing.T) {
 		time.Sleep(time.Hour) // virtual: a bubble of its own
 		return nil
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop), clientcheck.Runs(50))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop), clientcheck.Runs(50))
 	if f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if n.Load() != 50 {
 		t.Errorf("the property was asked %d times, want 50", n.Load())
@@ -148,8 +148,8 @@ func TestExplorePlaysItsRuns(t *testing.T) {
 func TestExploreBudget(t *testing.T) {
 	var n atomic.Int64
 	prop := func(context.Context, *scenario.Script) error { n.Add(1); return nil }
-	if f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop), clientcheck.Budget(0), clientcheck.Workers(1)); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop), clientcheck.Budget(0), clientcheck.Workers(1)); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if n.Load() != 1 {
 		t.Errorf("the property was asked %d times, want 1", n.Load())
@@ -165,9 +165,9 @@ func TestExploreCatchesAPanic(t *testing.T) {
 		}
 		return nil
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if !strings.Contains(f.Err.Error(), "the property panicked: too many attempts") || len(f.Script.Attempts) != 3 {
 		t.Errorf("Found: %v", f)
@@ -194,9 +194,9 @@ func TestExploreRefuses(t *testing.T) {
 		{"bad pattern", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Skip("["))}, "bad case pattern"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := clientcheck.Search(t, tc.h, tc.opts...)
+			f, err := clientcheck.Find(t, tc.h, tc.opts...)
 			if f != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Search: got %v, %v; want an error containing %q", f, err, tc.want)
+				t.Errorf("Find: got %v, %v; want an error containing %q", f, err, tc.want)
 			}
 		})
 	}
@@ -206,9 +206,9 @@ func TestExploreRefuses(t *testing.T) {
 // again, what failed, how far it shrank, and the shrunk script as a file
 // and as Go code.
 func TestFoundSaysItAll(t *testing.T) {
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	msg := f.Error()
 	for _, want := range []string{
@@ -288,9 +288,9 @@ func startPlain(_ context.Context, target clientcheck.Target) (func(context.Cont
 // shrinks to that close alone.
 func TestExploreFindsAClientThatStopsOnARestart(t *testing.T) {
 	opts := reconnecting.Options{ShouldReconnect: func(ev wsdouble.CloseEvent, _ error) bool { return ev.Code != wsdouble.CloseServiceRestart }}
-	f, err := clientcheck.Search(t, plain, clientcheck.Property(stayConnected(opts)))
+	f, err := clientcheck.Find(t, plain, clientcheck.Property(stayConnected(opts)))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	want, err := scenario.New(f.Script.Name).
 		Attempt().Accept().Close(1012, "").
@@ -309,11 +309,11 @@ func TestExploreFindsAClientThatStopsOnARestart(t *testing.T) {
 // checker's invariants and by a property of this test's.
 func TestExploreSurvivingClient(t *testing.T) {
 	start := time.Now()
-	if f, err := clientcheck.Search(t, plain); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, plain); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
-	if f, err := clientcheck.Search(t, plain, clientcheck.Property(stayConnected(reconnecting.Options{}))); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, plain, clientcheck.Property(stayConnected(reconnecting.Options{}))); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	t.Logf("twice %d schedules in %v", clientcheck.DefaultRuns, time.Since(start))
 }
@@ -337,8 +337,8 @@ func TestExploreRate(t *testing.T) {
 	}
 	const runs = 5000
 	start := time.Now()
-	if f, err := clientcheck.Search(t, plain, clientcheck.Runs(runs), clientcheck.Seed(1<<40)); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, plain, clientcheck.Runs(runs), clientcheck.Seed(1<<40)); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	rate := runs / time.Since(start).Seconds()
 	t.Logf("%d schedules in %v: %.0f a second, %d at once", runs, time.Since(start).Round(time.Millisecond), rate, runtime.GOMAXPROCS(0))
@@ -391,9 +391,9 @@ func TestExploreUnsupported(t *testing.T) {
 	h.Start = func(context.Context, clientcheck.Target) (func(context.Context) error, error) {
 		return nil, fmt.Errorf("%w: it needs a Dialer", clientcheck.ErrUnsupported)
 	}
-	f, err := clientcheck.Search(t, h)
+	f, err := clientcheck.Find(t, h)
 	if f != nil || !errors.Is(err, clientcheck.ErrUnsupported) {
-		t.Errorf("Search: %v, %v; want ErrUnsupported", f, err)
+		t.Errorf("Find: %v, %v; want ErrUnsupported", f, err)
 	}
 }
 
@@ -402,10 +402,10 @@ func TestExploreUnsupported(t *testing.T) {
 // and a hot loop on 1006 is found.
 func TestExploreInMemory(t *testing.T) {
 	mem := clientcheck.PlayWith(clientcheck.InMemory())
-	if f, err := clientcheck.Search(t, flawed.Harness(flawed.None), mem, clientcheck.Runs(300)); f != nil || err != nil {
+	if f, err := clientcheck.Find(t, flawed.Harness(flawed.None), mem, clientcheck.Runs(300)); f != nil || err != nil {
 		t.Fatalf("the client without a bug: %v, %v", f, err)
 	}
-	f, err := clientcheck.Search(t, flawed.Harness(flawed.HotLoopOnDrop), mem)
+	f, err := clientcheck.Find(t, flawed.Harness(flawed.HotLoopOnDrop), mem)
 	if err != nil || f == nil || f.Outcome == nil || f.Outcome.Transport != clientcheck.TransportMemory {
 		t.Fatalf("hot loop: %v, %v", f, err)
 	}
