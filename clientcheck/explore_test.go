@@ -272,15 +272,7 @@ func startPlain(_ context.Context, target clientcheck.Target) (func(context.Cont
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error {
-		c.Close(wsdouble.CloseNormalClosure, "stop")
-		select {
-		case <-c.Done():
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}, nil
+	return c.Stop, nil
 }
 
 // TestExploreFindsAClientThatStopsOnARestart: a client that does not come
