@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/clientcheck/internal/flawed"
 	"github.com/wsdouble/wsdouble/scenario"
@@ -125,5 +126,32 @@ func TestLoopback(t *testing.T) {
 	err := clientcheck.Check(t.Context(), flawed.RealTime(flawed.HotLoopOnDrop), clientcheck.Loopback(), only)
 	if err == nil || !strings.Contains(err.Error(), "2 of 3 cases failed on loopback") || !strings.Contains(err.Error(), "sooner than the policy allows") {
 		t.Errorf("Check of a hot loop: %v, want drop/after-healthy and frame/bad-utf8 failed", err)
+	}
+}
+
+// TestPlayKeepsTheClientsState: what the client's Start gave
+// Target.Expose is read once the client has stopped, as Outcome.State:
+// here what the flawed client still holds to deliver, all of it while
+// every acknowledgement is withheld, none once they all came.
+func TestPlayKeepsTheClientsState(t *testing.T) {
+	h := flawed.Harness(flawed.None)
+	withheld := scenario.Attempt{Answer: scenario.Accept{}, Steps: h.Healthy, Repeat: true}
+	answered := withheld
+	answered.Rules = h.Rules
+	for _, tc := range []struct {
+		name string
+		a    scenario.Attempt
+		want int
+	}{{"withheld", withheld, len(flawed.Queued)}, {"answered", answered, 0}} {
+		synctest.Test(t, func(t *testing.T) {
+			o, err := clientcheck.Play(t.Context(), h, &scenario.Script{Name: tc.name, Attempts: []scenario.Attempt{tc.a}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			held, ok := o.State.([]wsdouble.Message)
+			if !ok || len(held) != tc.want {
+				t.Errorf("%s: State %#v, want %d messages held", tc.name, o.State, tc.want)
+			}
+		})
 	}
 }

@@ -283,11 +283,15 @@
 //     k-th retry in a row is Backoff.Delay(k) within its Jitter and
 //     Tolerance; a connection up ResetAfter starts the count over.
 //   - healthy: every expectation of the script is met: the Healthy steps
-//     on every connection, after each reconnect too.
+//     on every connection, after each reconnect too; but for one the
+//     connection ended before, not by the client's doing (the server
+//     closed or dropped it, or the client failed it as it must: a
+//     subprotocol it did not offer, an answer past ConnectTimeout).
 //   - one-connection: the client never dials while a connection of its
 //     own is open.
 //   - gives-up: no attempt after a refusal with one of GiveUpStatuses, a
-//     close with one of GiveUpCodes, or MaxRetries retries in a row.
+//     close with one of GiveUpCodes that reached the client, or
+//     MaxRetries retries in a row.
 //   - stops: stop returns within StopTimeout; no attempt after it; the
 //     client closed its connection and gave up any pending attempt; no
 //     goroutine of the client is left.
@@ -297,8 +301,12 @@
 // towards the client, the client learns of an end only by its keepalive,
 // up to Keepalive later; after an outage, its refused dials are in no log,
 // and it must be back within its longest delay of the server; a goodbye
-// of the client's that a fault held back ends the connection for the
-// server later than for the client.
+// of the client's that a fault held back (or the server's answer to it:
+// no close reply, a backlog behind a bandwidth or a slicer) ends the
+// connection for the server later than for the client, as late as the
+// server's own drop; a close code a fault hid, or that came after
+// something the client had to fail the connection on (a raw frame, a
+// subprotocol it did not offer), may never have reached it.
 //
 // # Reading a failure
 //
@@ -313,23 +321,31 @@
 //	  healthy: attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
 //	  attempts (the fake; min 1s, ×2, max 8s, reset after 5s up; stopped at +22s: the script was played and the client watched a while):
 //	    #  at   gap  answer       messages  end
-//	    1  +0s  -    accepted v1  ↓0 ↑1     server closed 1012 "restarting" clean at +0s
+//	    1  +0s  -    accepted v1  ↓1 ↑1     server closed 1012 "restarting" clean at +0s
 //	    2  +1s  1s   accepted v1  -         server closed 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s" clean at +3s  ✗ healthy
-//	    3  +5s  2s   accepted v1  ↓1 ↑2     client closed 1000 "stop" clean at +22s
+//	    3  +5s  2s   accepted v1  ↓5 ↑5     client closed 1000 "stop" clean at +22s
 //	  scenario "close/1012": 3 attempts played, 1 mismatches
 //	  mismatches:
 //	    attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
 //	  timeline:
 //	    +0s attempt 1 (#1): accepted v1
 //	      +0s step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\"}" ✓
-//	      +0s step 2 close 1012 "restarting"
+//	      +0s step 2 → text "{\"op\":\"subscribed\"}"
+//	      +0s step 3 close 1012 "restarting"
 //	      +0s end: server closed 1012 "restarting" clean
 //	    +1s attempt 2 (#2) "healthy": accepted v1
 //	      +3s step 1 expect JSON containing {"op":"subscribe"} ✗ got nothing within 2s
-//	      +3s after the mismatch: close 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s"
+//	      +3s after the mismatch: close 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s"; step 2 not played
 //	      +3s end: server closed 1008 "wsdouble: attempt 2, step 1: want JSON containing {\"op\":\"subscribe\"}, got nothing within 2s" clean
 //	    +5s attempt 2 (#3) "healthy": accepted v1
 //	      +5s step 1 expect JSON containing {"op":"subscribe"}: ← text "{\"op\":\"subscribe\"}" ✓
+//	      +5s step 2 → text "{\"op\":\"subscribed\"}"
+//	      +5s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":1}"
+//	      +5s rule 2 → text "{\"op\":\"ack\",\"n\":1}"
+//	      +5.2s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":2}"
+//	      +5.2s rule 2 → text "{\"op\":\"ack\",\"n\":2}"
+//	      +5.4s rule 2 on JSON containing {"op":"publish"}: ← text "{\"op\":\"publish\",\"n\":3}"
+//	      +5.4s rule 2 → text "{\"op\":\"ack\",\"n\":3}"
 //	      +15s rule 1 on JSON containing {"op":"ping"}: ← text "{\"op\":\"ping\"}"
 //	      +15s rule 1 → text "{\"op\":\"pong\"}"
 //	      +22s end: client closed 1000 "stop" clean
@@ -364,8 +380,8 @@
 // ping is in flight, a refusal right after the backoff reset. Explore
 // generates schedules instead, thousands of them, plays each against the
 // client in a synctest bubble of its own, where minutes of backoff cost
-// microseconds, and shrinks the first that fails to the smallest script
-// that still does:
+// microseconds, checks it as the battery checks a case, and shrinks the
+// first that fails to the smallest script that still does:
 //
 //	func TestClientSurvives(t *testing.T) {
 //		clientcheck.Explore(t, harness, clientcheck.Runs(5000))
@@ -386,30 +402,75 @@
 // probability. Or it ends its connection partway through the healthy
 // steps, after a wait or at once. For a client with a Keepalive, the
 // rules' answers may be withheld or late, pings go unanswered, and a
-// blackhole may cut the connection without a word. Raw frames are left
-// out: the fake has no wire to write them on. Durations come from a scale made of the
-// Policy: the first retry delay and its cap, the uptime that resets the
-// backoff, the keepalive and the connect timeout, and just either side of
-// them. Nothing the client must say is generated: what a healthy client
-// says is the Harness's Healthy steps, and a generated expectation would
-// fail a client for not saying what nobody asked of it.
+// blackhole may cut the connection without a word. On a transport with a
+// wire (PlayWith(InMemory())), a step may also write a raw frame: one of
+// the battery's invalid frames, the first fragment of a text message, an
+// unsolicited pong; the fake has no wire for them. Durations come from a
+// scale made of the Policy: the first retry delay and its cap, the uptime
+// that resets the backoff, the keepalive, the connect timeout, the time
+// the retries take to give up, and just either side of them. Nothing the
+// client must say is generated: what a healthy client says is the
+// Harness's Healthy steps, and a generated expectation would fail a
+// client for not saying what nobody asked of it.
 //
-// The Property says whether the client survived a schedule. Explore plays
-// the schedules of seeds Seed, Seed+1, ... (1, 2, ... by default),
-// Workers at a time, until Runs have played (DefaultRuns) or its Budget
-// of wall time is spent (DefaultBudget). The first schedule to fail, the
-// one of the lowest seed whatever the Workers, is shrunk: tried without
-// each attempt, then with a plainer answer, fewer steps, the whole healthy
-// session, the rules answering, shorter durations of the scale, a drop
-// for a reset, a plainer close code, a fault that always acts, in its
-// default direction, with smaller parameters; the first of these that
-// still fails replaces it, until none does, or until Shrinks runs (a
-// count, not a time: the result does not depend on the machine). Explore
-// reports a Found with t.Errorf: the seed, the property's error, and the
-// shrunk script as a file and as Go code (scenario.GoSource), to paste
-// into a regression test. The same seed gives the same schedules on every
-// run, machine and Go release, and, for a property that fails the same
-// way every time, the same shrunk script, byte for byte.
+// Each schedule is played with Play, on the fake unless PlayWith says
+// otherwise, and its Outcome checked with CheckInvariants: the built-in
+// invariants (Invariants), and those the caller adds with Also, functions
+// over the Outcome that say what only the harness knows. They read the
+// attempt log, the messages of the report, and the client's own state: a
+// client that calls Target.Expose from Start hands Play a function that
+// says it (what it still holds to send, what it takes itself to be
+// subscribed to), read once the client stopped as Outcome.State.
+//
+//	// delivered: every message the application queued reached the
+//	// server, or the client still holds it.
+//	delivered := clientcheck.Invariant{Name: "delivered", Check: func(o *clientcheck.Outcome) error { ... }}
+//	clientcheck.Explore(t, harness, clientcheck.Also(delivered), clientcheck.PlayWith(clientcheck.InMemory()))
+//
+// A Property replaces all of it with a function of the caller's, which
+// plays a script and says whether the client survived it.
+//
+// Explore plays the schedules of seeds Seed, Seed+1, ... (1, 2, ... by
+// default), Workers at a time, until Runs have played (DefaultRuns) or
+// its Budget of wall time is spent (DefaultBudget). The first schedule to
+// fail, the one of the lowest seed whatever the Workers, is shrunk: tried
+// without each attempt, then with a plainer answer, fewer steps (the
+// connection ended at once rather than after the healthy steps, or one
+// healthy step sooner), the rules answering, shorter durations of the
+// scale, a drop for a reset, a plainer close code, a fault that always
+// acts, in its default direction, with smaller parameters; the first of
+// these that still fails replaces it, until none does, or until Shrinks
+// runs (a count, not a time: the result does not depend on the machine).
+// Explore reports a Found with t.Errorf: the seed, each violation, the
+// attempts as the server saw them and the report, as a failed case shows
+// them, then the shrunk script as a file and as Go code
+// (scenario.GoSource), to paste into a regression test. Find returns the
+// Found without reporting it (ExampleFind). For a client that forgets
+// its subscription after a restart, the report begins:
+//
+//	clientcheck: schedule 17 (clientcheck.Seed(17) plays it first) fails, after 17 schedules:
+//	  healthy: attempt 2 (#2), step 1: want JSON containing {"op":"subscribe"}, got nothing within 2s
+//	  attempts (the fake; min 1s, reset after 0s up; stopped at +6s: the script was played and the client watched a while):
+//	    #  at   gap  answer    messages  end
+//	    1  +0s  -    accepted  -         server closed 1012 clean at +0s
+//	    2  +1s  1s   accepted  -         server closed 1008 "wsdouble: attempt 2, step 1: ..." clean at +3s  ✗ healthy
+//	    3  +4s  1s   accepted  ↓0 ↑1     client closed 1000 "stop" clean at +6s
+//	  scenario "explore 17": 3 attempts played, 1 mismatches
+//	  ...
+//	shrunk in 8 runs from 5 attempts, 9 steps to 2 attempts, 2 steps (minimal):
+//
+// and ends with the script:
+//
+//	s, err := scenario.New("explore 17, shrunk").
+//		Attempt().Accept().Close(1012, "").
+//		Attempt().Label("healthy").Accept().
+//		ExpectJSON(`{"op":"subscribe"}`).Within(2 * time.Second).
+//		Repeat().
+//		Build()
+//
+// The same seed gives the same schedules on every run, machine and Go
+// release, and, for a client that fails the same way every time it plays
+// the same script, the same shrunk script, byte for byte.
 //
 // Fuzz does the same from Go's fuzzing: each fuzz input draws a schedule
 // (the empty input the simplest), so go test -fuzz explores, keeps the
@@ -417,10 +478,14 @@
 // wsdouble serve --explore SEED plays a generated schedule over loopback,
 // so that a person can watch one in the live timeline.
 //
-// A schedule costs little: a bubble is about 5 µs, and on two cores the
-// reconnecting example plays some 14,000 schedules a second on the fake
-// (TestExploreRate). Bubbles run in parallel, one per worker; a property
-// must stop the client before it returns, for a bubble whose goroutines
-// are all blocked for ever is a deadlock, which synctest reports by
-// panicking.
+// A schedule costs little: a bubble is about 5 µs, and on two cores
+// Explore plays some 2,800 schedules a second on the fake against the
+// reconnecting example as its tests configure it, checked with the
+// invariants (examples/reconnecting's BenchmarkExplore). Most of the time is the runtime's: its
+// scheduler, the garbage collector, and the tracebacks Play reads to tell
+// a bubble's goroutines (runtime.Stack, which stops the world: a sixth
+// of the CPU), then the player and the client. Bubbles run in parallel,
+// one per worker; a client must stop when the harness says so, for a
+// bubble whose goroutines are all blocked for ever is a deadlock, which
+// synctest reports by panicking.
 package clientcheck

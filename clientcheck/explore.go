@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,7 +44,12 @@ type exploreConfig struct {
 	runs, shrinks, workers int
 	budget                 time.Duration
 	seed                   uint64
-	prop                   func(ctx context.Context, s *scenario.Script) error
+	// prop, when set, replaces the checker's play and invariants.
+	prop func(ctx context.Context, s *scenario.Script) error
+	// invs are the caller's invariants, checked beside the built-in
+	// ones; play are the options every play takes (Play's).
+	invs []Invariant
+	play []Option
 }
 
 type exploreOptionFunc func(*exploreConfig)
@@ -86,9 +92,28 @@ func Workers(n int) ExploreOption {
 	return exploreOptionFunc(func(c *exploreConfig) { c.workers = max(n, 1) })
 }
 
-// Property sets what a schedule is checked with: p plays s against the
-// client under test and returns nil if the client survived it, or what it
-// did wrong. It runs inside a synctest bubble of its own, so it must
+// Also adds invariants of the caller's to those every schedule is checked
+// against, beside the built-in ones (Invariants): what a client must do
+// that only its harness knows, read from the Outcome (the attempt log,
+// the messages of the report, the client's own state: Outcome.State).
+// Named so because they come in addition: the built-in ones always hold.
+func Also(invs ...Invariant) ExploreOption {
+	return exploreOptionFunc(func(c *exploreConfig) { c.invs = append(c.invs, invs...) })
+}
+
+// PlayWith passes options to every Play of the exploration: the transport
+// (OnFake by default, or InMemory, whose schedules may also hold raw
+// frames), StopTimeout, Observe. Loopback, Only and Skip are errors: every
+// schedule plays in a synctest bubble, and there are no cases to choose.
+func PlayWith(opts ...Option) ExploreOption {
+	return exploreOptionFunc(func(c *exploreConfig) { c.play = append(c.play, opts...) })
+}
+
+// Property replaces what a schedule is checked with, which is by default
+// the checker's: Play on the fake (or as PlayWith says), then
+// CheckInvariants with the built-in invariants and those of Also. p
+// plays s against the client under test and returns nil if the client
+// survived it, or what it did wrong. It runs inside a synctest bubble of its own, so it must
 // create there what it plays on (a wstest.FakeDialer, a wstest.Server in
 // memory) and stop the client before it returns; ctx is done when the
 // bubble ends. p must not keep s: the explorer reuses nothing of it, but
@@ -100,6 +125,9 @@ func Property(p func(ctx context.Context, s *scenario.Script) error) ExploreOpti
 // Found is a schedule that failed, shrunk: what Explore and Fuzz hand
 // back. Its Error method says all of it: what failed, the seed, and the
 // shrunk script as a file and as Go code, to paste into a regression test.
+// With the checker's property, Err names each violation and shows the
+// attempts as the server saw them and the script's report, as a failed
+// case of the battery does.
 type Found struct {
 	// Seed is the failing schedule's seed: Generate(h, Seed) returns
 	// Original. Zero for a schedule drawn from a fuzz input.
@@ -113,6 +141,9 @@ type Found struct {
 	// one that still fails, and Err what the property said of Script.
 	Original, Script *scenario.Script
 	Err              error
+	// Outcome is what the play of Script did, for the checker's
+	// property; nil under a Property.
+	Outcome *Outcome
 	// Shrinks is how many schedules the shrinking played; Minimal says
 	// that no schedule one shrink simpler than Script fails, false when
 	// the shrink budget (Shrinks) or the test's deadline ran out first.
@@ -132,7 +163,11 @@ func (f *Found) Error() string {
 	if !f.Minimal {
 		shrunk = "not minimal: the shrink budget ran out"
 	}
-	fmt.Fprintf(&b, "clientcheck: %s fails, after %s: %v\n", from, plural(f.Played, "schedule"), f.Err)
+	msg, sep := fmt.Sprint(f.Err), " "
+	if strings.HasPrefix(msg, "  ") { // the checker's: violations, then the play, indented
+		sep = "\n"
+	}
+	fmt.Fprintf(&b, "clientcheck: %s fails, after %s:%s%s\n", from, plural(f.Played, "schedule"), sep, msg)
 	fmt.Fprintf(&b, "shrunk in %d runs from %s to %s (%s):\n", f.Shrinks, size(f.Original), size(f.Script), shrunk)
 	if js, err := scenario.Marshal(f.Script); err == nil {
 		b.Write(js)
@@ -157,8 +192,9 @@ func size(s *scenario.Script) string {
 }
 
 // Explore plays generated schedules (Generate) against the client of h,
-// each in a synctest bubble of its own, and checks each with the
-// Property; it plays Runs schedules, or as many as its Budget of wall time
+// each in a synctest bubble of its own, and checks each: with Play and
+// the invariants, the built-in ones and those of Also, unless a Property
+// replaces them. It plays Runs schedules, or as many as its Budget of wall time
 // allows. When one fails, Explore shrinks it (fewer attempts, fewer steps,
 // shorter waits, plainer answers and simpler faults) to the smallest
 // schedule that still fails, reports it with t.Errorf, and returns it;
@@ -166,9 +202,11 @@ func size(s *scenario.Script) string {
 // script is saved in the test's artifact directory too, as
 // explore-SEED.json, and the report names the file. The first schedule
 // to fail is the one of the lowest seed, whatever the Workers, and the
-// same seed shrinks to the same script.
+// same seed shrinks to the same script, for a client that fails the same
+// way every time it plays the same script.
 //
-// The Property must be given (Explore plays nothing itself yet).
+// A harness whose client cannot use the transport's Target
+// (ErrUnsupported), or a bad option, fails the test with t.Fatalf.
 func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
 	t.Helper()
 	e, err := newExplorer(t, h, opts)
@@ -177,7 +215,11 @@ func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
 		return nil
 	}
 	start := time.Now()
-	f := e.search()
+	f, err := e.search()
+	if err != nil {
+		t.Fatalf("clientcheck: Explore: %v", err)
+		return nil
+	}
 	if f == nil {
 		n := e.played.Load()
 		t.Logf("clientcheck: Explore: %s (seeds %d to %d) passed in %v", plural(int(n), "schedule"), e.cfg.seed, e.cfg.seed+uint64(n)-1, time.Since(start).Round(time.Millisecond))
@@ -185,6 +227,18 @@ func Explore(t *testing.T, h Harness, opts ...ExploreOption) *Found {
 	}
 	t.Errorf("%v%s", f, saved(t, f))
 	return f
+}
+
+// Find is Explore without its report: it explores as Explore does and
+// returns what Explore would report, or nil, for a caller that looks at
+// the failure itself (a test that a deliberately broken client is found,
+// a tool), and the error Explore would stop the test with.
+func Find(t *testing.T, h Harness, opts ...ExploreOption) (*Found, error) {
+	e, err := newExplorer(t, h, opts)
+	if err != nil {
+		return nil, fmt.Errorf("clientcheck: Find: %w", err)
+	}
+	return e.search()
 }
 
 // saved saves the shrunk script of f as a file in t's artifact directory,
@@ -213,7 +267,7 @@ func saved(t *testing.T, f *Found) string {
 // that fails in testdata/fuzz, as for any fuzz test.
 //
 //	func FuzzClient(f *testing.F) {
-//		clientcheck.Fuzz(f, harness, clientcheck.Property(check))
+//		clientcheck.Fuzz(f, harness)
 //	}
 func Fuzz(f *testing.F, h Harness, opts ...ExploreOption) {
 	f.Helper()
@@ -232,13 +286,16 @@ func Fuzz(f *testing.F, h Harness, opts ...ExploreOption) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
-		e := &explorer{t: t, h: h, cfg: cfg, ts: newTimeScale(h.Policy)}
+		e := &explorer{t: t, h: h, cfg: cfg, ts: newTimeScale(h.Policy), wire: newConfig(cfg.play).transport.wire()}
 		e.cfg.workers = 1 // the fuzzer runs workers of its own
-		s := drawSchedule(&fuzzBytes{b: input}, h)
+		s := drawSchedule(&fuzzBytes{b: input}, h, e.wire)
 		s.name = "fuzz"
 		if err := e.play(s); err != nil {
 			found := e.shrunk(s, err, 1)
 			found.Seed, found.Input = 0, input
+			if errors.Is(err, ErrUnsupported) {
+				t.Fatalf("clientcheck: Fuzz: %v", err)
+			}
 			t.Fatalf("%v", found)
 		}
 	})
@@ -250,6 +307,8 @@ type explorer struct {
 	h   Harness
 	cfg exploreConfig
 	ts  timeScale
+	// wire says the transport has one: schedules may hold raw frames.
+	wire bool
 	// played counts the schedules played by the search.
 	played atomic.Int64
 }
@@ -263,8 +322,13 @@ func exploreDefaults(h Harness, opts []ExploreOption) (exploreConfig, error) {
 			o.applyExplore(&cfg)
 		}
 	}
+	if err := checkPlayOptions(cfg.play); err != nil {
+		return cfg, err
+	}
 	if cfg.prop == nil {
-		return cfg, errors.New("no Property to check schedules with")
+		if err := h.validate(); err != nil {
+			return cfg, err
+		}
 	}
 	if _, err := (schedule{}).script(h); err != nil {
 		return cfg, err
@@ -272,12 +336,54 @@ func exploreDefaults(h Harness, opts []ExploreOption) (exploreConfig, error) {
 	return cfg, nil
 }
 
+// checkPlayOptions says what is wrong with the options of PlayWith.
+func checkPlayOptions(opts []Option) error {
+	pc := newConfig(opts)
+	switch {
+	case pc.err != nil:
+		return pc.err
+	case pc.transport == TransportLoopback:
+		return errors.New("PlayWith(Loopback()): every schedule plays in a synctest bubble, where a socket never lets virtual time pass")
+	case len(pc.only) > 0 || len(pc.skip) > 0:
+		return errors.New("PlayWith(Only or Skip): the explorer plays schedules, not the battery's cases")
+	}
+	return nil
+}
+
 func newExplorer(t *testing.T, h Harness, opts []ExploreOption) (*explorer, error) {
 	cfg, err := exploreDefaults(h, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &explorer{t: t, h: h, cfg: cfg, ts: newTimeScale(h.Policy)}, nil
+	return &explorer{t: t, h: h, cfg: cfg, ts: newTimeScale(h.Policy), wire: newConfig(cfg.play).transport.wire()}, nil
+}
+
+// check is the checker's property: it plays s against the client with
+// Play and checks the outcome against the built-in invariants and the
+// caller's. A violation comes back as a *playFailure, which shows the
+// outcome.
+func (e *explorer) check(ctx context.Context, s *scenario.Script) error {
+	o, err := Play(ctx, e.h, s, slices.Concat(e.cfg.play, []Option{inFreshBubble()})...)
+	if err != nil {
+		return err
+	}
+	invs := invariants
+	if len(e.cfg.invs) > 0 {
+		invs = slices.Concat(invariants, e.cfg.invs)
+	}
+	if err := CheckInvariants(o, invs...); err != nil {
+		return &playFailure{o: o, err: err}
+	}
+	return nil
+}
+
+// property returns what schedules are checked with: the caller's
+// Property, or the checker's.
+func (e *explorer) property() func(ctx context.Context, s *scenario.Script) error {
+	if e.cfg.prop != nil {
+		return e.cfg.prop
+	}
+	return e.check
 }
 
 // play plays a schedule in a bubble of its own and returns the property's
@@ -293,7 +399,7 @@ func (e *explorer) play(s schedule) (err error) {
 				err = fmt.Errorf("the property panicked: %v", r)
 			}
 		}()
-		err = e.cfg.prop(t.Context(), script)
+		err = e.property()(t.Context(), script)
 	})
 	return err
 }
@@ -301,8 +407,10 @@ func (e *explorer) play(s schedule) (err error) {
 // search plays the schedules of the budget, Workers at a time, and
 // returns the first that fails, shrunk, or nil. The first is the one of
 // the lowest seed: a worker that finds one lets those of lower seeds under
-// way finish, and starts none of higher seeds.
-func (e *explorer) search() *Found {
+// way finish, and starts none of higher seeds. The error is for a client
+// that cannot use the transport's target (ErrUnsupported): no schedule
+// could show anything.
+func (e *explorer) search() (*Found, error) {
 	deadline := e.deadline(time.Now().Add(e.cfg.budget))
 	var (
 		next  atomic.Int64
@@ -333,17 +441,20 @@ func (e *explorer) search() *Found {
 	}
 	e.parallel(e.cfg.workers, work)
 	if first < 0 {
-		return nil
+		return nil, nil
+	}
+	if errors.Is(serr, ErrUnsupported) {
+		return nil, serr
 	}
 	f := e.shrunk(sch, serr, first+1)
 	f.Seed = e.cfg.seed + uint64(first)
-	return f
+	return f, nil
 }
 
 // schedule returns the i-th schedule of the exploration.
 func (e *explorer) schedule(i int) schedule {
 	seed := e.cfg.seed + uint64(i)
-	s := drawSchedule(newSeeded(seed), e.h)
+	s := drawSchedule(newSeeded(seed), e.h, e.wire)
 	s.name = fmt.Sprintf("explore %d", seed)
 	return s
 }
@@ -380,8 +491,24 @@ func (e *explorer) shrunk(s schedule, err error, played int) *Found {
 	r := shrink(s, err, e.ts, e.cfg.shrinks, stop, e.firstFailing)
 	r.s.name = s.name + ", shrunk"
 	script, _ := r.s.script(e.h)
-	return &Found{Played: played, Original: orig, Script: script, Err: r.err, Shrinks: r.runs, Minimal: r.minimal}
+	f := &Found{Played: played, Original: orig, Script: script, Err: r.err, Shrinks: r.runs, Minimal: r.minimal}
+	if pf, ok := errors.AsType[*playFailure](r.err); ok {
+		f.Outcome = pf.o
+	}
+	return f
 }
+
+// playFailure is a schedule's play that broke invariants: the violations,
+// then the play as a failed case shows it.
+type playFailure struct {
+	o   *Outcome
+	err error
+}
+
+func (p *playFailure) Error() string { return formatOutcome(p.o, p.err) }
+
+// Unwrap returns the violations.
+func (p *playFailure) Unwrap() error { return p.err }
 
 // firstFailing plays cands in order, Workers at a time, and returns the
 // index of the first that fails (or -1), how many were played up to it,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
+	"github.com/wsdouble/wsdouble/clientcheck/internal/flawed"
 	"github.com/wsdouble/wsdouble/examples/reconnecting"
 	"github.com/wsdouble/wsdouble/internal/artifacttest"
 	"github.com/wsdouble/wsdouble/scenario"
@@ -42,10 +42,10 @@ func restartThenRefusal(_ context.Context, s *scenario.Script) error {
 
 // TestExploreShrinksToTheSmallestFailingSchedule: Explore finds a
 // schedule that restarts then refuses, and shrinks it to that alone: the
-// connection closed with 1012 right after the healthy steps, a plain 503,
-// no delay, nothing else.
+// connection closed with 1012 at once (fewer steps than after the healthy
+// ones), a plain 503, no delay, nothing else.
 func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
 		t.Fatalf("Explore: found nothing in %d schedules", clientcheck.DefaultRuns)
 	}
 	want, err := scenario.New(f.Script.Name).
-		Attempt().Accept().OnText("ping").ReplyText("pong").ExpectJSON(`{"op":"subscribe"}`).Within(2*time.Second).Close(1012, "").
+		Attempt().Accept().OnText("ping").ReplyText("pong").Close(1012, "").
 		Attempt().Refuse(503).
 		Attempt().Label("healthy").Accept().OnText("ping").ReplyText("pong").ExpectJSON(`{"op":"subscribe"}`).Within(2 * time.Second).Repeat().
 		Build()
@@ -77,7 +77,7 @@ func TestExploreShrinksToTheSmallestFailingSchedule(t *testing.T) {
 func TestExploreIsReproducible(t *testing.T) {
 	var first *clientcheck.Found
 	for _, workers := range []int{1, 4, 1, 4} {
-		f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Seed(1000), clientcheck.Workers(workers))
+		f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Seed(1000), clientcheck.Workers(workers))
 		if err != nil || f == nil {
 			t.Fatalf("Workers(%d): %v, %v", workers, f, err)
 		}
@@ -105,9 +105,9 @@ func TestExploreFindsTheLowestSeed(t *testing.T) {
 			want = seed
 		}
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Workers(8), clientcheck.Shrinks(0))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal), clientcheck.Workers(8), clientcheck.Shrinks(0))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if f.Seed != want || f.Played != int(want) {
 		t.Errorf("Found: seed %d after %d schedules, want seed %d after %d", f.Seed, f.Played, want, want)
@@ -133,9 +133,9 @@ func TestExplorePlaysItsRuns(t *testing.T) {
 		time.Sleep(time.Hour) // virtual: a bubble of its own
 		return nil
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop), clientcheck.Runs(50))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop), clientcheck.Runs(50))
 	if f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if n.Load() != 50 {
 		t.Errorf("the property was asked %d times, want 50", n.Load())
@@ -147,8 +147,8 @@ func TestExplorePlaysItsRuns(t *testing.T) {
 func TestExploreBudget(t *testing.T) {
 	var n atomic.Int64
 	prop := func(context.Context, *scenario.Script) error { n.Add(1); return nil }
-	if f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop), clientcheck.Budget(0), clientcheck.Workers(1)); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop), clientcheck.Budget(0), clientcheck.Workers(1)); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if n.Load() != 1 {
 		t.Errorf("the property was asked %d times, want 1", n.Load())
@@ -164,32 +164,38 @@ func TestExploreCatchesAPanic(t *testing.T) {
 		}
 		return nil
 	}
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(prop))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(prop))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	if !strings.Contains(f.Err.Error(), "the property panicked: too many attempts") || len(f.Script.Attempts) != 3 {
 		t.Errorf("Found: %v", f)
 	}
 }
 
-// TestExploreRefuses: no property, or a harness whose healthy steps do not
-// validate, is an error before anything plays.
+// TestExploreRefuses: a harness the checker cannot play (no Start, with
+// its property), one whose healthy steps do not validate, the loopback
+// transport, which a bubble cannot hold, and a choice of cases, which the
+// explorer has not, are errors before anything plays.
 func TestExploreRefuses(t *testing.T) {
 	bad := clientcheck.Harness{Healthy: []scenario.Step{{Action: scenario.Close{Code: 1005}}}}
+	prop := clientcheck.Property(restartThenRefusal)
 	for _, tc := range []struct {
 		name string
 		h    clientcheck.Harness
 		opts []clientcheck.ExploreOption
 		want string
 	}{
-		{"no property", subscriber, nil, "no Property"},
-		{"bad harness", bad, []clientcheck.ExploreOption{clientcheck.Property(restartThenRefusal)}, "1005"},
+		{"no start", subscriber, nil, "clientcheck: Harness: no Start"},
+		{"bad harness", bad, []clientcheck.ExploreOption{prop}, "1005"},
+		{"loopback", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Loopback())}, "PlayWith(Loopback())"},
+		{"only", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Only("close/*"))}, "not the battery's cases"},
+		{"bad pattern", subscriber, []clientcheck.ExploreOption{prop, clientcheck.PlayWith(clientcheck.Skip("["))}, "bad case pattern"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := clientcheck.Search(t, tc.h, tc.opts...)
+			f, err := clientcheck.Find(t, tc.h, tc.opts...)
 			if f != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Search: got %v, %v; want an error containing %q", f, err, tc.want)
+				t.Errorf("Find: got %v, %v; want an error containing %q", f, err, tc.want)
 			}
 		})
 	}
@@ -199,14 +205,14 @@ func TestExploreRefuses(t *testing.T) {
 // again, what failed, how far it shrank, and the shrunk script as a file
 // and as Go code.
 func TestFoundSaysItAll(t *testing.T) {
-	f, err := clientcheck.Search(t, subscriber, clientcheck.Property(restartThenRefusal))
+	f, err := clientcheck.Find(t, subscriber, clientcheck.Property(restartThenRefusal))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	msg := f.Error()
 	for _, want := range []string{
 		fmt.Sprintf("clientcheck: schedule %d (clientcheck.Seed(%d) plays it first) fails, after %d schedules: attempt 2 is refused after a restart", f.Seed, f.Seed, f.Played),
-		fmt.Sprintf("shrunk in %d runs from ", f.Shrinks), "to 3 attempts, 3 steps (minimal):",
+		fmt.Sprintf("shrunk in %d runs from ", f.Shrinks), "to 3 attempts, 2 steps (minimal):",
 		`"version": 1`, `{"close": {"code": 1012}}`,
 		"in Go:\n\ns, err := scenario.New(", "Close(1012, \"\").",
 	} {
@@ -254,19 +260,28 @@ func stayConnected(opts reconnecting.Options) func(ctx context.Context, s *scena
 }
 
 // plain is the harness of the reconnecting example with its defaults.
-var plain = clientcheck.Harness{Name: "reconnecting", Policy: clientcheck.Policy{
+var plain = clientcheck.Harness{Name: "reconnecting", Start: startPlain, Policy: clientcheck.Policy{
 	Backoff:        wstest.Backoff{Min: reconnecting.DefaultMinReconnectionDelay, Max: reconnecting.DefaultMaxReconnectionDelay, Factor: reconnecting.DefaultReconnectionDelayGrowFactor, ResetAfter: reconnecting.DefaultMinUptime},
 	ConnectTimeout: reconnecting.DefaultConnectionTimeout,
 }}
+
+// startPlain starts the reconnecting example with its defaults.
+func startPlain(_ context.Context, target clientcheck.Target) (func(context.Context) error, error) {
+	c, err := reconnecting.New(target.Constructor, target.URL, reconnecting.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return c.Stop, nil
+}
 
 // TestExploreFindsAClientThatStopsOnARestart: a client that does not come
 // back after a close 1012 (service restart) is found, and the schedule
 // shrinks to that close alone.
 func TestExploreFindsAClientThatStopsOnARestart(t *testing.T) {
 	opts := reconnecting.Options{ShouldReconnect: func(ev wsdouble.CloseEvent, _ error) bool { return ev.Code != wsdouble.CloseServiceRestart }}
-	f, err := clientcheck.Search(t, plain, clientcheck.Property(stayConnected(opts)))
+	f, err := clientcheck.Find(t, plain, clientcheck.Property(stayConnected(opts)))
 	if err != nil || f == nil {
-		t.Fatalf("Search: %v, %v", f, err)
+		t.Fatalf("Find: %v, %v", f, err)
 	}
 	want, err := scenario.New(f.Script.Name).
 		Attempt().Accept().Close(1012, "").
@@ -281,42 +296,24 @@ func TestExploreFindsAClientThatStopsOnARestart(t *testing.T) {
 }
 
 // TestExploreSurvivingClient: the reconnecting example, with its
-// defaults, survives every schedule of the default budget.
+// defaults, survives every schedule of the default budget, by the
+// checker's invariants and by a property of this test's.
 func TestExploreSurvivingClient(t *testing.T) {
 	start := time.Now()
-	if f, err := clientcheck.Search(t, plain, clientcheck.Property(stayConnected(reconnecting.Options{}))); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
+	if f, err := clientcheck.Find(t, plain); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
 	}
-	t.Logf("%d schedules in %v", clientcheck.DefaultRuns, time.Since(start))
+	if f, err := clientcheck.Find(t, plain, clientcheck.Property(stayConnected(reconnecting.Options{}))); f != nil || err != nil {
+		t.Fatalf("Find: %v, %v", f, err)
+	}
+	t.Logf("twice %d schedules in %v", clientcheck.DefaultRuns, time.Since(start))
 }
 
-// FuzzExplore runs the seed corpus of Fuzz under go test; go test -fuzz
-// FuzzExplore explores from there.
+// FuzzExplore runs the seed corpus of Fuzz under go test, each input
+// checked with the checker's property; go test -fuzz FuzzExplore explores
+// from there.
 func FuzzExplore(f *testing.F) {
-	clientcheck.Fuzz(f, plain, clientcheck.Property(stayConnected(reconnecting.Options{})))
-}
-
-// TestExploreRate measures how many schedules a second Explore plays on
-// the fake against the reconnecting example (a Go benchmark cannot: a
-// synctest bubble needs a *testing.T), and holds it to 2,000 a second
-// without the race detector. For where the time goes:
-//
-//	go test ./clientcheck -run TestExploreRate -v -cpuprofile cpu.prof
-//	go tool pprof -top -cum clientcheck.test cpu.prof
-func TestExploreRate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a measure, not a check of behaviour")
-	}
-	const runs = 5000
-	start := time.Now()
-	if f, err := clientcheck.Search(t, plain, clientcheck.Property(stayConnected(reconnecting.Options{})), clientcheck.Runs(runs), clientcheck.Seed(1<<40)); f != nil || err != nil {
-		t.Fatalf("Search: %v, %v", f, err)
-	}
-	rate := runs / time.Since(start).Seconds()
-	t.Logf("%d schedules in %v: %.0f a second, %d at once", runs, time.Since(start).Round(time.Millisecond), rate, runtime.GOMAXPROCS(0))
-	if !race && rate < 2000 {
-		t.Errorf("%.0f schedules a second, want at least 2,000", rate)
-	}
+	clientcheck.Fuzz(f, plain)
 }
 
 // TestExploreReports: Explore reports what it found with t.Errorf, and,
@@ -354,4 +351,31 @@ func TestExploreReportsChild(t *testing.T) {
 		t.Skip("run by TestExploreReports, and fails on purpose")
 	}
 	clientcheck.Explore(t, subscriber, clientcheck.Property(restartThenRefusal))
+}
+
+// TestExploreUnsupported: a client that cannot use the transport's
+// target is an error, not a failing schedule to shrink.
+func TestExploreUnsupported(t *testing.T) {
+	h := subscriber
+	h.Start = func(context.Context, clientcheck.Target) (func(context.Context) error, error) {
+		return nil, fmt.Errorf("%w: it needs a Dialer", clientcheck.ErrUnsupported)
+	}
+	f, err := clientcheck.Find(t, h)
+	if f != nil || !errors.Is(err, clientcheck.ErrUnsupported) {
+		t.Errorf("Find: %v, %v; want ErrUnsupported", f, err)
+	}
+}
+
+// TestExploreInMemory: with PlayWith(InMemory()), schedules play on real
+// frames, raw ones among them: the client without a bug survives them,
+// and a hot loop on 1006 is found.
+func TestExploreInMemory(t *testing.T) {
+	mem := clientcheck.PlayWith(clientcheck.InMemory())
+	if f, err := clientcheck.Find(t, flawed.Harness(flawed.None), mem, clientcheck.Runs(300)); f != nil || err != nil {
+		t.Fatalf("the client without a bug: %v, %v", f, err)
+	}
+	f, err := clientcheck.Find(t, flawed.Harness(flawed.HotLoopOnDrop), mem)
+	if err != nil || f == nil || f.Outcome == nil || f.Outcome.Transport != clientcheck.TransportMemory {
+		t.Fatalf("hot loop: %v, %v", f, err)
+	}
 }

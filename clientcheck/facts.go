@@ -39,6 +39,11 @@ type attemptFacts struct {
 	// closeLost says a fault active at the end (a blackhole from the
 	// client) may have lost the client's close frame.
 	closeLost bool
+	// mayFail says the client may have failed the connection (RFC 6455
+	// §7.1.7), and seen nothing the server did after: it was accepted
+	// with a subprotocol answer the client must fail (mustFail), or a raw
+	// frame was written on it.
+	mayFail bool
 }
 
 // outage is a time the server was down: dials were refused, and no
@@ -79,9 +84,13 @@ func facts(o *Outcome) ([]attemptFacts, []outage) {
 		}
 		if rec.Outcome == wstest.Accepted {
 			// A heal stops a fault, not what it queued meanwhile.
-			byClient := rec.End.Kind == wstest.ClientClosed || rec.End.Kind == wstest.ClientGone
 			for _, spec := range appliedFaults(o.Script, byN[rec.N]) {
-				f.late = max(f.late, lateness(spec, byClient))
+				f.late = max(f.late, lateness(spec, rec.End.Kind))
+			}
+			f.mayFail = playedRaw(o.Script, byN[rec.N]) || acceptedToFail(o, byN[rec.N])
+			if rec.End.Kind != wstest.NotEnded {
+				// The client let go no sooner than it was open.
+				f.late = min(f.late, rec.End.Time.Sub(rec.AnswerTime))
 			}
 		}
 		out[i] = f
@@ -132,12 +141,14 @@ func hides(spec wstest.FaultSpec, dir wstest.Direction, blackhole time.Duration)
 // close frame, or closed the transport) a fault of spec may keep the
 // server from seeing it: the client's goodbye held back on the way (a
 // blackhole from the client loses it: for ever; a stall or a latency
-// delays it). When the client ended the connection (byClient), the end
-// the server logs is its answer to the client's close frame, which faults
-// towards the client hold back too: a slow or no close reply, a bandwidth
-// or a slicer with a backlog ahead of it. An end the server started
-// (a close, a drop) came before anything the client did but its goodbye.
-func lateness(spec wstest.FaultSpec, byClient bool) time.Duration {
+// delays it), or the server's answer to the client's close frame held
+// back, which is what the server logs as the end: a slow close reply,
+// none, or a bandwidth or a slicer towards the client with a backlog
+// ahead of it. The server logs such a goodbye when the answer leaves, or
+// at an end it makes meanwhile: a drop, a reset, its shutdown. Not at a
+// close of its own: had the client's close frame come first, the close
+// would have been the client's.
+func lateness(spec wstest.FaultSpec, end wstest.EndKind) time.Duration {
 	switch spec.Kind {
 	case wstest.BlackholeFault:
 		return hides(spec, wstest.FromClient, forever)
@@ -146,7 +157,7 @@ func lateness(spec wstest.FaultSpec, byClient bool) time.Duration {
 	case wstest.LatencyFault:
 		return spec.Delay + spec.Jitter
 	}
-	if !byClient {
+	if end == wstest.ServerClosed {
 		return 0
 	}
 	switch spec.Kind {
@@ -176,7 +187,8 @@ func stepOf(s *scenario.Script, a *scenario.AttemptReport, e scenario.Entry) *sc
 }
 
 // activeFaults are the faults of the attempt's connection at its end: those
-// its fault steps applied, but for those a heal removed.
+// its fault steps applied, but for those a heal removed before then. A
+// heal after the end, the steps playing on, finds the end hidden already.
 func activeFaults(s *scenario.Script, a *scenario.AttemptReport) []wstest.FaultSpec {
 	return faultsOf(s, a, true)
 }
@@ -203,12 +215,37 @@ func faultsOf(s *scenario.Script, a *scenario.AttemptReport, heals bool) []wstes
 		case scenario.Inject:
 			out = append(out, act.Fault.Spec())
 		case scenario.Heal:
-			if heals {
+			if heals && (a.End.Kind == wstest.NotEnded || e.At < a.EndAt) {
 				out = nil
 			}
 		}
 	}
 	return out
+}
+
+// playedRaw reports whether a raw step of the attempt played.
+func playedRaw(s *scenario.Script, a *scenario.AttemptReport) bool {
+	if a == nil {
+		return false
+	}
+	for _, e := range a.Entries {
+		if st := stepOf(s, a, e); st != nil && e.Err == nil {
+			if _, ok := st.Action.(scenario.Raw); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptedToFail reports whether the script accepted the attempt with an
+// answer its client must fail (mustFail).
+func acceptedToFail(o *Outcome, a *scenario.AttemptReport) bool {
+	if a == nil || o.Script == nil || a.Attempt < 1 || a.Attempt > len(o.Script.Attempts) {
+		return false
+	}
+	acc, ok := o.Script.Attempts[a.Attempt-1].Answer.(scenario.Accept)
+	return ok && mustFail(o.Policy, acc)
 }
 
 // outagesOf are the times the attempt's down steps kept the server down.
@@ -292,7 +329,7 @@ func gaps(p Policy, fs []attemptFacts, outages []outage) []gap {
 		if i < len(fs) {
 			next = fs[i].rec.Time
 		}
-		if up, ok := outageBetween(outages, prev.over, next); ok {
+		if up, ok := outageBetween(outages, letGo(prev), next); ok {
 			// Dials were refused meanwhile, unlogged: the client's next
 			// logged attempt comes within any retry's delay of the end of
 			// the outage, whatever number of retries in a row it is.
@@ -315,14 +352,28 @@ func nextRetry(p Policy, prev attemptFacts, kLo, kHi int) (int, int) {
 	if r.Outcome != wstest.Accepted || r.End.Kind == wstest.NotEnded {
 		return kLo + 1, min(kHi, maxRetryCount-1) + 1
 	}
+	// The client may have seen the connection up longer than the server
+	// did, as long as a fault hid its end (hidden), or shorter, as long as
+	// one kept the client's goodbye from the server (late: a close frame
+	// the client took and answered into a blackhole).
 	up := r.End.Time.Sub(r.AnswerTime)
 	switch {
-	case up >= p.Backoff.ResetAfter:
+	case up-min(prev.late, up) >= p.Backoff.ResetAfter:
 		return 1, 1
 	case addWait(up, prev.hidden) >= p.Backoff.ResetAfter:
-		return 1, min(kHi, maxRetryCount-1) + 1 // the client may have seen it up long enough
+		return 1, min(kHi, maxRetryCount-1) + 1 // it may have seen it up long enough, or not
 	}
 	return kLo + 1, min(kHi, maxRetryCount-1) + 1
+}
+
+// letGo is the earliest the client may have let go of the attempt of f:
+// when it was over for the server, but as late as a fault made that; not
+// before it came.
+func letGo(f attemptFacts) time.Time {
+	if f.late >= f.over.Sub(f.rec.Time) {
+		return f.rec.Time
+	}
+	return f.over.Add(-f.late)
 }
 
 // earlier is lo moved back by late: the client may have let go of a

@@ -34,9 +34,12 @@ var (
 // h.Healthy and answers with h.Rules (but where the schedule withholds or
 // delays them); the last attempt accepts every further attempt and plays
 // the healthy session. It fails for a harness whose steps or rules do not
-// validate.
-func Generate(h Harness, seed uint64) (*scenario.Script, error) {
-	s := drawSchedule(newSeeded(seed), h)
+// validate. Options choose the transport the schedule is for (Play's:
+// OnFake by default): one with a wire (InMemory, Loopback) may also get
+// raw frames, valid and invalid, which the fake has no wire for; the
+// other options are ignored.
+func Generate(h Harness, seed uint64, opts ...Option) (*scenario.Script, error) {
+	s := drawSchedule(newSeeded(seed), h, newConfig(opts).transport.wire())
 	s.name = "explore " + strconv.FormatUint(seed, 10)
 	return s.script(h)
 }
@@ -109,6 +112,9 @@ func pick(src source, weights ...int) int {
 type schedule struct {
 	name     string
 	attempts []genAttempt
+	// healthy is how many steps the harness's healthy session has, for
+	// the shrinker to count steps.
+	healthy int
 }
 
 // genAttempt is a generated attempt: its answer and, once accepted, how
@@ -183,18 +189,21 @@ func (a genAttempt) attempt(h Harness) scenario.Attempt {
 	return at
 }
 
-// gen draws a schedule: its source, and what the harness allows.
+// gen draws a schedule: its source, what the harness allows, and whether
+// the transport has a wire for raw frames.
 type gen struct {
-	src source
-	ts  timeScale
-	h   Harness
+	src  source
+	ts   timeScale
+	h    Harness
+	wire bool
 }
 
-// drawSchedule draws a schedule for h from src.
-func drawSchedule(src source, h Harness) schedule {
-	g := &gen{src: src, ts: newTimeScale(h.Policy), h: h}
+// drawSchedule draws a schedule for h from src, for a transport with a
+// wire or not.
+func drawSchedule(src source, h Harness, wire bool) schedule {
+	g := &gen{src: src, ts: newTimeScale(h.Policy), h: h, wire: wire}
 	n := pick(src, attemptWeights...)
-	s := schedule{attempts: make([]genAttempt, n)}
+	s := schedule{attempts: make([]genAttempt, n), healthy: len(h.Healthy)}
 	for i := range s.attempts {
 		s.attempts[i] = g.attempt()
 	}
@@ -278,14 +287,16 @@ func (g *gen) end() scenario.Step {
 	ws := make([]int, len(steps))
 	for i, s := range steps {
 		if s.ends {
-			ws[i] = s.weight
+			ws[i] = g.weight(i)
 		}
 	}
 	return scenario.Step{Action: steps[pick(g.src, ws...)].draw(g)}
 }
 
 // steps are the steps an accepted attempt draws, the simplest first, each
-// with its weight; ends says that it ends the connection (endsConnection).
+// with its weight (on a wire only, for wire); ends says that it ends the
+// connection (endsConnection). The rows of a wire come last, so that a
+// schedule on the fake draws as if they were not there.
 // They are the server's doing only: an expectation is the
 // harness's to say (Healthy), a generated one would fail a client for
 // not saying what nobody asked of it.
@@ -311,6 +322,40 @@ var steps = []struct {
 	{1, true, func(*gen) scenario.Action { return scenario.DropAll{} }},
 	{1, false, func(*gen) scenario.Action { return scenario.Ping{Payload: []byte("hb")} }},
 	{2, false, (*gen).answerPings},
+	{wireOnly | 2, false, (*gen).raw},
+}
+
+// raw draws a raw frame; its payload is its own, as a script's must be.
+func (g *gen) raw() scenario.Action {
+	f := frames[g.src.draw(len(frames))]
+	f.Payload = slices.Clone(f.Payload)
+	return scenario.Raw{Frame: f}
+}
+
+// wireOnly marks the weight of a row of steps drawn only on a wire.
+const wireOnly = 1 << 16
+
+// weight is the weight of row i of steps for g's transport.
+func (g *gen) weight(i int) int {
+	w := steps[i].weight
+	if w&wireOnly != 0 {
+		if !g.wire {
+			return 0
+		}
+		w &^= wireOnly
+	}
+	return w
+}
+
+// frames are the raw frames a schedule on a wire draws: two a server may
+// send (the first fragment of a text message, RFC 6455 §5.4, which a
+// later step may leave unfinished; an unsolicited pong, §5.5.3) and the
+// invalid ones of the battery's frame cases, which the client must fail
+// the connection on (§7.1.7).
+var frames = []wstest.Frame{
+	{Opcode: wstest.OpText, NotFinal: true, Payload: []byte("he")},
+	{Opcode: wstest.OpPong, Payload: []byte("hb")},
+	reservedOpcode, rsv1Frame, badUTF8Frame, maskedFrame, fragmentedPing, strayContinuation,
 }
 
 // answerPings draws how the server answers the client's pings from now
@@ -326,8 +371,8 @@ func (g *gen) answerPings() scenario.Action {
 // step draws a step.
 func (g *gen) step() scenario.Step {
 	ws := make([]int, len(steps))
-	for i, s := range steps {
-		ws[i] = s.weight
+	for i := range steps {
+		ws[i] = g.weight(i)
 	}
 	return scenario.Step{Action: steps[pick(g.src, ws...)].draw(g)}
 }
@@ -464,7 +509,8 @@ func (g *gen) param(p wstest.FaultParam) int64 {
 // timeScale are the durations a schedule draws, ascending: around the
 // harness's policy, so that waits, delays and faults fall on either side
 // of what the client counts: its first retry delay and the cap, the uptime
-// that resets its backoff, its keepalive, its connect timeout.
+// that resets its backoff, its keepalive, its connect timeout, the time
+// its retries take to give up.
 type timeScale []time.Duration
 
 func newTimeScale(p Policy) timeScale {
@@ -473,7 +519,7 @@ func newTimeScale(p Policy) timeScale {
 		unit = time.Second
 	}
 	ds := []time.Duration{unit / 10, unit / 2, unit, 2 * unit, p.Backoff.Max, p.Keepalive / 2}
-	for _, d := range []time.Duration{p.Backoff.ResetAfter, p.Keepalive, p.ConnectTimeout} {
+	for _, d := range []time.Duration{p.Backoff.ResetAfter, p.Keepalive, p.ConnectTimeout, p.retrySeries()} {
 		if d > 0 { // just short of it, just past it
 			ds = append(ds, d-unit/10, d+unit/10)
 		}
@@ -481,6 +527,22 @@ func newTimeScale(p Policy) timeScale {
 	ds = slices.DeleteFunc(ds, func(d time.Duration) bool { return d <= 0 })
 	slices.Sort(ds)
 	return slices.Compact(ds)
+}
+
+// retrySeries is how long a client of the policy takes to give up when
+// no attempt is answered: each of its MaxRetries+1 attempts abandoned
+// after ConnectTimeout, each retry after its delay; zero without a
+// MaxRetries or a ConnectTimeout. An answer that late lets one attempt of
+// a schedule outlast every retry the policy allows.
+func (p Policy) retrySeries() time.Duration {
+	if p.MaxRetries == 0 || p.ConnectTimeout == 0 {
+		return 0
+	}
+	d := time.Duration(p.MaxRetries+1) * p.ConnectTimeout
+	for k := 1; k <= p.MaxRetries; k++ {
+		d += p.Backoff.Delay(k)
+	}
+	return d
 }
 
 // draw draws a duration, the shortest first.

@@ -286,3 +286,33 @@ func TestGenerateRefusesABadHarness(t *testing.T) {
 		t.Errorf("Generate: got %v, want the healthy step's error", err)
 	}
 }
+
+// TestGenerateRawFramesOnlyOnAWire: a schedule for a transport with a wire
+// (InMemory) may write raw frames, one for the fake never does, and draws
+// as it did before raw frames were drawn at all (the golden files of
+// TestGenerateIsReproducible hold it).
+func TestGenerateRawFramesOnlyOnAWire(t *testing.T) {
+	raws := func(opts ...clientcheck.Option) int {
+		n := 0
+		for seed := uint64(1); seed <= 300; seed++ {
+			s, err := clientcheck.Generate(subscriber, seed, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range s.Attempts {
+				for _, st := range a.Steps {
+					if _, ok := st.Action.(scenario.Raw); ok {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	if n := raws(); n != 0 {
+		t.Errorf("on the fake: %d raw frames in 300 schedules, want none", n)
+	}
+	if n := raws(clientcheck.InMemory()); n == 0 {
+		t.Errorf("in memory: no raw frame in 300 schedules")
+	}
+}

@@ -70,6 +70,13 @@ type Target struct {
 	// TLS, in the TLS cases, is the client configuration that trusts the
 	// server's certificate authority.
 	TLS *tls.Config
+	// Expose, called by Start, tells Play how to read the client's own
+	// state (what it still holds to send, what it takes itself to be
+	// subscribed to): Play calls state once the client has stopped, and
+	// keeps what it returns as Outcome.State, for invariants of one's
+	// own (Also). The checker's own invariants read only the server's
+	// side.
+	Expose func(state func() any)
 }
 
 // validate says what makes the harness unusable.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsdouble/wsdouble/internal/timeline"
+	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -42,9 +43,9 @@ func (v *Violation) Error() string { return v.Invariant + ": " + v.Problem }
 // them.
 var invariants = []Invariant{
 	{"backoff", "every retry comes within the policy's delay after the previous attempt was over, not sooner (a hot loop) and not later; after a failure the client comes back unless the policy gives up; a handshake is abandoned after ConnectTimeout (RFC 6455 §7.2.3: back off)", checkBackoff},
-	{"healthy", "every connection meets the script's expectations: the Healthy steps, a resubscribe after each reconnect", checkHealthy},
+	{"healthy", "every connection meets the script's expectations: the Healthy steps, a resubscribe after each reconnect; but for one the connection ended before, not by the client's doing", checkHealthy},
 	{"one-connection", "the client never dials while a connection of its own is open: never two at once", checkOneConnection},
-	{"gives-up", "no attempt after a refusal with a GiveUpStatuses status, a close with a GiveUpCodes code, or MaxRetries retries in a row", checkGivesUp},
+	{"gives-up", "no attempt after a refusal with a GiveUpStatuses status, a close with a GiveUpCodes code that reached the client, or MaxRetries retries in a row", checkGivesUp},
 	{"stops", "stop returns in time, closes the connection, gives up a pending attempt, and no goroutine of the client is left (inside a synctest bubble)", checkStops},
 }
 
@@ -148,7 +149,7 @@ func checkBackoff(o *Outcome) error {
 	}
 	for _, g := range gaps(p, fs, outages) {
 		prev := fs[g.i-1]
-		if givesUpAfter(p, prev.rec) != "" || p.MaxRetries > 0 && g.kLo > p.MaxRetries {
+		if why, _ := givesUpAfter(p, prev); why != "" || p.MaxRetries > 0 && g.kLo > p.MaxRetries {
 			continue // the gives-up invariant's
 		}
 		why := retryText(g) + " in a row"
@@ -217,16 +218,22 @@ func connectTimeout(o *Outcome, r wstest.AttemptRecord, add func(int, string, ..
 	}
 }
 
-// givesUpAfter says why the policy gives up after r ("the status 401",
-// "the close code 4001"), or "".
-func givesUpAfter(p Policy, r wstest.AttemptRecord) string {
+// givesUpAfter says why the policy gives up after the attempt of f ("the
+// status 401", "the close code 4001"), or "", and whether the client
+// surely knew: a fault that hid the connection's end from the client (a
+// blackhole towards it, a stall) may have kept the close frame, and its
+// code, from it until its keepalive had given the connection up; a
+// connection the client may have failed first (attemptFacts.mayFail)
+// too.
+func givesUpAfter(p Policy, f attemptFacts) (why string, known bool) {
+	r := f.rec
 	switch {
 	case r.Outcome == wstest.Refused && p.givesUpOnStatus(r.Status):
-		return fmt.Sprintf("the status %d", r.Status)
+		return fmt.Sprintf("the status %d", r.Status), true
 	case r.Outcome == wstest.Accepted && r.End.Kind == wstest.ServerClosed && p.givesUpOnCode(r.End.Code):
-		return fmt.Sprintf("the close code %d", r.End.Code)
+		return fmt.Sprintf("the close code %d", r.End.Code), f.hidden == 0 && !f.mayFail
 	}
-	return ""
+	return "", false
 }
 
 // checkGivesUp: no attempt after a give-up status or code, or past
@@ -240,7 +247,7 @@ func checkGivesUp(o *Outcome) error {
 			break
 		}
 		prev, r := fs[g.i-1].rec, fs[g.i].rec
-		if why := givesUpAfter(p, prev); why != "" {
+		if why, known := givesUpAfter(p, fs[g.i-1]); why != "" && known {
 			errs = append(errs, &Violation{Invariant: "gives-up", Attempt: r.N, Problem: fmt.Sprintf(
 				"attempt #%d came %s after #%d was %s, want none: the policy gives up on %s",
 				r.N, timeline.Duration(g.got(fs)), prev.N, how(prev), why)})
@@ -254,7 +261,8 @@ func checkGivesUp(o *Outcome) error {
 
 // checkHealthy: every expectation of the script met. A step the server
 // could not play (a close on a connection already gone) is not the
-// client's failure.
+// client's failure, nor an expectation the connection ended before (see
+// endedFirst).
 func checkHealthy(o *Outcome) error {
 	if o.Report == nil {
 		return nil
@@ -265,7 +273,7 @@ func checkHealthy(o *Outcome) error {
 			continue
 		}
 		steps := o.Script.Attempts[m.Attempt-1].Steps
-		if m.Step > len(steps) || !strings.HasPrefix(steps[m.Step-1].Action.Name(), "expect") {
+		if m.Step > len(steps) || !strings.HasPrefix(steps[m.Step-1].Action.Name(), "expect") || endedFirst(o, m) {
 			continue
 		}
 		errs = append(errs, &Violation{Invariant: "healthy", Attempt: m.N, Problem: m.Error()})
@@ -274,6 +282,71 @@ func checkHealthy(o *Outcome) error {
 		errs = append(errs, &Violation{Invariant: "healthy", Problem: fmt.Sprintf("… and %d more mismatches", n)})
 	}
 	return errors.Join(errs...)
+}
+
+// endedFirst reports whether the connection of a mismatch had ended when
+// its expectation gave up, and not by the client's fault: the server
+// ended it (a close, a drop, a reset the script or a fault played); or
+// the client let it go as it may, the handshake answered when its
+// ConnectTimeout was up, or must, answered with a subprotocol it did not
+// offer or none when it offered some (RFC 6455 §4.1; the Fetch
+// standard). A generated schedule puts such ends where it
+// likes; the client cannot be held to say what it had no connection to
+// say it on. A connection the client itself let go of without cause
+// still fails the expectation.
+func endedFirst(o *Outcome, m scenario.Mismatch) bool {
+	i := slices.IndexFunc(o.Attempts, func(r wstest.AttemptRecord) bool { return r.N == m.N })
+	if i < 0 || o.Attempts[i].End.Kind == wstest.NotEnded {
+		return false
+	}
+	end := o.Attempts[i].End
+	at, closed, ok := mismatchAt(o.Report, m)
+	if !ok || at.Before(end.Time) || closed {
+		return false // it gave up while the connection was open, which the player then closed
+	}
+	switch end.Kind {
+	case wstest.ServerClosed, wstest.Dropped, wstest.Reset, wstest.Shutdown:
+		return true
+	}
+	r, p := o.Attempts[i], o.Policy
+	if ct := p.ConnectTimeout; ct > 0 && r.AnswerTime.Sub(r.Time) >= ct-p.tolerance() {
+		return true // answered when the client was giving it up (see connectTimeout)
+	}
+	acc, ok := o.Script.Attempts[m.Attempt-1].Answer.(scenario.Accept)
+	return ok && mustFail(p, acc)
+}
+
+// mismatchAt is when the expectation of m gave up, and whether the
+// player then closed the connection (scenario.MismatchCloseCode), which
+// it does only to a connection still open.
+func mismatchAt(r *scenario.Report, m scenario.Mismatch) (at time.Time, closed, ok bool) {
+	for _, a := range r.Attempts {
+		if a.N != m.N {
+			continue
+		}
+		for _, e := range a.Entries {
+			switch {
+			case e.Step == m.Step && e.Err != nil:
+				at, ok = r.Start.Add(e.At), true
+			case e.Kind == scenario.AfterMismatch:
+				closed = strings.Contains(e.Detail, fmt.Sprintf("close %d", scenario.MismatchCloseCode))
+			}
+		}
+	}
+	return at, closed, ok
+}
+
+// mustFail reports whether a client of policy p must fail a connection
+// accepted with acc: a subprotocol it did not offer, or none when it
+// offered some (RFC 6455 §4.1; the Fetch standard).
+func mustFail(p Policy, acc scenario.Accept) bool {
+	switch acc.Subprotocol {
+	case "":
+		return false
+	case wstest.NoSubprotocol:
+		return len(p.Protocols) > 0
+	}
+	return !slices.Contains(p.Protocols, acc.Subprotocol)
 }
 
 // checkOneConnection: no attempt while an accepted connection is open,

@@ -29,7 +29,10 @@ type config struct {
 	// returns runs when the play is over.
 	tls      bool
 	onServer func(*wstest.Server) (undo func())
-	err      error
+	// freshBubble says Play runs first thing in a bubble made for it:
+	// no goroutine of the bubble but the caller's is there before it.
+	freshBubble bool
+	err         error
 }
 
 type optionFunc func(*config)
@@ -105,6 +108,11 @@ func Observe(d time.Duration) Option {
 func stopAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.stopAfter = d })
 }
+
+// inFreshBubble tells Play that it runs first thing in a bubble made for
+// it (Explore's), so that it need not list the bubble's goroutines before
+// it starts.
+func inFreshBubble() Option { return optionFunc(func(c *config) { c.freshBubble = true }) }
 
 // overTLS serves the play's script over wss://, and runs f, if not nil,
 // on its Server before the client starts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing/synctest"
@@ -52,6 +53,9 @@ type Outcome struct {
 	// what the server end reported when it closed (a connection still
 	// being served after seconds).
 	Problems []error
+	// State is the client's own state once it stopped, as the function
+	// it gave Target.Expose returned it; nil if it gave none.
+	State any
 }
 
 // Settled says why Play stopped the client.
@@ -140,8 +144,13 @@ func Play(ctx context.Context, h Harness, s *scenario.Script, opts ...Option) (*
 	if id != 0 && cfg.transport == TransportLoopback {
 		return nil, errors.New("clientcheck: Play: the loopback transport inside a synctest bubble: a socket never lets virtual time pass")
 	}
+	// The goroutines of the bubble before the play, which are not the
+	// client's. In a bubble made for the play (Explore's), there is the
+	// caller alone: listing every goroutine of the process, which stops
+	// the world, was a fifth of an explored schedule's cost
+	// (examples/reconnecting's BenchmarkExplore).
 	var before map[int]bool
-	if id != 0 {
+	if id != 0 && !cfg.freshBubble {
 		before = goroutineIDs(bubble.Goroutines(id))
 	}
 	p := &play{cfg: cfg, h: h, s: s, w: newWatch(s, cfg, h.Policy)}
@@ -149,7 +158,11 @@ func Play(ctx context.Context, h Harness, s *scenario.Script, opts ...Option) (*
 	if id != 0 && o != nil {
 		// Everything Play started has ended: what is left is the client's.
 		synctest.Wait()
-		o.Leaks, o.LeaksChecked = leaks(bubble.Goroutines(id), before), true
+		now := bubble.Goroutines(id)
+		if cfg.freshBubble {
+			before = lineage(now)
+		}
+		o.Leaks, o.LeaksChecked = leaks(now, before), true
 	}
 	p.cancelClient()
 	return o, err
@@ -162,6 +175,28 @@ type play struct {
 	s            *scenario.Script
 	w            *watch
 	cancelClient context.CancelFunc
+	// state is what the client gave Target.Expose; mu guards it, for a
+	// client that calls Expose on a goroutine of its own.
+	mu    sync.Mutex
+	state func() any
+}
+
+// expose keeps the client's state function (Target.Expose).
+func (p *play) expose(state func() any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state = state
+}
+
+// stateOf returns what the client's state function says, or nil.
+func (p *play) stateOf() any {
+	p.mu.Lock()
+	state := p.state
+	p.mu.Unlock()
+	if state == nil {
+		return nil
+	}
+	return state()
 }
 
 func (p *play) run(ctx context.Context) (*Outcome, error) {
@@ -185,6 +220,7 @@ func (p *play) run(ctx context.Context) (*Outcome, error) {
 	// that would end with the context.
 	clientCtx, cancelClient := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancelClient = cancelClient
+	srv.target.Expose = p.expose
 	stop, err := p.h.Start(clientCtx, srv.target)
 	if err == nil && stop == nil {
 		err = errors.New("clientcheck: Harness.Start returned no stop function")
@@ -196,6 +232,7 @@ func (p *play) run(ctx context.Context) (*Outcome, error) {
 		o.StopErr = stop(stopCtx)
 		cancel()
 		o.StoppedAt = time.Now()
+		o.State = p.stateOf()
 		p.w.waitEnded(context.WithoutCancel(ctx), endGrace)
 	}
 	stopRun()
@@ -247,6 +284,45 @@ func goroutineIDs(gs []bubble.Goroutine) map[int]bool {
 		ids[g.ID] = true
 	}
 	return ids
+}
+
+// lineage returns the ids of the running goroutine of gs, the caller
+// (once the bubble has settled, every other goroutine of it is durably
+// blocked), and of those that made it, as each traceback's "created by
+// ... in goroutine N" says: in a bubble made for the play, what was there
+// before it (synctest.Test's own goroutines).
+func lineage(gs []bubble.Goroutine) map[int]bool {
+	byID := make(map[int]bubble.Goroutine, len(gs))
+	cur := -1
+	for _, g := range gs {
+		byID[g.ID] = g
+		if g.State == "running" {
+			cur = g.ID
+		}
+	}
+	out := map[int]bool{}
+	for g, ok := byID[cur]; ok && !out[g.ID]; g, ok = byID[creator(g.Stack)] {
+		out[g.ID] = true
+	}
+	return out
+}
+
+// creator returns the goroutine that made the one of a traceback, or -1.
+func creator(stack string) int {
+	const marker = " in goroutine "
+	i := strings.LastIndex(stack, marker)
+	if i < 0 {
+		return -1
+	}
+	rest := stack[i+len(marker):]
+	if j := strings.IndexAny(rest, " \n"); j >= 0 {
+		rest = rest[:j]
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // leaks are the goroutines of now that were not there before.

@@ -28,6 +28,15 @@ func formatFailure(c Case, o *Outcome, err error) string {
 		fmt.Fprintf(&b, " (%s)", c.Cite)
 	}
 	b.WriteString("\n")
+	b.WriteString(formatOutcome(o, err))
+	return b.String()
+}
+
+// formatOutcome is how a play that broke invariants reads, in a failed
+// case and in what Explore found: each violation, then the attempts as
+// the server saw them, then the script's own report.
+func formatOutcome(o *Outcome, err error) string {
+	var b strings.Builder
 	vs := violations(err)
 	for _, v := range vs {
 		b.WriteString(indent(v.Error(), "  ") + "\n")

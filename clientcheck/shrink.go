@@ -13,7 +13,8 @@ import (
 // fixed order; the first that still fails replaces it, until none does.
 // Every candidate is smaller than the schedule it comes from (fewer
 // attempts, steps or rules, a shorter duration, a plainer answer, code or
-// fault), so shrinking ends; and the order is fixed, so a property that
+// fault; an end of the connection at once rather than after the healthy
+// steps, which is fewer steps), so shrinking ends; and the order is fixed, so a property that
 // fails the same way every time shrinks a schedule to the same one on
 // every run and machine.
 
@@ -52,7 +53,8 @@ func shrink(s schedule, err error, ts timeScale, budget int, stop func() bool, f
 
 // candidates returns the schedules one shrink away from s, the biggest
 // cuts first: without an attempt; then, attempt by attempt, a plainer
-// answer, fewer steps and rules, shorter durations, simpler steps.
+// answer, fewer steps (an end at once, or sooner in the healthy steps)
+// and rules, shorter durations, simpler steps.
 func candidates(s schedule, ts timeScale) []schedule {
 	var out []schedule
 	for i := range s.attempts {
@@ -61,7 +63,7 @@ func candidates(s schedule, ts timeScale) []schedule {
 		out = append(out, c)
 	}
 	for i, a := range s.attempts {
-		for _, b := range a.simpler(ts) {
+		for _, b := range a.simpler(ts, s.healthy) {
 			c := s.clone()
 			c.attempts[i] = b
 			out = append(out, c)
@@ -75,8 +77,9 @@ func (s schedule) clone() schedule {
 	return s
 }
 
-// simpler returns the attempts one shrink away from a, biggest cuts first.
-func (a genAttempt) simpler(ts timeScale) []genAttempt {
+// simpler returns the attempts one shrink away from a, biggest cuts
+// first; healthy is the number of the harness's healthy steps.
+func (a genAttempt) simpler(ts timeScale, healthy int) []genAttempt {
 	var out []genAttempt
 	with := func(f func(b *genAttempt)) {
 		b := a
@@ -93,11 +96,18 @@ func (a genAttempt) simpler(ts timeScale) []genAttempt {
 	if len(a.steps) > 1 {
 		with(func(b *genAttempt) { b.steps = nil })
 	}
+	if n := len(a.steps); n > 0 && endsConnection(a.steps[n-1].Action) && healthy+n > 1 {
+		// The same end at once: fewer steps, none of the healthy ones.
+		with(func(b *genAttempt) { b.early, b.cut, b.steps = b.steps[n-1:], 0, nil })
+	}
 	for j := range a.steps {
 		with(func(b *genAttempt) { b.steps = slices.Delete(b.steps, j, j+1) })
 	}
 	for j := range len(a.early) - 1 { // the last ends the connection: it stays
 		with(func(b *genAttempt) { b.early = slices.Delete(b.early, j, j+1) })
+	}
+	if a.cut > 0 && len(a.early) > 0 {
+		with(func(b *genAttempt) { b.cut-- }) // the end one healthy step sooner
 	}
 	if a.rules != rulesAnswer {
 		with(func(b *genAttempt) { b.rules, b.delay = rulesAnswer, 0 })

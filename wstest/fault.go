@@ -140,7 +140,7 @@ func (f Fault) Kind() FaultKind { return f.kind }
 func (f Fault) row() *faultRow { return lookupRow(f.kind) }
 
 // Validate reports whether f is usable: known, with parameters in range
-// (each row says which).
+// (each row says which), one only of a OneOf row's.
 func (f Fault) Validate() error {
 	if f.kind == "" {
 		return errors.New("wstest: fault: the zero Fault (make one with Latency, Blackhole and the other constructors)")
@@ -159,18 +159,33 @@ func (f Fault) Validate() error {
 	if f.prob < 0 || f.prob > 1 || f.prob != f.prob {
 		errs = append(errs, fmt.Errorf("probability %v is not in [0, 1]", f.prob))
 	}
-	for _, p := range r.Params {
-		switch v := p.Get(f.spec); {
-		case v < p.Min:
-			errs = append(errs, p.below(v))
-		case v > p.Max:
-			errs = append(errs, fmt.Errorf(p.what+" is too large", v))
-		}
-	}
+	errs = append(errs, r.paramProblems(f.spec)...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("wstest: fault %s: %w", f.kind, err)
 	}
 	return nil
+}
+
+// paramProblems lists what is wrong with the parameters of s for the row:
+// out of range, or more than one given to a OneOf row, which acts on one
+// of them only (DropAfter: the count).
+func (r *faultRow) paramProblems(s FaultSpec) []error {
+	var errs []error
+	var set []string
+	for _, p := range r.Params {
+		switch v := p.Get(s); {
+		case v < p.Min:
+			errs = append(errs, p.below(v))
+		case v > p.Max:
+			errs = append(errs, fmt.Errorf(p.what+" is too large", v))
+		case v != 0:
+			set = append(set, p.Name)
+		}
+	}
+	if r.OneOf && len(set) > 1 {
+		errs = append(errs, fmt.Errorf("both %s: want one of them", strings.Join(set, " and ")))
+	}
+	return errs
 }
 
 // String describes the fault, for example "latency 200ms ±50ms to_client":

@@ -303,6 +303,24 @@ func (p *pump) schedule(due time.Time, run func()) bool {
 	return true
 }
 
+// pause waits d, on the pump's goroutine, unless the pump is stopped
+// first (its connection ended), and reports whether d passed: a wait
+// inside an item (a slicer's gap between fragments) must not outlive the
+// connection, nor, in a synctest bubble, the bubble.
+func (p *pump) pause(d time.Duration) bool {
+	p.mu.Lock()
+	done := p.done
+	p.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-done:
+		return false
+	}
+}
+
 // stop discards what is queued and ends the goroutine.
 func (p *pump) stop() {
 	p.mu.Lock()

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdouble/wsdouble"
+	"github.com/wsdouble/wsdouble/internal/bubble"
 	"github.com/wsdouble/wsdouble/wstest"
 )
 
@@ -282,4 +283,31 @@ func opName(op ws.OpCode) string {
 		return "binary"
 	}
 	return "other"
+}
+
+// TestSlicerGapEndsWithTheConnection: a slicer's gap between fragments
+// ends when the connection does. It slept through it: a goroutine of the
+// Server outlived the connection and the Server's Close by the gap, and a
+// synctest bubble that ended meanwhile panicked (deadlock: the main
+// goroutine had exited, a goroutine of its bubble still slept).
+func TestSlicerGapEndsWithTheConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := &gorillaEnv{t: t, virtual: true, srv: wstest.NewServer(t)}
+		g.dialer, g.url = g.srv.Dialer(), wstest.MemoryURL
+		c, p := g.open()
+		p.Inject(wstest.Slicer(4, time.Hour))
+		p.Send(wsdouble.Text("hello, world"))
+		synctest.Wait() // the first fragment is out, the gap begins
+		p.Reset()
+		if _, err := g.read(c, time.Minute); err == nil {
+			t.Fatal("read a message of a connection reset mid-message")
+		}
+		g.srv.Close()
+		synctest.Wait()
+		for _, gr := range bubble.Goroutines(bubble.ID()) {
+			if strings.Contains(gr.Stack, "wireConn).deliver") {
+				t.Errorf("a goroutine still delivers the sliced message after the connection ended:\n%s", gr.Stack)
+			}
+		}
+	})
 }

@@ -111,6 +111,23 @@ func TestFaultValidate(t *testing.T) {
 	}
 }
 
+// TestFaultOneOf: a fault of a OneOf row with more than one of its
+// parameters set is invalid, as the file format says. It was valid, kept
+// only the count (DropAfter: the delay was never armed), and made a
+// script that Marshal wrote and Load refused, and whose Go code
+// (scenario.GoSource) dropped the delay.
+func TestFaultOneOf(t *testing.T) {
+	s := wstest.FaultSpec{Kind: wstest.DropAfterFault, Messages: 2, Delay: time.Second, Direction: wstest.Both, Probability: 1, Seed: 1}
+	if _, err := wstest.FaultFromSpec(s); err == nil || !strings.Contains(err.Error(), "wstest: fault drop_after: both messages and delay: want one of them") {
+		t.Errorf("FaultFromSpec(%+v): %v, want an error naming both", s, err)
+	}
+	for _, one := range []wstest.Fault{wstest.DropAfterMessages(2), wstest.DropAfter(time.Second), wstest.DropAfterMessages(0)} {
+		if err := one.Validate(); err != nil {
+			t.Errorf("%v: Validate: %v", one, err)
+		}
+	}
+}
+
 // ExampleFaultKinds prints the fault table: each kind, its parameters (as
 // the scenario file format names them) and what it does. Each kind has a
 // constructor of the same name (Latency, Bandwidth, ...).

@@ -113,7 +113,9 @@ func (w *wireConn) deliver(m wsdouble.Message, _ bool, slice int, gap time.Durat
 	op := Opcode(m.Type)
 	for off := 0; off < len(m.Data); off += slice {
 		if off > 0 {
-			time.Sleep(gap)
+			if !w.pump.pause(gap) {
+				return net.ErrClosed
+			}
 			op = OpContinuation
 		}
 		end := min(off+slice, len(m.Data))

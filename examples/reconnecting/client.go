@@ -2,7 +2,9 @@ package reconnecting
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -213,6 +215,18 @@ func (c *Client) RetryCount() int {
 // ended. A listener must not wait for it: the listener runs on that
 // goroutine.
 func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Stop closes the client for good (Close 1000) and waits until it has
+// stopped (Done), or ctx is done first: how a test's harness stops it.
+func (c *Client) Stop(ctx context.Context) error {
+	c.Close(wsdouble.CloseNormalClosure, "stop")
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("reconnecting: Stop: %w", context.Cause(ctx))
+	}
+}
 
 // AddEventListener implements wsdouble.WebSocketLike. The client dispatches
 // the events of each of its connections, in order, on its own goroutine.

@@ -83,15 +83,7 @@ func start(_ context.Context, target clientcheck.Target) (func(context.Context) 
 		return nil, err
 	}
 	c.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { c.Send(subscribe) }))
-	return func(ctx context.Context) error {
-		c.Close(wsdouble.CloseNormalClosure, "stop")
-		select {
-		case <-c.Done():
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}, nil
+	return c.Stop, nil
 }
 
 // The client survives the network: README.md's section "Does my client

@@ -2,7 +2,10 @@ package bubbletest_test
 
 import (
 	"flag"
+	"io"
+	"os"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -48,5 +51,51 @@ func TestRunOnceWhateverTheFlags(t *testing.T) {
 		if got := flag.Lookup(name).Value.String(); got != want {
 			t.Errorf("-%s after Run: got %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestTOutsideABubble: T calls its function once per call, on real time,
+// with a *testing.T that can make bubbles of its own.
+func TestTOutsideABubble(t *testing.T) {
+	var runs, calls, inner int
+	testing.Benchmark(func(b *testing.B) {
+		runs++
+		bubbletest.T(b, func(t *testing.T) {
+			calls++
+			if time.Now().Year() == 2000 {
+				t.Error("T's function runs in a bubble")
+			}
+			synctest.Test(t, func(*testing.T) { inner++ })
+		})
+	})
+	if runs == 0 || calls != runs || inner != calls {
+		t.Errorf("T called %d times: %d calls of its function, %d bubbles made in them; want %d of each", runs, calls, inner, runs)
+	}
+}
+
+// TestInTestQuietlyOnce: InTest calls its function once, with a
+// *testing.T that can make bubbles, prints nothing for a test that
+// passes, even under -v, and says that it passed.
+func TestInTestQuietlyOnce(t *testing.T) {
+	v := flag.Lookup("test.v")
+	old := v.Value.String()
+	v.Value.Set("true")
+	defer v.Value.Set(old)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	calls := 0
+	passed := bubbletest.InTest(func(t *testing.T) {
+		calls++
+		synctest.Test(t, func(*testing.T) {})
+	})
+	os.Stdout = stdout
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if !passed || calls != 1 || len(out) > 0 || v.Value.String() != "true" {
+		t.Errorf("InTest: passed %v, %d calls, printed %q, -test.v %s after; want true, 1, nothing, true", passed, calls, out, v.Value.String())
 	}
 }

@@ -20,11 +20,16 @@
 //
 // The benchmarks of wstest (the Fake's backoff) and of ./bench (a
 // scenario's backoff on the fake and in memory) use it, so that a
-// benchmark of minutes of backoff measures the work, not the waiting. It
+// benchmark of minutes of backoff measures the work, not the waiting. T
+// gives a benchmark a *testing.T outside any bubble, for work that makes
+// bubbles of its own: examples/reconnecting's BenchmarkExplore, whose
+// explorer plays each schedule in one. It
 // imports nothing of the module, and nothing but tests may import it.
 //
-// It is not for tests, which call synctest.Test themselves, nor for
-// Examples: an Example has no *testing.B, and testing.Benchmark, the way
-// to get one, runs for -test.benchtime (a second) and, under go test -v,
-// lets the inner run print its "=== RUN" lines into the Example's output.
+// It is not for tests, which call synctest.Test themselves. An Example
+// has no *testing.B, and testing.Benchmark, the way to get one, runs for
+// -test.benchtime (a second) and, under go test -v, lets the inner run
+// print its "=== RUN" lines into the Example's output: Run and T are not
+// for Examples. InTest is: it gives an Example a *testing.T, once and
+// quietly, for an API that needs one (clientcheck's ExampleFind).
 package bubbletest

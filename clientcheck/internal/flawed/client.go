@@ -2,6 +2,7 @@ package flawed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,12 +12,32 @@ import (
 	"github.com/wsdouble/wsdouble"
 )
 
-// The messages of the client's session.
+// The messages of the client's session: its subscription and the
+// server's acknowledgement, its heartbeat, and what it delivers
+// (Publish) and the server's acknowledgement of each ({"op":"ack","n":N}).
 var (
-	Subscribe = wsdouble.Text(`{"op":"subscribe"}`)
-	Ping      = wsdouble.Text(`{"op":"ping"}`)
-	Pong      = wsdouble.Text(`{"op":"pong"}`)
+	Subscribe  = wsdouble.Text(`{"op":"subscribe"}`)
+	Subscribed = wsdouble.Text(`{"op":"subscribed"}`)
+	Ping       = wsdouble.Text(`{"op":"ping"}`)
+	Pong       = wsdouble.Text(`{"op":"pong"}`)
 )
+
+// Publish is the n-th message the client's application delivers.
+func Publish(n int) wsdouble.Message {
+	return wsdouble.Text(fmt.Sprintf(`{"op":"publish","n":%d}`, n))
+}
+
+// numbered returns the number of a message {"op":op,"n":N}.
+func numbered(m wsdouble.Message, op string) (int, bool) {
+	var v struct {
+		Op string
+		N  *int
+	}
+	if err := json.Unmarshal(m.Data, &v); err != nil || v.Op != op || v.N == nil {
+		return 0, false
+	}
+	return *v.N, true
+}
 
 // Config is a Client's policy, its server and its bug.
 type Config struct {
@@ -36,7 +57,11 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// PingEvery and PongWithin are the keepalive; zero PingEvery: none.
 	PingEvery, PongWithin time.Duration
-	Bug                   Bug
+	// Outbox is what the application queued to deliver (Publish
+	// messages), sent Pace apart once a connection is subscribed.
+	Outbox []wsdouble.Message
+	Pace   time.Duration
+	Bug    Bug
 }
 
 // Client keeps a connection to its server, as its Config says, until
@@ -48,6 +73,9 @@ type Client struct {
 	stop   chan struct{}
 	once   sync.Once
 	done   chan struct{}
+	// queued is what the client still held to deliver when it stopped,
+	// written before done closes.
+	queued []wsdouble.Message
 }
 
 // event is an event of the client's socket number id.
@@ -80,6 +108,17 @@ func (c *Client) Stop(ctx context.Context) error {
 	}
 }
 
+// Queued returns what the client still holds to deliver, once it has
+// stopped (nil before): its Outbox less what the server acknowledged.
+func (c *Client) Queued() []wsdouble.Message {
+	select {
+	case <-c.done:
+		return slices.Clone(c.queued)
+	default:
+		return nil
+	}
+}
+
 // phase is where the client is: the one state of its loop.
 type phase int
 
@@ -90,6 +129,15 @@ const (
 	idle                    // gave up: no attempt until stopped
 	stopping                // closing its sockets
 	stopped
+)
+
+// session is where an open connection's session is.
+type session int
+
+const (
+	subscribing session = iota // subscribed, not yet acknowledged
+	flushing                   // acknowledged: the queue goes out, Pace apart
+	settled                    // acknowledged, and the queue sent
 )
 
 // alarm is a timer that can be off, its channel then nil.
@@ -126,14 +174,20 @@ type loop struct {
 	cause   error               // the Err of the current socket's error event
 	last    int                 // the close code that ended the last connection
 	stopc   <-chan struct{}
+	// The session of the open connection, and what it delivers: the
+	// queue, of which the first sent went out on this connection.
+	sess   session
+	outbox []wsdouble.Message
+	sent   int
 
-	retry, connect, ping, pong, uptime alarm
+	retry, connect, ping, pong, uptime, pace alarm
 }
 
 func (c *Client) run() {
 	defer close(c.done)
-	l := &loop{c: c, stopc: c.stop}
+	l := &loop{c: c, stopc: c.stop, outbox: slices.Clone(c.cfg.Outbox)}
 	defer l.allOff()
+	defer func() { c.queued = l.outbox }()
 	l.dial()
 	for l.phase != stopped {
 		select {
@@ -154,12 +208,14 @@ func (c *Client) run() {
 			if c.cfg.Bug != NoBackoffReset {
 				l.retries = 0
 			}
+		case <-l.pace.c():
+			l.flushNext()
 		}
 	}
 }
 
 func (l *loop) allOff() {
-	for _, a := range []*alarm{&l.retry, &l.connect, &l.ping, &l.pong, &l.uptime} {
+	for _, a := range []*alarm{&l.retry, &l.connect, &l.ping, &l.pong, &l.uptime, &l.pace} {
 		a.off()
 	}
 }
@@ -204,9 +260,7 @@ func (l *loop) handle(e event) {
 	case wsdouble.OpenEvent:
 		l.opened()
 	case wsdouble.MessageEvent:
-		if ev.Message.Equal(Pong) {
-			l.pong.off()
-		}
+		l.message(ev.Message)
 	case wsdouble.ErrorEvent:
 		l.cause = ev.Err
 	case wsdouble.CloseEvent:
@@ -222,8 +276,12 @@ func (l *loop) opened() {
 	}
 	l.phase = open
 	l.opens++
+	l.sess, l.sent = subscribing, 0
 	if !(cfg.Bug == NoResubscribeAfter1012 && l.last == wsdouble.CloseServiceRestart) {
 		l.ws.Send(Subscribe)
+	}
+	if cfg.Bug == ResetOnOpen {
+		l.retries = 0
 	}
 	if cfg.ResetAfter > 0 {
 		l.uptime.set(cfg.ResetAfter)
@@ -236,6 +294,61 @@ func (l *loop) opened() {
 	if cfg.Bug == LeakPerReconnect && l.opens > 1 {
 		go watchSubscription(l.c.ctx)
 	}
+}
+
+// message handles a message of the open connection.
+func (l *loop) message(m wsdouble.Message) {
+	switch {
+	case m.Equal(Pong):
+		l.pong.off()
+	case m.Equal(Subscribed):
+		if l.sess == subscribing {
+			l.sess = flushing
+			l.flushNext()
+		}
+	}
+	if n, ok := numbered(m, "ack"); ok {
+		i := slices.IndexFunc(l.outbox, func(q wsdouble.Message) bool { k, ok := numbered(q, "publish"); return ok && k == n })
+		if i >= 0 {
+			l.outbox = slices.Delete(l.outbox, i, i+1)
+			if i < l.sent {
+				l.sent--
+			}
+		}
+	}
+}
+
+// flushNext sends the next message of the queue, or ends the flush. A
+// message that is no Publish (DoubleSubscribe's subscription) goes once,
+// unacknowledged.
+func (l *loop) flushNext() {
+	if l.sess != flushing {
+		return
+	}
+	if l.sent >= len(l.outbox) {
+		l.sess = settled
+		return
+	}
+	m := l.outbox[l.sent]
+	l.ws.Send(m)
+	if _, ok := numbered(m, "publish"); ok {
+		l.sent++
+	} else {
+		l.outbox = slices.Delete(l.outbox, l.sent, l.sent+1)
+	}
+	l.pace.set(l.c.cfg.Pace)
+}
+
+// lost handles what the end of the open connection leaves of its
+// session: what was sent and not acknowledged stays queued, to go again.
+func (l *loop) lost(ev wsdouble.CloseEvent) {
+	switch {
+	case l.c.cfg.Bug == DoubleSubscribe && l.sess == subscribing:
+		l.outbox = slices.Insert(l.outbox, 0, Subscribe) // an unacknowledged request
+	case l.c.cfg.Bug == LosesQueuedOnClose && l.sess == flushing && ev.WasClean:
+		l.outbox = nil // taken for delivered
+	}
+	l.sent = 0
 }
 
 // watchSubscription is the goroutine LeakPerReconnect starts: it should
@@ -258,11 +371,12 @@ func (l *loop) dead() {
 	}
 	l.ws = nil
 	l.connOff()
+	l.lost(wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure})
 	l.again(wsdouble.CloseEvent{Code: wsdouble.CloseAbnormalClosure}, false)
 }
 
 func (l *loop) connOff() {
-	for _, a := range []*alarm{&l.connect, &l.ping, &l.pong, &l.uptime} {
+	for _, a := range []*alarm{&l.connect, &l.ping, &l.pong, &l.uptime, &l.pace} {
 		a.off()
 	}
 }
@@ -272,6 +386,9 @@ func (l *loop) closed(ev wsdouble.CloseEvent) {
 	wasOpen := l.phase == open
 	l.ws = nil
 	l.connOff()
+	if wasOpen {
+		l.lost(ev)
+	}
 	if l.phase == stopping {
 		if l.live == 0 {
 			l.phase = stopped

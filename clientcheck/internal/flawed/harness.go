@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/clientcheck"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
@@ -21,9 +22,16 @@ var policy = clientcheck.Policy{
 	Protocols:      []string{"v1"},
 }
 
+// Queued is what the application of every harness's client queues to
+// deliver: three messages, Publish(1) to Publish(3).
+var Queued = []wsdouble.Message{Publish(1), Publish(2), Publish(3)}
+
 // Harness describes a Client with bug to the checker: its policy, its
-// subscription within 2 s of every open, the pongs its pings need. It
-// needs a Constructor (the fake or a Server in memory).
+// subscription within 2 s of every open and the server's
+// acknowledgement, the pongs its pings need and the acknowledgements of
+// what it delivers (Queued, 200 ms apart). It needs a Constructor (the
+// fake or a Server in memory). The client exposes what it still holds
+// to deliver when it stopped (Client.Queued) as Outcome.State.
 func Harness(bug Bug) clientcheck.Harness { return harness(bug, 1, 0) }
 
 // RealTime is Harness with every duration at a tenth and a tolerance of
@@ -40,7 +48,9 @@ func harness(bug Bug, scale float64, tolerance time.Duration) clientcheck.Harnes
 	p.ConnectTimeout, p.Keepalive = scaled(p.ConnectTimeout), scaled(p.Keepalive)
 	healthy, err := scenario.New("healthy").Attempt().Accept().
 		ExpectJSON(string(Subscribe.Data)).Within(max(scaled(2*time.Second), 500*time.Millisecond)).
+		SendJSON(string(Subscribed.Data)).
 		OnJSON(string(Ping.Data)).ReplyJSON(string(Pong.Data)).
+		OnJSON(`{"op":"publish"}`).ReplyJSON(`{"op":"ack","n":"{{$.n}}"}`).
 		Build()
 	if err != nil {
 		panic(err) // the literals above are valid
@@ -60,8 +70,12 @@ func harness(bug Bug, scale float64, tolerance time.Duration) clientcheck.Harnes
 				Min: b.Min, Max: b.Max, Factor: b.Factor, ResetAfter: b.ResetAfter,
 				MaxRetries: p.MaxRetries, GiveUpStatuses: p.GiveUpStatuses, GiveUpCodes: p.GiveUpCodes,
 				ConnectTimeout: p.ConnectTimeout, PingEvery: scaled(10 * time.Second), PongWithin: scaled(5 * time.Second),
+				Outbox: Queued, Pace: scaled(200 * time.Millisecond),
 				Bug: bug,
 			})
+			if t.Expose != nil {
+				t.Expose(func() any { return c.Queued() })
+			}
 			return c.Stop, nil
 		},
 	}
