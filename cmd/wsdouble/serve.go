@@ -57,7 +57,7 @@ output).
 draws from SEED (see go doc github.com/wsdouble/wsdouble/clientcheck):
 up to four attempts refused, aborted, hung, late, or accepted then
 dropped, reset, closed with a code, delayed, stalled or cut by a fault,
-then an attempt that accepts every further one. Its durations are those
+sent frames no server may send, then an attempt that accepts every further one. Its durations are those
 of reconnecting-websocket's defaults (first retry 1 s, growing x1.3 up to
 10 s, reset after 5 s up, a 4 s connect timeout). With a SCRIPT.json too,
 the script's last attempt, which must accept, is the healthy session:
@@ -296,8 +296,9 @@ var explorePolicy = clientcheck.Policy{
 	ConnectTimeout: 4 * time.Second,
 }
 
-// explored returns the schedule the explorer draws from seed; with a
-// script (given), the script's last attempt is the healthy session.
+// explored returns the schedule the explorer draws from seed for a client
+// over loopback, raw frames among its steps; with a script (given), the
+// script's last attempt is the healthy session.
 func explored(seed uint64, s *scenario.Script, given bool) (*scenario.Script, error) {
 	h := clientcheck.Harness{Policy: explorePolicy}
 	if given {
@@ -307,7 +308,7 @@ func explored(seed uint64, s *scenario.Script, given bool) (*scenario.Script, er
 		}
 		h.Healthy, h.Rules = last.Steps, last.Rules
 	}
-	return clientcheck.Generate(h, seed)
+	return clientcheck.Generate(h, seed, clientcheck.Loopback()) // serve has a wire: raw frames too
 }
 
 // answerName names an answer, as the file format does.
