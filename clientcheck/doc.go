@@ -485,7 +485,9 @@
 // scheduler, the garbage collector, and the tracebacks Play reads to tell
 // a bubble's goroutines (runtime.Stack, which stops the world: a sixth
 // of the CPU), then the player and the client. Bubbles run in parallel,
-// one per worker; a client must stop when the harness says so, for a
-// bubble whose goroutines are all blocked for ever is a deadlock, which
-// synctest reports by panicking.
+// one per worker. A client that leaves a goroutine blocked for ever makes
+// its bubble end in synctest's deadlock panic; Explore takes that for the
+// schedule failing (the leak is reported with its stack), shrinks it and
+// reports it as any other, where the battery's cases stop the test binary
+// (see above): the goroutines stay blocked until the process ends.
 package clientcheck

@@ -388,11 +388,26 @@ func (e *explorer) property() func(ctx context.Context, s *scenario.Script) erro
 
 // play plays a schedule in a bubble of its own and returns the property's
 // error.
+//
+// A client that leaves a goroutine blocked for ever (on a channel of the
+// bubble no one will close) makes synctest.Test panic once the property
+// has returned: "deadlock: main bubble goroutine has exited but blocked
+// goroutines remain". That is the schedule failing, as the checker's leak
+// invariant has already said, not the end of the test binary: the panic
+// becomes part of the schedule's error, so that Explore shrinks it and
+// reports a seed and a script like any other. The goroutines stay blocked
+// for the life of the process (nothing can end them), at most one set per
+// schedule played, and the test fails anyway.
 func (e *explorer) play(s schedule) (err error) {
 	script, err := s.script(e.h)
 	if err != nil {
 		return err // not reached: the harness's part was checked first
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Join(err, fmt.Errorf("clientcheck: the bubble ended with goroutines blocked for ever (synctest: %v)", r))
+		}
+	}()
 	synctest.Test(e.t, func(t *testing.T) {
 		defer func() {
 			if r := recover(); r != nil {
