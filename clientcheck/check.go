@@ -86,9 +86,10 @@ func summary(h Harness, cfg config, results []Result) error {
 //
 // A goroutine of the client that outlives its stop fails the case (see
 // Play). One that blocks for ever, on a channel nothing will close, also
-// makes synctest.Test panic once the case returns ("deadlock: main bubble
-// goroutine has exited but blocked goroutines remain"), with every
-// goroutine's stack, after the case's failure has been reported.
+// makes the case's bubble end in synctest's deadlock panic ("deadlock:
+// main bubble goroutine has exited but blocked goroutines remain"), which
+// fails the case too and lets the next ones run: the goroutines stay
+// blocked until the process ends.
 func Assert(t *testing.T, h Harness, opts ...Option) bool {
 	t.Helper()
 	cfg := newConfig(opts)
@@ -115,7 +116,7 @@ func Assert(t *testing.T, h Harness, opts ...Option) bool {
 			if cfg.transport == TransportLoopback || bubble.ID() != 0 {
 				run(t)
 			} else {
-				synctest.Test(t, run)
+				inBubble(t, run)
 			}
 			results = append(results, res)
 			if res.Skipped != "" {
@@ -127,6 +128,19 @@ func Assert(t *testing.T, h Harness, opts ...Option) bool {
 		t.Errorf("%v", err)
 	}
 	return !t.Failed()
+}
+
+// inBubble runs run in a synctest bubble of its own, and fails t, rather
+// than the test binary, when the bubble ends with goroutines blocked for
+// ever (synctest.Test's deadlock panic, raised once run has returned).
+func inBubble(t *testing.T, run func(t *testing.T)) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("clientcheck: the bubble ended with goroutines blocked for ever (synctest: %v)", r)
+		}
+	}()
+	synctest.Test(t, run)
 }
 
 // Require is Assert, but stops the test with t.FailNow when a case failed.

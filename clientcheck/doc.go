@@ -53,9 +53,10 @@
 // given to Start is cancelled, so that goroutines of the client that
 // watch it end. A goroutine that blocks for ever on something else (a
 // channel no one will close) cannot be ended: once the case has reported
-// it, synctest.Test panics with its own deadlock report, "deadlock: main
-// bubble goroutine has exited but blocked goroutines remain", which lists
-// every goroutine's stack, and the test binary stops there.
+// it, its bubble ends in synctest's deadlock panic ("deadlock: main bubble
+// goroutine has exited but blocked goroutines remain"), which Assert and
+// Explore take for the case failing, so that the next cases run; the
+// goroutine stays blocked until the process ends.
 //
 // # The cases
 //
@@ -488,6 +489,6 @@
 // one per worker. A client that leaves a goroutine blocked for ever makes
 // its bubble end in synctest's deadlock panic; Explore takes that for the
 // schedule failing (the leak is reported with its stack), shrinks it and
-// reports it as any other, where the battery's cases stop the test binary
-// (see above): the goroutines stay blocked until the process ends.
+// reports it as any other: the goroutines stay blocked until the process
+// ends.
 package clientcheck

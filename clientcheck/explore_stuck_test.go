@@ -57,3 +57,32 @@ func TestExploreStuckClientChild(t *testing.T) {
 	}
 	clientcheck.Explore(t, stuck, clientcheck.Shrinks(20))
 }
+
+// TestAssertStuckClient: so do the battery's cases under Assert: each
+// fails, saying why, and the next one runs.
+func TestAssertStuckClient(t *testing.T) {
+	out, _, err := artifacttest.Rerun(t, "^TestAssertStuckClientChild$", "WSDOUBLE_EXPLORE_CHILD")
+	if err == nil {
+		t.Fatalf("the child passed:\n%s", out)
+	}
+	for _, want := range []string{
+		"--- FAIL: TestAssertStuckClientChild/refuse/503",
+		"--- FAIL: TestAssertStuckClientChild/close/1012",
+		"of the client still running after stop returned",
+		"blocked for ever",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the child's output has no %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "panic:") {
+		t.Errorf("the child panicked:\n%s", out)
+	}
+}
+
+func TestAssertStuckClientChild(t *testing.T) {
+	if os.Getenv("WSDOUBLE_EXPLORE_CHILD") == "" {
+		t.Skip("run by TestAssertStuckClient, and fails on purpose")
+	}
+	clientcheck.Assert(t, stuck, clientcheck.Only("refuse/503", "close/1012"))
+}
