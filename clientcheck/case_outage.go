@@ -20,5 +20,8 @@ func outageDown(e *caseEnv) (caseRun, string) {
 		return caseRun{}, "MaxRetries is under 3: the client may give up while the server is down"
 	}
 	down := e.p.Backoff.Delay(1) + e.p.Backoff.Delay(2)/2
-	return e.then("outage/down", e.accept(step(scenario.DropAll{}), step(scenario.Down{Duration: down}))), ""
+	// Down first, then the drop, in one step: a client that redials at
+	// once must find the server down, whatever order the goroutines of
+	// the instant run in.
+	return e.then("outage/down", e.accept(step(scenario.Down{Duration: down, Drop: true}))), ""
 }

@@ -284,6 +284,12 @@ func (a *AttemptBuilder) Heal() *AttemptBuilder { return a.Step(Heal{}) }
 // Down takes the acceptor down for d, then up again.
 func (a *AttemptBuilder) Down(d time.Duration) *AttemptBuilder { return a.Step(Down{Duration: d}) }
 
+// Crash takes the acceptor down and drops every connection, in that
+// order, as a crashing server does, then brings it up again after d.
+func (a *AttemptBuilder) Crash(d time.Duration) *AttemptBuilder {
+	return a.Step(Down{Duration: d, Drop: true})
+}
+
 // DropAll drops every connection of the acceptor.
 func (a *AttemptBuilder) DropAll() *AttemptBuilder { return a.Step(DropAll{}) }
 

@@ -298,6 +298,8 @@
 //	                                             every attempt not yet answered: a crash
 //	{"down": {"for": "10s"}}                     the server stops accepting (dials are refused)
 //	                                             for that long, then comes back
+//	{"down": {"for": "10s", "drop": true}}       a crash that stays down: the server stops
+//	                                             accepting, then drops every connection
 //
 // drop_all and down need an acceptor that can go down: a wstest.Server or
 // a wstest.FakeDialer.

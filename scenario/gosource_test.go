@@ -154,7 +154,7 @@ func goSourceCorpus(t *testing.T) []*scenario.Script {
 		Attempt().Refuse(401).Header("WWW-Authenticate", "Bearer").Body("no\n").
 		Attempt().Hang().
 		Attempt().Abort().
-		Attempt().Accept().Subprotocol(wstest.NoSubprotocol).Reset().Heal().Down(0).DropAll().Close(0, "").Drop().ExpectClose(0).
+		Attempt().Accept().Subprotocol(wstest.NoSubprotocol).Reset().Heal().Down(0).Crash(time.Second).DropAll().Close(0, "").Drop().ExpectClose(0).
 		Attempt().Accept().Extensions("permessage-deflate").Ping(nil).Ping([]byte("hb")).Pong([]byte{0xff, 0}).
 		ExpectPing(nil).Within(time.Second).ExpectPing([]byte{}).ExpectPong([]byte("hb")).ExpectPong(nil).
 		AnswerPings(wstest.NoPong()).AnswerPings(wstest.PongAfter(3*time.Second)).AnswerPings(wstest.PongAtOnce()).

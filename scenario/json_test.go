@@ -64,6 +64,7 @@ func TestParseErrors(t *testing.T) {
 		{"drop_after neither", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"drop_after": {}}]}]}`, []string{"attempt 1, step 1: drop_after: want messages (a count) or delay (a duration)"}},
 		{"limit_data huge", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"limit_data": {"bytes": 18446744073709551615}}]}]}`, []string{"attempt 1, step 1: limit_data.bytes: 18446744073709551615 is too large"}},
 		{"down without for", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"down": {}}]}]}`, []string{"attempt 1, step 1: down.for: missing"}},
+		{"down with a drop not a boolean", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"down": {"for": "1s", "drop": "yes"}}]}]}`, []string{"attempt 1, step 1: down.drop: "}},
 		{"reset with fields", `{"version": 1, "attempts": [{"accept": {}, "steps": [{"reset": {"now": true}}]}]}`, []string{"attempt 1, step 1: reset.now: unknown field"}},
 		{"abort and accept", `{"version": 1, "attempts": [{"abort": {}, "accept": {}}]}`, []string{"attempt 1: 2 answers (abort, accept)"}},
 		{"rules not an array", `{"version": 1, "attempts": [{"accept": {}, "rules": {}}]}`, []string{"1:53: attempt 1: rules: got an object, want an array"}},

@@ -32,8 +32,15 @@ type Heal struct{}
 
 // Down takes the whole acceptor down for Duration (dials are refused), then
 // brings it back up. The acceptor must be a wstest.Server or FakeDialer.
+//
+// With Drop, the server crashes: it goes down, then drops every
+// connection, this one included, as DropAll does, in that order, so that
+// no client hears of the drop while the server still takes dials. A
+// drop_all step followed by a down step leaves that instant open: a client
+// that redials at once may be accepted before the server goes down.
 type Down struct {
 	Duration time.Duration
+	Drop     bool
 }
 
 // DropAll drops every connection of the acceptor, this one included, and
@@ -98,11 +105,17 @@ func (Heal) play(s *stepRun) stepResult {
 func (d Down) play(s *stepRun) stepResult {
 	dur := s.r.scaled(d.Duration)
 	detail := "server down for " + timeline.Duration(dur)
+	if d.Drop {
+		detail = "server crashed: every connection dropped, down for " + timeline.Duration(dur)
+	}
 	acc, ok := s.r.acc.(downer)
 	if !ok {
 		return s.did(detail, fmt.Errorf("the acceptor %T cannot go down", s.r.acc))
 	}
 	acc.Down()
+	if d.Drop {
+		acc.DropAll()
+	}
 	err := sleep(s.ctx, dur)
 	acc.Up()
 	return s.did(detail, err)
@@ -134,7 +147,7 @@ func init() {
 }
 
 func decodeDown(d *decoder, n *node, field string) (Action, bool) {
-	if !d.fields(n, field, "for") {
+	if !d.fields(n, field, "for", "drop") {
 		return nil, false
 	}
 	v := n.get("for")
@@ -143,7 +156,11 @@ func decodeDown(d *decoder, n *node, field string) (Action, bool) {
 		return nil, false
 	}
 	dur, ok := d.duration(v, field+".for")
-	return Down{Duration: dur}, ok
+	down := Down{Duration: dur}
+	if v := n.get("drop"); v != nil && ok {
+		down.Drop, ok = d.boolean(v, field+".drop")
+	}
+	return down, ok
 }
 
 // faultCommon are the fields every fault step takes besides its row's
@@ -315,6 +332,9 @@ func (Reset) encode() (json.RawMessage, error)   { return inlineObject(), nil }
 func (Heal) encode() (json.RawMessage, error)    { return inlineObject(), nil }
 func (DropAll) encode() (json.RawMessage, error) { return inlineObject(), nil }
 func (d Down) encode() (json.RawMessage, error) {
+	if d.Drop {
+		return inlineObject("for", d.Duration.String(), "drop", true), nil
+	}
 	return inlineObject("for", d.Duration.String()), nil
 }
 
@@ -384,6 +404,10 @@ func (Heal) goCall(g *goCode) error {
 }
 
 func (d Down) goCall(g *goCode) error {
+	if d.Drop {
+		g.call("Crash(%s)", goDuration(d.Duration))
+		return nil
+	}
 	g.call("Down(%s)", goDuration(d.Duration))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wsdouble/wsdouble"
 	"github.com/wsdouble/wsdouble/scenario"
 	"github.com/wsdouble/wsdouble/wstest"
 )
@@ -137,4 +138,64 @@ func TestFaultStepsNeedWhatTheyAct(t *testing.T) {
 			t.Errorf("mismatches:\n%s\nwant:\n%s", g, w)
 		}
 	})
+}
+
+// TestCrashRefusesAnImmediateRedial: a down step with Drop takes the
+// server down before it drops the connections, so a client that redials
+// the instant its connection drops finds it down, on every run, whatever
+// order the goroutines of that instant run in; once it is back up, the
+// next attempt is the script's next.
+func TestCrashRefusesAnImmediateRedial(t *testing.T) {
+	for run := range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			d := wstest.NewFakeDialer(t)
+			s, err := scenario.New("crash").
+				Attempt().Accept().Crash(1500*time.Millisecond).
+				Attempt().Accept().Close(4000, "back").
+				Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			played := make(chan *scenario.Report, 1)
+			go func() {
+				rep, _ := scenario.Run(t.Context(), d, s)
+				played <- rep
+			}()
+			var got []string
+			t0 := time.Now()
+			dial := func() {
+				ws, err := d.Constructor()("ws://crash.test/")
+				if err != nil {
+					got = append(got, "constructor: "+err.Error())
+					return
+				}
+				closed := make(chan wsdouble.CloseEvent, 1)
+				var events []string
+				ws.AddEventListener(wsdouble.EventOpen, wsdouble.ListenerFunc(func(wsdouble.Event) { events = append(events, "open") }))
+				ws.AddEventListener(wsdouble.EventError, wsdouble.ListenerFunc(func(wsdouble.Event) { events = append(events, "error") }))
+				ws.AddEventListener(wsdouble.EventClose, wsdouble.ListenerFunc(func(e wsdouble.Event) {
+					events = append(events, e.(wsdouble.CloseEvent).String())
+					closed <- e.(wsdouble.CloseEvent)
+				}))
+				<-closed
+				got = append(got, time.Since(t0).Round(time.Millisecond).String()+" "+strings.Join(events, ", "))
+			}
+			dial() // dropped by the crash
+			dial() // at once: the server is down
+			time.Sleep(2 * time.Second)
+			dial() // back up: the script's second attempt
+			rep := <-played
+			want := []string{
+				"0s open, close 1006 unclean",
+				"0s error, close 1006 unclean",
+				"2s open, close 4000 \"back\" clean",
+			}
+			if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+				t.Fatalf("run %d: the client saw:\n%s\nwant:\n%s\nreport:\n%s", run, g, w, rep)
+			}
+			if !rep.OK() || len(d.Attempts()) != 2 {
+				t.Errorf("run %d: %d attempts logged, report:\n%s", run, len(d.Attempts()), rep)
+			}
+		})
+	}
 }

@@ -24,7 +24,7 @@ func TestEveryActionRoundTrips(t *testing.T) {
 		"expect_close": {`{}`, `{"code": 1006, "timeout": "2s"}`},
 		"reset":        {`{}`},
 		"heal":         {`{}`},
-		"down":         {`{"for": "10s"}`},
+		"down":         {`{"for": "10s"}`, `{"for": "2s", "drop": true}`},
 		"drop_all":     {`{}`},
 		"broadcast":    {`{"text": "news"}`, `{"binary": "AAE="}`, `{"json": {"op":"news"}}`},
 		"gather":       {`{}`, `{"timeout": "5s"}`},
