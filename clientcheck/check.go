@@ -116,7 +116,7 @@ func Assert(t *testing.T, h Harness, opts ...Option) bool {
 			if cfg.transport == TransportLoopback || bubble.ID() != 0 {
 				run(t)
 			} else {
-				inBubble(t, run)
+				runInBubble(t, run)
 			}
 			results = append(results, res)
 			if res.Skipped != "" {
@@ -130,10 +130,10 @@ func Assert(t *testing.T, h Harness, opts ...Option) bool {
 	return !t.Failed()
 }
 
-// inBubble runs run in a synctest bubble of its own, and fails t, rather
+// runInBubble runs run in a synctest bubble of its own, and fails t, rather
 // than the test binary, when the bubble ends with goroutines blocked for
 // ever (synctest.Test's deadlock panic, raised once run has returned).
-func inBubble(t *testing.T, run func(t *testing.T)) {
+func runInBubble(t *testing.T, run func(t *testing.T)) {
 	t.Helper()
 	defer func() {
 		if r := recover(); r != nil {
