@@ -424,10 +424,13 @@ func (r *runner) settle(ctx context.Context) {
 	defer r.mu.Unlock()
 	for i := range r.rep.Attempts {
 		a := &r.rep.Attempts[i]
-		if a.N < 1 || a.N > len(log) {
-			continue
+		// By number: an acceptor that forgets (wstest.KeepAttempts) keeps
+		// the first attempts and the latest, with a gap between.
+		j, found := slices.BinarySearchFunc(log, a.N, func(rec wstest.AttemptRecord, n int) int { return rec.N - n })
+		if !found {
+			continue // not an attempt of the log, or one it forgot
 		}
-		rec := log[a.N-1]
+		rec := log[j]
 		a.Outcome = rec.Outcome
 		switch {
 		case rec.End.Kind != wstest.NotEnded:

@@ -19,7 +19,9 @@ type acceptor struct {
 	mu      sync.Mutex
 	closed  bool
 	auto    bool
-	log     []*AttemptRecord
+	log     []*AttemptRecord // in order of N; with keep, the first keep, then the latest
+	keep    int              // KeepAttempts; 0: every record
+	forgot  int              // how many records between those were forgotten
 	queue   []Attempt
 	waiters []chan struct{}
 	running map[tracked]int    // what Close waits for
@@ -31,8 +33,8 @@ type acceptor struct {
 	idle        []chan struct{}
 }
 
-func newAcceptor(name string, auto bool) acceptor {
-	return acceptor{name: name, auto: auto, running: make(map[tracked]int), conns: make(map[*conn]struct{})}
+func newAcceptor(name string, cfg config) acceptor {
+	return acceptor{name: name, auto: cfg.auto, keep: cfg.keep, running: make(map[tracked]int), conns: make(map[*conn]struct{})}
 }
 
 // NextAttempt returns the next attempt no one has taken, waiting until one
@@ -78,10 +80,11 @@ func summarize(log []*AttemptRecord) string {
 		return "no attempt has arrived at all"
 	}
 	last := log[len(log)-1]
-	return fmt.Sprintf("%d attempts so far, all taken; the last, #%d, is %v", len(log), last.N, last.Outcome)
+	return fmt.Sprintf("%d attempts so far, all taken; the last, #%d, is %v", last.N, last.N, last.Outcome)
 }
 
-// Attempts returns a snapshot of the attempt log.
+// Attempts returns a snapshot of the attempt log: every attempt, or with
+// KeepAttempts the latest.
 func (a *acceptor) Attempts() []AttemptRecord {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -102,10 +105,20 @@ func (a *acceptor) Attempts() []AttemptRecord {
 	return out
 }
 
-// addLocked appends a new record to the log.
+// addLocked appends a new record to the log. With KeepAttempts(n), a log
+// of 3n records forgets all but the first n and the last n at once, so
+// that forgetting costs one copy per n attempts. A forgotten record lives
+// on while its attempt does.
 func (a *acceptor) addLocked(rec *AttemptRecord) {
-	rec.N = len(a.log) + 1
+	rec.N = a.forgot + len(a.log) + 1
 	a.log = append(a.log, rec)
+	if a.keep > 0 && len(a.log) >= 3*a.keep {
+		drop := len(a.log) - 2*a.keep
+		n := a.keep + copy(a.log[a.keep:], a.log[a.keep+drop:])
+		clear(a.log[n:])
+		a.log = a.log[:n]
+		a.forgot += drop
+	}
 }
 
 // enqueueLocked offers at to NextAttempt.

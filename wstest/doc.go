@@ -134,6 +134,10 @@
 //	3  +3s     2s      accepted     ↓1 ↑0     dropped at +3s
 //	4  +7s     4s      accepted     -         -
 //
+// The log keeps every attempt for the acceptor's life; KeepAttempts bounds
+// it, for a server that runs for days (wsdouble serve uses it), to the
+// first attempts and the latest.
+//
 // CheckBackoff compares the delays with a Backoff policy (minimum, growth
 // factor, maximum, jitter, reset after a connection stayed up) and fails
 // with that timeline, the offending attempts marked; AssertBackoff and

@@ -47,7 +47,7 @@ func NewFakeDialer(tb TB, opts ...Option) *FakeDialer {
 		tb.Fatalf("wstest: NewFakeDialer: %v", cfg.optErr)
 	}
 	d := &FakeDialer{
-		acceptor: newAcceptor("FakeDialer", cfg.auto),
+		acceptor: newAcceptor("FakeDialer", cfg),
 		tb:       tb,
 		cfg:      cfg,
 		guard:    newBubbleGuard(),

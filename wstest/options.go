@@ -39,6 +39,7 @@ type config struct {
 	fakeCloseTO  time.Duration
 	inbox        inboxLimit
 	tls          bool
+	keep         int // KeepAttempts; 0: every attempt
 }
 
 type optionFunc func(*config)
@@ -179,6 +180,24 @@ func Faults(faults ...Fault) Option {
 // FakeDialer.
 func ClientCloseTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.fakeCloseTO = d })
+}
+
+// KeepAttempts bounds the attempt log of a Server or FakeDialer that runs
+// for long, as `wsdouble serve` does, or meets a client that reconnects in
+// a hot loop: the log keeps the first n attempts and at least the last n,
+// at most 3n records in all (a record is about 500 bytes), and forgets
+// those in between. Attempt numbers go on counting: a record's N is its
+// place among every attempt, forgotten ones included, so the log's
+// numbers have a gap. Without it the log keeps every attempt, which is
+// what a test that asserts on the whole log (AssertBackoff) needs. n must
+// be at least 1. Applies to Server and FakeDialer.
+func KeepAttempts(n int) Option {
+	return optionFunc(func(c *config) {
+		if n < 1 && c.optErr == nil {
+			c.optErr = fmt.Errorf("wstest: KeepAttempts: got %d, want at least 1", n)
+		}
+		c.keep = n
+	})
 }
 
 // InboxLimit bounds what the server end of each connection holds of the

@@ -116,7 +116,7 @@ func NewServer(tb TB, opts ...Option) *Server {
 	tb.Helper()
 	cfg := buildConfig(opts)
 	s := &Server{
-		acceptor:   newAcceptor("Server", cfg.auto),
+		acceptor:   newAcceptor("Server", cfg),
 		tb:         tb,
 		cfg:        cfg,
 		pending:    make(map[*serverAttempt]struct{}),

@@ -154,7 +154,10 @@ func (o *serveOptions) run(ctx context.Context, env Env, args []string) int {
 
 	p := &printer{w: env.Stdout, json: o.json, color: color, start: time.Now()}
 	var refusedOrigins atomic.Int64
-	srv := wstest.NewServer(nil, wstest.CheckOrigin(originCheck(o.origins, func(r *http.Request, origin, hint string) {
+	// serve runs for days and meets clients that reconnect in a hot loop:
+	// its attempt log keeps the first and the latest attempts, not all of
+	// them (some 500 bytes each), which is all the reports read.
+	srv := wstest.NewServer(nil, wstest.KeepAttempts(servedAttemptsKept), wstest.CheckOrigin(originCheck(o.origins, func(r *http.Request, origin, hint string) {
 		refusedOrigins.Add(1)
 		p.refusedOrigin(r, origin, hint)
 	})))
@@ -287,6 +290,11 @@ func (o *serveOptions) script(ctx context.Context, env Env, args []string) (*sce
 	}
 	return s, ExitOK
 }
+
+// servedAttemptsKept is how many of the first, and at least how many of
+// the latest, attempts serve's attempt log keeps (wstest.KeepAttempts): as
+// many as a report draws.
+const servedAttemptsKept = maxDrawnAttempts
 
 // explorePolicy is the policy whose durations the schedules of --explore
 // draw from: reconnecting-websocket's defaults, which most clients'
