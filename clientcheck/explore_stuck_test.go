@@ -26,63 +26,50 @@ var stuck = func() clientcheck.Harness {
 	return h
 }()
 
-// TestExploreStuckClient: a client that leaves a goroutine blocked for
-// ever is a schedule that fails, found and shrunk like any other, not a
-// test binary that stops at synctest's deadlock panic with no seed and no
-// script. The child runs in a process of its own: the goroutines it
-// leaves can never end.
-func TestExploreStuckClient(t *testing.T) {
-	out, _, err := artifacttest.Rerun(t, "^TestExploreStuckClientChild$", "WSDOUBLE_EXPLORE_CHILD")
-	if err == nil {
-		t.Fatalf("the child passed:\n%s", out)
-	}
-	for _, want := range []string{
-		"--- FAIL: TestExploreStuckClientChild",
-		"of the client still running after stop returned",
-		"blocked for ever",
-		"shrunk",
+// TestStuckClient: a client that leaves a goroutine blocked for ever is a
+// schedule, or a case, that fails, saying why, not a test binary that
+// stops at synctest's deadlock panic: Explore shrinks the schedule and
+// reports its seed and script, Assert runs the next case. The children run
+// in a process of their own: the goroutines they leave can never end.
+func TestStuckClient(t *testing.T) {
+	for _, c := range []struct {
+		child string
+		want  []string
+	}{
+		{"TestExploreStuckClientChild", []string{"blocked for ever", "shrunk"}},
+		{"TestAssertStuckClientChild", []string{
+			"blocked for ever",
+			"--- FAIL: TestAssertStuckClientChild/refuse/503",
+			"--- FAIL: TestAssertStuckClientChild/close/1012",
+		}},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the child's output has no %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "panic:") {
-		t.Errorf("the child panicked:\n%s", out)
+		t.Run(c.child, func(t *testing.T) {
+			out, _, err := artifacttest.Rerun(t, "^"+c.child+"$", "WSDOUBLE_EXPLORE_CHILD")
+			if err == nil {
+				t.Fatalf("the child passed:\n%s", out)
+			}
+			for _, want := range append(c.want, "--- FAIL: "+c.child, "of the client still running after stop returned") {
+				if !strings.Contains(out, want) {
+					t.Errorf("the child's output has no %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "panic:") {
+				t.Errorf("the child panicked:\n%s", out)
+			}
+		})
 	}
 }
 
 func TestExploreStuckClientChild(t *testing.T) {
 	if os.Getenv("WSDOUBLE_EXPLORE_CHILD") == "" {
-		t.Skip("run by TestExploreStuckClient, and fails on purpose")
+		t.Skip("run by TestStuckClient, and fails on purpose")
 	}
 	clientcheck.Explore(t, stuck, clientcheck.Shrinks(20))
 }
 
-// TestAssertStuckClient: so do the battery's cases under Assert: each
-// fails, saying why, and the next one runs.
-func TestAssertStuckClient(t *testing.T) {
-	out, _, err := artifacttest.Rerun(t, "^TestAssertStuckClientChild$", "WSDOUBLE_EXPLORE_CHILD")
-	if err == nil {
-		t.Fatalf("the child passed:\n%s", out)
-	}
-	for _, want := range []string{
-		"--- FAIL: TestAssertStuckClientChild/refuse/503",
-		"--- FAIL: TestAssertStuckClientChild/close/1012",
-		"of the client still running after stop returned",
-		"blocked for ever",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the child's output has no %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "panic:") {
-		t.Errorf("the child panicked:\n%s", out)
-	}
-}
-
 func TestAssertStuckClientChild(t *testing.T) {
 	if os.Getenv("WSDOUBLE_EXPLORE_CHILD") == "" {
-		t.Skip("run by TestAssertStuckClient, and fails on purpose")
+		t.Skip("run by TestStuckClient, and fails on purpose")
 	}
 	clientcheck.Assert(t, stuck, clientcheck.Only("refuse/503", "close/1012"))
 }
