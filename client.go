@@ -71,7 +71,6 @@ type WebSocket struct {
 	wmu sync.Mutex
 
 	hold   *listenhold.Hold // lets listeners added right after New see the first events
-	born   time.Time        // when New made it, on a synctest bubble's clock; zero outside one
 	cancel context.CancelFunc
 	opened chan struct{} // closed when the open event is dispatched
 	done   chan struct{} // closed once the close event is dispatched
@@ -146,19 +145,15 @@ func newWebSocket(rawURL string, protocols []string, o options) (*WebSocket, err
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	virtual := inBubble()
 	w := &WebSocket{
 		url:        u,
 		protocols:  slices.Clone(protocols),
 		opts:       o,
 		binaryType: BinaryTypeBlob,
-		hold:       listenhold.Start(o.noHold || virtual),
+		hold:       newHold(o.noHold),
 		cancel:     cancel,
 		opened:     make(chan struct{}),
 		done:       make(chan struct{}),
-	}
-	if virtual && !o.noHold {
-		w.born = time.Now()
 	}
 	w.buffered.Init(nil, (*turner)(w))
 	for _, il := range o.listeners {
@@ -678,6 +673,19 @@ type turner WebSocket
 
 func (t *turner) ScheduleTurn() { go t.buffered.Turn() }
 
+// newHold returns the hold of a socket made now: none for one whose
+// listeners come with its options (noHold), the instant of construction
+// inside a synctest bubble, else a window of real time.
+func newHold(noHold bool) *listenhold.Hold {
+	switch {
+	case noHold:
+		return new(listenhold.Hold)
+	case inBubble():
+		return listenhold.StartInstant()
+	}
+	return listenhold.Start(false)
+}
+
 // dispatch dispatches e, first giving the code that made the socket the
 // moment to add a listener for it (see internal/listenhold). The dispatch
 // is a task of the socket's event loop: BufferedAmount changes only
@@ -691,22 +699,11 @@ func (w *WebSocket) dispatch(e Event) {
 
 // awaitListener returns when an event of type typ may be dispatched (see
 // internal/listenhold): at once, but in the first moments of the socket
-// when no listener for typ has been added yet.
-//
-// Inside a testing/synctest bubble the Hold does nothing; there the gap is
-// the instant of construction. An acceptor answers no sooner than one
-// nanosecond after a dial arrives (wstest's settle), but a dial can fail
-// before any acceptor hears of it: a certificate the client refuses, a
-// connection refused by the transport. Such an event, at the very instant
-// the socket was made with no listener for it yet, waits one nanosecond of
-// virtual time, which passes only once every goroutine of the bubble is
-// blocked: the code that made the socket has added its listeners by then.
+// when no listener for typ has been added yet; inside a synctest bubble,
+// at the instant the socket was made (listenhold.StartInstant).
 func (w *WebSocket) awaitListener(typ EventType) {
 	if w.hold.Holding() {
 		w.hold.Wait(func() bool { return w.target.Len(typ) > 0 })
-	}
-	if !w.born.IsZero() && w.target.Len(typ) == 0 && time.Now().Equal(w.born) {
-		time.Sleep(time.Nanosecond)
 	}
 }
 

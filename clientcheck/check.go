@@ -137,10 +137,16 @@ func runInBubble(t *testing.T, run func(t *testing.T)) {
 	t.Helper()
 	defer func() {
 		if r := recover(); r != nil {
-			t.Errorf("clientcheck: the bubble ended with goroutines blocked for ever (synctest: %v)", r)
+			t.Errorf("%v", deadlocked(r))
 		}
 	}()
 	synctest.Test(t, run)
+}
+
+// deadlocked is the error of a bubble that ended in synctest's deadlock
+// panic r, for Assert's cases and Explore's schedules alike.
+func deadlocked(r any) error {
+	return fmt.Errorf("clientcheck: the bubble ended with goroutines blocked for ever (synctest: %v)", r)
 }
 
 // Require is Assert, but stops the test with t.FailNow when a case failed.

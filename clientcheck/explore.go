@@ -405,7 +405,7 @@ func (e *explorer) play(s schedule) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = errors.Join(err, fmt.Errorf("clientcheck: the bubble ended with goroutines blocked for ever (synctest: %v)", r))
+			err = errors.Join(err, deadlocked(r))
 		}
 	}()
 	synctest.Test(e.t, func(t *testing.T) {

@@ -78,12 +78,6 @@ func (g *Conn) AllowEcho(code int) { g.echo.Store(int32(code) + 1) }
 // Unwrap returns the transport.
 func (g *Conn) Unwrap() net.Conn { return g.Conn }
 
-// Of returns the Conn that c is, or nil.
-func Of(c net.Conn) *Conn {
-	g, _ := c.(*Conn)
-	return g
-}
-
 // SentCode returns the code of the close frame received, as the peer sent
 // it, for the code gorilla reported. g may be nil.
 func (g *Conn) SentCode(reported int) int {

@@ -14,12 +14,14 @@
 // added, or until the listeners stop coming (250 µs after the last one was
 // added, or 10 ms after construction if none was), and never past 50 ms
 // after construction. A client that adds a listener for every event it
-// cares about sees no delay at all. Inside a testing/synctest bubble a Hold
-// does nothing: there the gap is the instant of construction, which
-// wstest's acceptors never answer at, and the real client makes an event
-// of a dial that failed at that instant (a refused certificate) wait one
-// nanosecond of virtual time, which passes only when every goroutine of
-// the bubble is blocked.
+// cares about sees no delay at all. Inside a testing/synctest bubble the
+// window of real time means nothing: there the gap is the instant of
+// construction, which wstest's acceptors never answer at, and a Hold made
+// by StartInstant makes an event of a dial that failed at that instant (a
+// refused certificate) wait one nanosecond of virtual time, which passes
+// only when every goroutine of the bubble is blocked. The real client
+// holds so; Start(true) holds nothing, for a socket that needs no hold in
+// a bubble.
 //
 // A Hold costs no timer, channel or goroutine unless an event has to wait:
 // sockets are made by the thousand in tests and benchmarks.

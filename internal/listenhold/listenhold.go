@@ -15,7 +15,10 @@ const (
 
 // Hold is the state of one socket. The zero Hold holds nothing.
 type Hold struct {
-	created time.Time   // zero: no hold
+	created time.Time // zero: no hold
+	// instant says created is a bubble's clock reading (StartInstant):
+	// the hold is the one instant of construction, not a window.
+	instant bool
 	over    atomic.Bool // the window has closed
 	// lastAdd is when the last listener was added, as time since
 	// created plus one; 0 if none was.
@@ -35,6 +38,18 @@ func Start(inBubble bool) *Hold {
 	return h
 }
 
+// StartInstant returns a Hold for a socket made now inside a
+// testing/synctest bubble, where the window of real time means nothing:
+// it holds an event only at the very instant the socket was made, when no
+// listener for it has been added yet, for one nanosecond of virtual time,
+// which passes only once every goroutine of the bubble is blocked (the
+// code that made the socket has added its listeners by then). wstest's
+// acceptors never answer at that instant; a dial can still fail at it
+// before any acceptor hears of it (a certificate the client refuses).
+func StartInstant() *Hold {
+	return &Hold{created: time.Now(), instant: true}
+}
+
 // Init makes h, a zero Hold, hold for a socket made at created (a reading
 // of time.Now): so a socket can embed its Hold and share a clock reading.
 // A zero Hold that is never initialized holds nothing, as inside a bubble.
@@ -46,6 +61,9 @@ func (h *Hold) Holding() bool {
 	if h.created.IsZero() || h.over.Load() {
 		return false
 	}
+	if h.instant {
+		return time.Now().Equal(h.created)
+	}
 	if time.Since(h.created) >= maxWindow {
 		h.over.Store(true)
 		return false
@@ -55,7 +73,7 @@ func (h *Hold) Holding() bool {
 
 // Added notes that a listener was added.
 func (h *Hold) Added() {
-	if h.created.IsZero() || h.over.Load() {
+	if h.created.IsZero() || h.instant || h.over.Load() {
 		return // past the window, when it was added no longer matters
 	}
 	h.lastAdd.Store(int64(time.Since(h.created)) + 1)
@@ -74,6 +92,12 @@ func (h *Hold) Added() {
 // Only the dispatching goroutine calls it.
 func (h *Hold) Wait(listening func() bool) {
 	if h.created.IsZero() {
+		return
+	}
+	if h.instant {
+		if !listening() && time.Now().Equal(h.created) {
+			time.Sleep(time.Nanosecond)
+		}
 		return
 	}
 	for !listening() {

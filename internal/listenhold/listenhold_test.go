@@ -69,3 +69,39 @@ func TestNoHoldInABubbleOrWithAListener(t *testing.T) {
 		}
 	})
 }
+
+// TestStartInstant: inside a bubble, a Hold made by StartInstant makes an
+// event with no listener wait one nanosecond at the instant the socket was
+// made, long enough for every other goroutine of the bubble to run, and
+// nothing once a listener is there or time has moved on.
+func TestStartInstant(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := listenhold.StartInstant()
+		if !h.Holding() {
+			t.Fatal("not holding at the instant the socket was made")
+		}
+		h.Wait(func() bool { return true })
+		if d := time.Since(start); d != 0 {
+			t.Errorf("with a listener: waited %v, want 0", d)
+		}
+		added := make(chan struct{})
+		go func() { close(added) }() // the code that made the socket, still running
+		h.Wait(func() bool { return false })
+		select {
+		case <-added:
+		default:
+			t.Error("Wait returned before the other goroutines of the bubble ran")
+		}
+		if d := time.Since(start); d != time.Nanosecond {
+			t.Errorf("without a listener: waited %v, want 1ns", d)
+		}
+		if h.Holding() {
+			t.Error("still holding once time moved on")
+		}
+		h.Wait(func() bool { return false })
+		if d := time.Since(start); d != time.Nanosecond {
+			t.Errorf("after the instant: waited %v more, want none", d-time.Nanosecond)
+		}
+	})
+}

@@ -54,13 +54,6 @@ const (
 	LosesQueuedOnClose
 )
 
-// Bugs lists every bug, None first.
-func Bugs() []Bug {
-	return []Bug{None, NoBackoffReset, HotLoopOnDrop, NoResubscribeAfter1012, DeafKeepalive, LeakPerReconnect,
-		TwoConnections, NeverGivesUp, GivesUpEarly, IgnoresConnectTimeout, LeavesConnectionOpen,
-		DoubleSubscribe, ResetOnOpen, LosesQueuedOnClose}
-}
-
 // String returns the bug's name, "none" for None.
 func (b Bug) String() string {
 	switch b {
